@@ -1,0 +1,279 @@
+package dockertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// Options describe a test container. The zero value makes a container
+// that logs a tick every second, is healthy, and runs until stopped.
+type Options struct {
+	// Name is the container name prefix; a random suffix is added. Empty
+	// means "ddc-test-" followed by the test name.
+	Name string
+	// Labels are added to the container next to the ddc.test labels,
+	// e.g. ddc.name or ddc.actions.
+	Labels map[string]string
+	// Env holds extra KEY=VALUE variables.
+	Env []string
+	// LogEvery is how often testctr logs a tick (TESTCTR_LOG_EVERY);
+	// zero means one second.
+	LogEvery time.Duration
+	// ExitAfter makes testctr exit on its own after this long with code
+	// ExitCode (TESTCTR_EXIT_AFTER, TESTCTR_EXIT_CODE); zero means never.
+	ExitAfter time.Duration
+	// ExitCode is the exit code used with ExitAfter.
+	ExitCode int
+	// StopDelay is how long testctr takes to exit after SIGTERM
+	// (TESTCTR_STOP_DELAY).
+	StopDelay time.Duration
+	// StopTimeout is how long the daemon waits after SIGTERM before it
+	// kills the container on stop, in whole seconds; zero keeps the
+	// daemon's default of 10 s.
+	StopTimeout time.Duration
+	// Unhealthy makes the health check fail (TESTCTR_UNHEALTHY=1).
+	Unhealthy bool
+}
+
+// Container is a test container created by this package.
+type Container struct {
+	// ID is the full container ID.
+	ID string
+	// Name is the container name, without the leading slash.
+	Name string
+}
+
+// removeTimeout bounds the removal of containers at the end of a test.
+const removeTimeout = 2 * time.Minute
+
+// Run creates a test container as Create does and starts it.
+func (e *Engine) Run(tb testing.TB, opts Options) Container {
+	tb.Helper()
+	c := e.Create(tb, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.Client.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		tb.Fatalf("dockertest: start container %s: %v", c.Name, err)
+	}
+	return c
+}
+
+// Create creates, without starting, a container of the test image with
+// network mode none and the ddc.test labels, and force-removes it when the
+// test ends. A test may remove it earlier itself.
+func (e *Engine) Create(tb testing.TB, opts Options) Container {
+	tb.Helper()
+	image := e.Image(tb)
+	prefix := opts.Name
+	if prefix == "" {
+		prefix = "ddc-test-" + sanitize(tb.Name())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := e.create(ctx, image, prefix+"-"+randomSuffix(), opts)
+	if err != nil {
+		tb.Fatalf("dockertest: %v", err)
+	}
+	tb.Cleanup(func() { e.remove(tb, []Container{c}) })
+	return c
+}
+
+// CreateMany creates n containers of the test image without starting them,
+// named prefix-0 to prefix-(n-1) plus a random suffix shared by the batch,
+// a few at a time in parallel, and removes them all when the test ends.
+// It is meant for benchmarks that need many containers.
+func (e *Engine) CreateMany(tb testing.TB, n int, prefix string) []Container {
+	tb.Helper()
+	image := e.Image(tb)
+	if prefix == "" {
+		prefix = "ddc-test-" + sanitize(tb.Name())
+	}
+	suffix := randomSuffix()
+	out := make([]Container, n)
+
+	var (
+		mu      sync.Mutex
+		created []Container
+		errs    []error
+		wg      sync.WaitGroup
+	)
+	tb.Cleanup(func() { e.remove(tb, created) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	sem := make(chan struct{}, createParallel)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := e.create(ctx, image, fmt.Sprintf("%s-%d-%s", prefix, i, suffix), Options{})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				cancel()
+				return
+			}
+			created = append(created, c)
+			out[i] = c
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		tb.Fatalf("dockertest: create %d containers: %v (and %d more errors)", n, errs[0], len(errs)-1)
+	}
+	return out
+}
+
+// createParallel is how many containers CreateMany and the cleanup create
+// or remove at once.
+const createParallel = 16
+
+// create makes one container; the caller arranges its removal.
+func (e *Engine) create(ctx context.Context, image, name string, opts Options) (Container, error) {
+	labels := map[string]string{}
+	maps.Copy(labels, opts.Labels)
+	labels[LabelTest] = "1"
+	labels[LabelRun] = e.RunID
+	labels[LabelHost] = e.hostname
+
+	env := []string{}
+	if opts.LogEvery > 0 {
+		env = append(env, "TESTCTR_LOG_EVERY="+opts.LogEvery.String())
+	}
+	if opts.ExitAfter > 0 {
+		env = append(env, "TESTCTR_EXIT_AFTER="+opts.ExitAfter.String(), "TESTCTR_EXIT_CODE="+strconv.Itoa(opts.ExitCode))
+	}
+	if opts.StopDelay > 0 {
+		env = append(env, "TESTCTR_STOP_DELAY="+opts.StopDelay.String())
+	}
+	if opts.Unhealthy {
+		env = append(env, "TESTCTR_UNHEALTHY=1")
+	}
+	env = append(env, opts.Env...)
+
+	cfg := &container.Config{Image: image, Env: env, Labels: labels}
+	if opts.StopTimeout > 0 {
+		secs := int((opts.StopTimeout + time.Second - 1) / time.Second)
+		cfg.StopTimeout = &secs
+	}
+	host := &container.HostConfig{NetworkMode: "none"}
+	resp, err := e.Client.ContainerCreate(ctx, cfg, host, nil, nil, name)
+	if err != nil {
+		return Container{}, fmt.Errorf("create container %s: %w", name, err)
+	}
+	return Container{ID: resp.ID, Name: name}, nil
+}
+
+// remove force-removes cs, ignoring those already gone, reporting other
+// failures as test errors.
+func (e *Engine) remove(tb testing.TB, cs []Container) {
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, createParallel)
+	for _, c := range cs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := e.Client.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+			if err != nil && !cerrdefs.IsNotFound(err) {
+				tb.Errorf("dockertest: remove container %s: %v", c.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Inspect returns the daemon's view of c.
+func (e *Engine) Inspect(tb testing.TB, c Container) container.InspectResponse {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	info, err := e.Client.ContainerInspect(ctx, c.ID)
+	if err != nil {
+		tb.Fatalf("dockertest: inspect container %s: %v", c.Name, err)
+	}
+	return info
+}
+
+// WaitFor polls c until cond holds, and returns the state that satisfied
+// it. It fails the test, naming what, after timeout.
+func (e *Engine) WaitFor(tb testing.TB, c Container, timeout time.Duration, what string, cond func(container.InspectResponse) bool) container.InspectResponse {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		info := e.Inspect(tb, c)
+		if cond(info) {
+			return info
+		}
+		if time.Now().After(deadline) {
+			state := "no state"
+			if info.State != nil {
+				state = fmt.Sprintf("%+v", *info.State)
+			}
+			tb.Fatalf("dockertest: container %s not %s after %v: %s", c.Name, what, timeout, state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Logs returns what c wrote to stdout and stderr so far, interleaved.
+func (e *Engine) Logs(tb testing.TB, c Container) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rc, err := e.Client.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		tb.Fatalf("dockertest: logs of container %s: %v", c.Name, err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if _, err := stdcopy.StdCopy(&buf, &buf, rc); err != nil {
+		tb.Fatalf("dockertest: read logs of container %s: %v", c.Name, err)
+	}
+	return buf.String()
+}
+
+// sanitize turns a test name into a valid container name part.
+func sanitize(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-':
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r - 'A' + 'a')
+		default:
+			b.WriteByte('-')
+		}
+	}
+	name := b.String()
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return strings.Trim(name, "-.")
+}
+
+// randomSuffix returns 8 random hex digits.
+func randomSuffix() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# docker-engine.sh makes a Docker engine available for DDC's real-Docker
+# tests. It is safe to run more than once.
+#
+#   docker-engine.sh up           ensure a daemon answers on the default socket,
+#                                 installing Debian's docker.io and starting
+#                                 dockerd when needed (needs root)
+#   docker-engine.sh second       start a second, separate daemon on its own
+#                                 socket and print its DOCKER_HOST on stdout
+#   docker-engine.sh stop-second  stop that second daemon (by its recorded PID)
+#   docker-engine.sh status       report both daemons
+#
+# Daemons are started with --bridge=none --iptables=false --ip6tables=false:
+# test containers use network mode "none" and must not touch the host
+# firewall. State (logs, pid files, the second daemon's data) lives under
+# ${TMPDIR:-/tmp}/ddc-docker and ${TMPDIR:-/tmp}/ddc-docker2. Progress goes
+# to stderr; only "second" writes to stdout.
+set -euo pipefail
+
+readonly base="${TMPDIR:-/tmp}"
+readonly state1="${base%/}/ddc-docker"
+readonly state2="${base%/}/ddc-docker2"
+readonly host2="unix://${state2}/docker.sock"
+readonly wait_seconds="${DDC_DOCKER_WAIT:-60}"
+readonly netflags=(--bridge=none --iptables=false --ip6tables=false)
+
+log() { printf 'docker-engine: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# answers HOST reports whether a daemon answers on HOST ("" = default socket).
+answers() {
+	if [[ -n "$1" ]]; then
+		DOCKER_HOST="$1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+	else
+		env -u DOCKER_HOST -u DOCKER_CONTEXT docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+	fi
+}
+
+# wait_for HOST PID LOGFILE waits until the daemon answers, or fails with
+# the tail of its log when it dies or the time runs out.
+wait_for() {
+	local host="$1" pid="$2" logfile="$3" i
+	for ((i = 0; i < wait_seconds * 4; i++)); do
+		if answers "$host"; then
+			log "daemon ${host:-on default socket} answers (pid $pid)"
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -n 30 "$logfile" >&2 || true
+			die "dockerd (pid $pid) exited before answering; log: $logfile"
+		fi
+		sleep 0.25
+	done
+	tail -n 30 "$logfile" >&2 || true
+	die "dockerd (pid $pid) did not answer within ${wait_seconds}s; log: $logfile"
+}
+
+need_root() {
+	[[ "$(id -u)" == 0 ]] || die "$1 needs root (run with sudo)"
+}
+
+install_docker() {
+	if command -v dockerd >/dev/null 2>&1 && command -v docker >/dev/null 2>&1; then
+		return 0
+	fi
+	need_root "installing docker.io"
+	command -v apt-get >/dev/null 2>&1 || die "dockerd is missing and apt-get is not available; install Docker by hand"
+	log "installing docker.io with apt-get"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	apt-get install -y -q --no-install-recommends docker.io >&2
+	command -v dockerd >/dev/null 2>&1 || die "docker.io installed but dockerd is not on PATH"
+}
+
+# running PIDFILE prints the PID recorded in PIDFILE if that process is a
+# live dockerd.
+running() {
+	local pid
+	[[ -s "$1" ]] || return 1
+	pid="$(<"$1")"
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
+	kill -0 "$pid" 2>/dev/null || return 1
+	grep -q dockerd "/proc/$pid/cmdline" 2>/dev/null || return 1
+	printf '%s\n' "$pid"
+}
+
+cmd_up() {
+	if answers ""; then
+		log "a daemon already answers on the default socket"
+		return 0
+	fi
+	install_docker
+	if answers ""; then
+		log "a daemon answers on the default socket after installing"
+		return 0
+	fi
+	need_root "starting dockerd"
+	mkdir -p "$state1"
+	local logfile="$state1/dockerd.log" pid
+	if pid="$(running "$state1/launched.pid")"; then
+		log "dockerd we started earlier (pid $pid) is still starting"
+	else
+		log "starting dockerd ${netflags[*]}, log in $logfile"
+		nohup dockerd "${netflags[@]}" >"$logfile" 2>&1 </dev/null &
+		pid=$!
+		echo "$pid" >"$state1/launched.pid"
+	fi
+	wait_for "" "$pid" "$logfile"
+}
+
+cmd_second() {
+	local pid logfile="$state2/dockerd.log"
+	if pid="$(running "$state2/launched.pid")" && answers "$host2"; then
+		log "second daemon already running (pid $pid)"
+		printf '%s\n' "$host2"
+		return 0
+	fi
+	command -v dockerd >/dev/null 2>&1 || die "dockerd is missing; run '$0 up' first"
+	need_root "starting a second dockerd"
+	if [[ -z "${pid:-}" ]]; then
+		mkdir -p "$state2/data" "$state2/exec"
+		rm -f "$state2/docker.sock"
+		log "starting second dockerd on $host2, log in $logfile"
+		# Its own containerd namespaces keep it from seeing or cleaning up
+		# the first daemon's containers if both share a system containerd.
+		nohup dockerd "${netflags[@]}" \
+			--host "$host2" \
+			--data-root "$state2/data" \
+			--exec-root "$state2/exec" \
+			--pidfile "$state2/dockerd.pid" \
+			--containerd-namespace ddc-docker2 \
+			--containerd-plugins-namespace ddc-docker2-plugins \
+			>"$logfile" 2>&1 </dev/null &
+		pid=$!
+		# dockerd owns --pidfile and refuses to start if it names a live
+		# process, so our own record of the PID goes in a separate file,
+		# written now so stop-second works even if start-up fails half way.
+		echo "$pid" >"$state2/launched.pid"
+	else
+		log "second daemon (pid $pid) is still starting"
+	fi
+	wait_for "$host2" "$pid" "$logfile"
+	printf '%s\n' "$host2"
+}
+
+cmd_stop_second() {
+	local pid i
+	if ! pid="$(running "$state2/launched.pid")"; then
+		log "second daemon is not running"
+		return 0
+	fi
+	log "stopping second dockerd (pid $pid)"
+	kill -TERM "$pid"
+	for ((i = 0; i < wait_seconds * 4; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			log "second dockerd stopped"
+			rm -f "$state2/launched.pid"
+			return 0
+		fi
+		sleep 0.25
+	done
+	die "second dockerd (pid $pid) did not stop within ${wait_seconds}s"
+}
+
+cmd_status() {
+	if answers ""; then log "default daemon: answers"; else log "default daemon: not answering"; fi
+	if answers "$host2"; then log "second daemon: answers on $host2"; else log "second daemon: not running"; fi
+}
+
+case "${1:-}" in
+up) cmd_up ;;
+second) cmd_second ;;
+stop-second) cmd_stop_second ;;
+status) cmd_status ;;
+*)
+	echo "usage: $0 up|second|stop-second|status" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,34 @@
+// Package sdk is the public Go SDK for DDC plugins.
+//
+// A plugin is a program that calls [Serve] from its main function with a
+// value implementing [Plugin]. The host (ddc serve) starts the program as a
+// subprocess and talks to it over gRPC through hashicorp/go-plugin.
+//
+// The lifecycle, in order:
+//
+//  1. GetInfo: the host reads the plugin's [Info] (its manifest): the slash
+//     commands it owns, the events it subscribes to, the actions it provides
+//     and calls.
+//  2. Configure ([Configurer]): the plugin receives its settings, as JSON.
+//     Configure runs again whenever an admin changes them.
+//  3. Start ([Starter]): the plugin receives its [Host] and starts its work.
+//  4. Handlers: commands ([CommandHandler]), autocomplete
+//     ([AutocompleteHandler]), buttons and selects ([ComponentHandler]),
+//     modals ([ModalHandler]), events ([EventHandler]), actions called by
+//     other plugins ([ActionHandler]), web pages ([net/http.Handler]) and
+//     health checks ([HealthChecker]).
+//  5. Stop ([Stopper]): the plugin stops cooperatively before its process
+//     ends.
+//
+// A plugin implements only the optional interfaces it needs; the SDK tells
+// the host which ones in the manifest. Each interface has a Func adapter
+// (like [net/http.HandlerFunc]).
+//
+// Plugins log to stderr (see [Host.Logger]); they must never write to
+// stdout, which carries the go-plugin handshake. Serve guards stdout while it
+// starts, turns handler panics into errors, and exits when the host process
+// dies.
+//
+// Package sdktest runs a plugin in memory against a recording fake host so
+// plugins can be unit-tested without a host process.
+package sdk

@@ -1,0 +1,64 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. They cross the process boundary as gRPC status codes, so
+// errors.Is works on errors returned by Host methods and by the host's calls
+// into plugins.
+var (
+	// ErrNotFound: the thing asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrPermission: the caller may not do this.
+	ErrPermission = errors.New("permission denied")
+	// ErrInvalid: the input is wrong.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrBusy: the thing is busy with another operation; try again later.
+	ErrBusy = errors.New("busy")
+	// ErrUnavailable: something the operation needs cannot be reached.
+	ErrUnavailable = errors.New("unavailable")
+	// ErrUnsupported: the plugin or host does not implement this.
+	ErrUnsupported = errors.New("not supported")
+	// ErrTimeout: the operation did not finish in time.
+	ErrTimeout = errors.New("timed out")
+)
+
+// UserError is an error whose message is meant for the Discord user or web
+// page. Its cause, if any, is logged but not shown. A handler that returns a
+// UserError gets its message shown as an ephemeral reply; other errors are
+// shown as a short apology and logged.
+type UserError struct {
+	Msg string // Msg is shown to the user.
+	Err error  // Err is the cause, for errors.Is and the log.
+}
+
+// Error returns the user message and the cause.
+func (e *UserError) Error() string {
+	if e.Err == nil {
+		return e.Msg
+	}
+	return e.Msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *UserError) Unwrap() error { return e.Err }
+
+// Errorf returns a UserError with a message formatted like fmt.Errorf. The
+// whole message is shown to the user; a %w verb also sets the cause for
+// errors.Is, so wrap only sentinels or errors whose text may be shown.
+func Errorf(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &UserError{Msg: err.Error(), Err: errors.Unwrap(err)}
+}
+
+// UserMessage returns the message to show a user for err: the message of the
+// UserError in its chain, if any.
+func UserMessage(err error) (string, bool) {
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return ue.Msg, true
+	}
+	return "", false
+}

@@ -1,0 +1,86 @@
+package sdk
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Host is the plugin's way back into the host: Discord messages, events,
+// other plugins' actions, storage and the audit log. Its methods are safe for
+// concurrent use. Every call honours ctx's deadline.
+type Host interface {
+	// Send posts m in a channel and returns the new message's id. Messages
+	// go through the host's outbox, which respects Discord's rate limits.
+	Send(ctx context.Context, channelID string, m Message) (messageID string, err error)
+	// Edit replaces a message. Edits of one message are coalesced: when
+	// several are queued, only the latest is sent. It returns an error
+	// matching ErrNotFound when the message was deleted, so the plugin can
+	// post a new one.
+	Edit(ctx context.Context, channelID, messageID string, m Message) error
+	// Delete deletes a message.
+	Delete(ctx context.Context, channelID, messageID string) error
+	// Followup sends a follow-up message to an interaction this plugin
+	// handled (Interaction.ID) within 15 minutes.
+	Followup(ctx context.Context, interactionID string, m Message) (messageID string, err error)
+	// Publish sends payload to the plugins subscribed to topic.
+	Publish(ctx context.Context, topic string, payload []byte) error
+	// Invoke calls an action another plugin provides, passing args as JSON
+	// and decoding the JSON result into result (if not nil). The action must
+	// be listed in Info.Calls. When ctx carries an Interaction (as handler
+	// contexts do), the host passes it along.
+	Invoke(ctx context.Context, action string, args, result any) error
+	// KV is the plugin's own key-value namespace in the host's store.
+	KV() KV
+	// Audit appends an entry to the host's audit log. Record every action
+	// that changed something.
+	Audit(ctx context.Context, e AuditEntry) error
+	// Logger logs to the host's log, scoped to this plugin.
+	Logger() *slog.Logger
+}
+
+// KV is a plugin's key-value namespace. Keys are 1-512 bytes, values at most
+// 1 MiB. It is safe for concurrent use.
+type KV interface {
+	// Get returns the value of key; found is false when key does not exist.
+	Get(ctx context.Context, key string) (value []byte, found bool, err error)
+	// Put stores value under key.
+	Put(ctx context.Context, key string, value []byte) error
+	// Delete removes key; removing a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// List returns the keys starting with prefix, in order.
+	List(ctx context.Context, prefix string) ([]string, error)
+}
+
+// AuditEntry records one action that changed something.
+type AuditEntry struct {
+	UserID    string // UserID who asked.
+	UserName  string // UserName who asked.
+	GuildID   string // GuildID where.
+	ChannelID string // ChannelID where.
+	Action    string // Action, e.g. "container.restart".
+	Target    string // Target, e.g. "local/plex".
+	Result    string // Result, e.g. "ok" or "failed".
+	Detail    string // Detail explains the result.
+}
+
+// AuditFor returns an entry for an action taken on behalf of in's user.
+func AuditFor(in Interaction, action, target, result, detail string) AuditEntry {
+	return AuditEntry{
+		UserID: in.User.ID, UserName: in.User.Name, GuildID: in.GuildID, ChannelID: in.ChannelID,
+		Action: action, Target: target, Result: result, Detail: detail,
+	}
+}
+
+type interactionKey struct{}
+
+// WithInteraction returns a context carrying in. Handler contexts carry
+// their interaction already; Host.Invoke forwards it to the called plugin.
+func WithInteraction(ctx context.Context, in Interaction) context.Context {
+	return context.WithValue(ctx, interactionKey{}, in)
+}
+
+// InteractionFrom returns the interaction ctx carries, if any.
+func InteractionFrom(ctx context.Context) (Interaction, bool) {
+	in, ok := ctx.Value(interactionKey{}).(Interaction)
+	return in, ok
+}

@@ -1,0 +1,106 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// This file is the one place where errors become gRPC status codes and back.
+
+const (
+	errorDomain     = "ddc"
+	userMessageKind = "USER_MESSAGE"
+)
+
+var sentinelCodes = []struct {
+	err  error
+	code codes.Code
+}{
+	{ErrNotFound, codes.NotFound},
+	{ErrPermission, codes.PermissionDenied},
+	{ErrInvalid, codes.InvalidArgument},
+	{ErrBusy, codes.FailedPrecondition},
+	{ErrUnavailable, codes.Unavailable},
+	{ErrUnsupported, codes.Unimplemented},
+	{ErrTimeout, codes.DeadlineExceeded},
+	{context.DeadlineExceeded, codes.DeadlineExceeded},
+	{context.Canceled, codes.Canceled},
+}
+
+// StatusError converts err into a gRPC status error for the wire: sentinels
+// become their codes and a UserError's message travels in the details. Hosts
+// and the SDK use it; plugin authors do not need it.
+func StatusError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		var ue *UserError
+		if !errors.As(err, &ue) {
+			return err
+		}
+	}
+	code := codes.Unknown
+	for _, s := range sentinelCodes {
+		if errors.Is(err, s.err) {
+			code = s.code
+			break
+		}
+	}
+	st := status.New(code, err.Error())
+	if msg, ok := UserMessage(err); ok {
+		if withDetails, derr := st.WithDetails(&errdetails.ErrorInfo{
+			Reason: userMessageKind, Domain: errorDomain, Metadata: map[string]string{"message": msg},
+		}); derr == nil {
+			st = withDetails
+		}
+	}
+	return st.Err()
+}
+
+// remoteError is an error that came over the wire.
+type remoteError struct {
+	msg      string
+	code     codes.Code
+	sentinel error
+}
+
+func (e *remoteError) Error() string { return e.msg }
+func (e *remoteError) Unwrap() error { return e.sentinel }
+
+// Is lets a remote deadline or cancellation match context's errors too.
+func (e *remoteError) Is(target error) bool {
+	return (e.code == codes.DeadlineExceeded && target == context.DeadlineExceeded) ||
+		(e.code == codes.Canceled && target == context.Canceled)
+}
+
+// FromStatus converts an error returned by a gRPC call back into an error
+// that matches the SDK's sentinels with errors.Is and carries a UserError
+// when the other side sent one. Non-status errors are returned as they are.
+func FromStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	var sentinel error
+	for _, s := range sentinelCodes {
+		if s.code == st.Code() {
+			sentinel = s.err
+			break
+		}
+	}
+	re := &remoteError{msg: st.Message(), code: st.Code(), sentinel: sentinel}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.Domain == errorDomain && info.Reason == userMessageKind {
+			return &UserError{Msg: info.Metadata["message"], Err: re}
+		}
+	}
+	return re
+}
