@@ -55,6 +55,16 @@ wait_for() {
 	die "dockerd (pid $pid) did not answer within ${wait_seconds}s; log: $logfile"
 }
 
+# lock DIR serialises starts of one daemon between concurrent callers, such
+# as test processes of several packages. The lock is released on exit.
+lock() {
+	mkdir -p "$1"
+	exec 9>"$1/lock"
+	if command -v flock >/dev/null 2>&1; then
+		flock -w "$((wait_seconds * 2))" 9 || die "another docker-engine.sh holds $1/lock"
+	fi
+}
+
 need_root() {
 	[[ "$(id -u)" == 0 ]] || die "$1 needs root (run with sudo)"
 }
@@ -94,14 +104,33 @@ cmd_up() {
 		log "a daemon answers on the default socket after installing"
 		return 0
 	fi
+	# On a machine booted with systemd, installing docker.io starts
+	# docker.service; give it its time rather than racing it for the socket.
+	if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1 &&
+		systemctl is-active --quiet docker.service docker.socket 2>/dev/null; then
+		log "docker.service is starting under systemd; waiting for it"
+		local i
+		for ((i = 0; i < wait_seconds * 4; i++)); do
+			if answers ""; then
+				log "docker.service answers on the default socket"
+				return 0
+			fi
+			sleep 0.25
+		done
+		die "docker.service did not answer within ${wait_seconds}s; see journalctl -u docker"
+	fi
 	need_root "starting dockerd"
-	mkdir -p "$state1"
+	lock "$state1"
+	if answers ""; then
+		log "a daemon answers on the default socket"
+		return 0
+	fi
 	local logfile="$state1/dockerd.log" pid
 	if pid="$(running "$state1/launched.pid")"; then
 		log "dockerd we started earlier (pid $pid) is still starting"
 	else
 		log "starting dockerd ${netflags[*]}, log in $logfile"
-		nohup dockerd "${netflags[@]}" >"$logfile" 2>&1 </dev/null &
+		nohup dockerd "${netflags[@]}" >"$logfile" 2>&1 </dev/null 9>&- &
 		pid=$!
 		echo "$pid" >"$state1/launched.pid"
 	fi
@@ -117,6 +146,12 @@ cmd_second() {
 	fi
 	command -v dockerd >/dev/null 2>&1 || die "dockerd is missing; run '$0 up' first"
 	need_root "starting a second dockerd"
+	lock "$state2"
+	if pid="$(running "$state2/launched.pid")" && answers "$host2"; then
+		log "second daemon already running (pid $pid)"
+		printf '%s\n' "$host2"
+		return 0
+	fi
 	if [[ -z "${pid:-}" ]]; then
 		mkdir -p "$state2/data" "$state2/exec"
 		rm -f "$state2/docker.sock"
@@ -130,7 +165,7 @@ cmd_second() {
 			--pidfile "$state2/dockerd.pid" \
 			--containerd-namespace ddc-docker2 \
 			--containerd-plugins-namespace ddc-docker2-plugins \
-			>"$logfile" 2>&1 </dev/null &
+			>"$logfile" 2>&1 </dev/null 9>&- &
 		pid=$!
 		# dockerd owns --pidfile and refuses to start if it names a live
 		# process, so our own record of the PID goes in a separate file,

@@ -141,7 +141,7 @@ func (e *Engine) CreateMany(tb testing.TB, n int, prefix string) []Container {
 
 // createParallel is how many containers CreateMany and the cleanup create
 // or remove at once.
-const createParallel = 16
+const createParallel = 8
 
 // create makes one container; the caller arranges its removal.
 func (e *Engine) create(ctx context.Context, image, name string, opts Options) (Container, error) {

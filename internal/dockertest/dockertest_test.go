@@ -3,6 +3,7 @@ package dockertest_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -304,5 +305,33 @@ func BenchmarkCreateMany(b *testing.B) {
 	b.Cleanup(func() { removeStart = time.Now() })
 	if len(cs) != b.N {
 		b.Fatalf("CreateMany(%d) returned %d containers", b.N, len(cs))
+	}
+}
+
+// TestNoEngine runs TestImage in a child process against a socket where no
+// daemon listens: it must be skipped, or fail when CI=true.
+func TestNoEngine(t *testing.T) {
+	if os.Getenv("DDC_DOCKERTEST_CHILD") == "1" {
+		t.Skip("already in the child process")
+	}
+	host := "unix://" + t.TempDir() + "/none.sock"
+	tests := []struct {
+		name    string
+		ci      string
+		wantErr bool
+		want    string
+	}{
+		{"skip outside CI", "", false, "--- SKIP: TestImage"},
+		{"fail in CI", "true", true, "--- FAIL: TestImage"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestImage$", "-test.v")
+			cmd.Env = append(os.Environ(), "DOCKER_HOST="+host, "CI="+tt.ci, "DDC_DOCKERTEST_CHILD=1")
+			out, err := cmd.CombinedOutput()
+			if (err != nil) != tt.wantErr || !strings.Contains(string(out), tt.want) {
+				t.Errorf("TestImage with CI=%q and no engine: err = %v, output %q; want error %v and %q", tt.ci, err, out, tt.wantErr, tt.want)
+			}
+		})
 	}
 }

@@ -396,19 +396,19 @@ func (s *Server) identifyLocked(c *gwConn, raw json.RawMessage) {
 	}
 	bot := userObject(s.cfg.BotUser)
 	ready := map[string]any{
-		"v":                  9,
-		"user":               map[string]any{"id": bot.ID, "username": bot.Username, "discriminator": "0", "global_name": nil, "bot": true, "verified": true, "mfa_enabled": false, "flags": 0},
-		"guilds":             guilds,
-		"session_id":         sess.id,
-		"session_type":       "normal",
-		"resume_gateway_url": s.wsURL,
-		"application":        map[string]any{"id": s.cfg.ApplicationID, "flags": s.cfg.ApplicationFlags},
-		"private_channels":   []any{},
-		"relationships":      []any{},
-		"presences":          []any{},
-		"guild_join_requests": []any{},
+		"v":                       9,
+		"user":                    map[string]any{"id": bot.ID, "username": bot.Username, "discriminator": "0", "global_name": nil, "bot": true, "verified": true, "mfa_enabled": false, "flags": 0},
+		"guilds":                  guilds,
+		"session_id":              sess.id,
+		"session_type":            "normal",
+		"resume_gateway_url":      s.wsURL,
+		"application":             map[string]any{"id": s.cfg.ApplicationID, "flags": s.cfg.ApplicationFlags},
+		"private_channels":        []any{},
+		"relationships":           []any{},
+		"presences":               []any{},
+		"guild_join_requests":     []any{},
 		"geo_ordered_rtc_regions": []any{},
-		"_trace":             []string{"[\"fakediscord\"]"},
+		"_trace":                  []string{"[\"fakediscord\"]"},
 	}
 	if p.Shard != nil {
 		ready["shard"] = p.Shard

@@ -1,0 +1,209 @@
+// Package config is the host's configuration: its schema and defaults, and
+// loading it in layers (defaults < <data-dir>/config.yaml < DDC_* environment
+// < command-line flags), validating it, writing it atomically and watching
+// the file for changes.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+)
+
+// Defaults applied before the config file is read.
+const (
+	// FileName is the config file's name inside the data dir.
+	FileName = "config.yaml"
+	// DefaultListen is web.listen's default: every interface, port 9374.
+	DefaultListen = ":9374"
+	// DefaultAPIURL is discord.api_url's default.
+	DefaultAPIURL = "https://discord.com"
+	// DefaultLogLevel is log.level's default.
+	DefaultLogLevel = "info"
+)
+
+// redacted replaces a secret wherever a Config is printed or logged.
+const redacted = "[redacted]"
+
+// Config is the whole host configuration. Load fills it; the zero value is
+// not useful.
+type Config struct {
+	// Web is the web UI and REST API.
+	Web Web `koanf:"web"`
+	// Discord is the bot's connection and who may do what where.
+	Discord Discord `koanf:"discord"`
+	// Log is the host's logging.
+	Log Log `koanf:"log"`
+	// Plugins holds per-plugin settings, by plugin id.
+	Plugins map[string]Plugin `koanf:"plugins"`
+
+	// File is the path of the config file that was read ("" when none).
+	File string `koanf:"-"`
+
+	// origin maps a key ("web.listen", "plugins.<id>") to the layer that
+	// set it last: a file path, "env NAME", "flag --key" or "defaults".
+	origin map[string]string
+	// problems found while loading (unknown keys, token conflicts),
+	// reported by Validate.
+	problems []error
+}
+
+// Web configures the web UI and REST API.
+type Web struct {
+	// Listen is the host:port the web server listens on (default ":9374").
+	// Env DDC_WEB_LISTEN sets it; DDC_WEB_PORT=8080 sets it to ":8080".
+	Listen string `koanf:"listen"`
+}
+
+// Discord configures the bot. Token is a secret: String, GoString and
+// LogValue never show it.
+type Discord struct {
+	// Token is the bot token ("" runs the host without Discord). Env
+	// DISCORD_BOT_TOKEN sets it.
+	Token string `koanf:"token"`
+	// TokenFile, when set, is a file whose trimmed content is the token
+	// (e.g. a Docker secret). Env DISCORD_BOT_TOKEN_FILE sets it.
+	TokenFile string `koanf:"token_file"`
+	// APIURL is the Discord API base URL (default "https://discord.com"), so
+	// the bot can run against any Discord-compatible server.
+	APIURL string `koanf:"api_url"`
+	// GuildIDs are the servers whose slash commands are registered.
+	GuildIDs []string `koanf:"guild_ids"`
+	// StatusChannels are channels where users can only view.
+	StatusChannels []string `koanf:"status_channels"`
+	// ControlChannels are channels where users can control containers.
+	ControlChannels []string `koanf:"control_channels"`
+	// AdminUsers are user ids with admin rights everywhere.
+	AdminUsers []string `koanf:"admin_users"`
+	// AdminRoles are role ids whose members have admin rights.
+	AdminRoles []string `koanf:"admin_roles"`
+	// OperatorRoles are role ids whose members may control.
+	OperatorRoles []string `koanf:"operator_roles"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is one of debug, info, warn, error (default info).
+	Level string `koanf:"level"`
+}
+
+// Plugin is one plugin's entry under plugins.<id>.
+type Plugin struct {
+	// Enabled turns the plugin off when false; nil means enabled.
+	Enabled *bool `koanf:"enabled"`
+	// Settings is passed to the plugin as JSON; its shape is the plugin's.
+	Settings map[string]any `koanf:"settings"`
+}
+
+// logLevels are the accepted values of log.level, in order.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// SlogLevel returns Level as a slog.Level (info when Level is not one of
+// the accepted values, which Validate reports).
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// PluginEnabled reports whether plugin id is enabled: plugins are enabled
+// unless plugins.<id>.enabled is false.
+func (c *Config) PluginEnabled(id string) bool {
+	p, ok := c.Plugins[id]
+	return !ok || p.Enabled == nil || *p.Enabled
+}
+
+// PluginSettingsJSON returns plugins.<id>.settings as a JSON object, "{}"
+// when there are none.
+func (c *Config) PluginSettingsJSON(id string) ([]byte, error) {
+	p := c.Plugins[id]
+	if len(p.Settings) == 0 {
+		return []byte("{}"), nil
+	}
+	b, err := json.Marshal(p.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("plugin %s settings: %w", id, err)
+	}
+	return b, nil
+}
+
+// Source returns where key (e.g. "web.listen", "plugins.<id>") was last set:
+// the config file's path, "env NAME", "flag --key", or "defaults"; "" when
+// no layer set it.
+func (c *Config) Source(key string) string {
+	return c.origin[key]
+}
+
+func tokenState(token string) string {
+	if token == "" {
+		return ""
+	}
+	return redacted
+}
+
+// String shows d with the token redacted.
+func (d Discord) String() string {
+	return fmt.Sprintf("{Token:%s TokenFile:%s APIURL:%s GuildIDs:%v StatusChannels:%v ControlChannels:%v AdminUsers:%v AdminRoles:%v OperatorRoles:%v}",
+		tokenState(d.Token), d.TokenFile, d.APIURL, d.GuildIDs, d.StatusChannels, d.ControlChannels, d.AdminUsers, d.AdminRoles, d.OperatorRoles)
+}
+
+// GoString is String, so %#v does not show the token either.
+func (d Discord) GoString() string { return "config.Discord" + d.String() }
+
+// LogValue logs d with the token redacted.
+func (d Discord) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("token", tokenState(d.Token)),
+		slog.String("token_file", d.TokenFile),
+		slog.String("api_url", d.APIURL),
+		slog.Any("guild_ids", d.GuildIDs),
+		slog.Any("status_channels", d.StatusChannels),
+		slog.Any("control_channels", d.ControlChannels),
+		slog.Any("admin_users", d.AdminUsers),
+		slog.Any("admin_roles", d.AdminRoles),
+		slog.Any("operator_roles", d.OperatorRoles),
+	)
+}
+
+// pluginSummary lists plugin ids with their enabled state, sorted; settings
+// are left out because they may hold secrets of their own.
+func (c *Config) pluginSummary() string {
+	ids := make([]string, 0, len(c.Plugins))
+	for id := range c.Plugins {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("%s:%t", id, c.PluginEnabled(id))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// String shows c without secrets or plugin settings.
+func (c Config) String() string {
+	return fmt.Sprintf("{File:%s Web:{Listen:%s} Discord:%s Log:{Level:%s} Plugins:%s}",
+		c.File, c.Web.Listen, c.Discord, c.Log.Level, c.pluginSummary())
+}
+
+// GoString is String, so %#v does not show secrets either.
+func (c Config) GoString() string { return "config.Config" + c.String() }
+
+// LogValue logs c without secrets or plugin settings.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("file", c.File),
+		slog.String("web.listen", c.Web.Listen),
+		slog.Any("discord", c.Discord),
+		slog.String("log.level", c.Log.Level),
+		slog.String("plugins", c.pluginSummary()),
+	)
+}

@@ -1,0 +1,382 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/v2"
+)
+
+// Environment variables read by Load besides the DDC_* ones in envKeys.
+const (
+	// EnvToken holds the bot token.
+	EnvToken = "DISCORD_BOT_TOKEN"
+	// EnvTokenFile names a file holding the bot token.
+	EnvTokenFile = "DISCORD_BOT_TOKEN_FILE"
+	// EnvWebPort sets web.listen to ":<port>" unless DDC_WEB_LISTEN is set.
+	EnvWebPort = "DDC_WEB_PORT"
+)
+
+// knownKeys are the keys of each section; anything else in the file is an
+// unknown key. Plugins are checked separately (their ids are free).
+var knownKeys = map[string][]string{
+	"web":     {"listen"},
+	"discord": {"token", "token_file", "api_url", "guild_ids", "status_channels", "control_channels", "admin_users", "admin_roles", "operator_roles"},
+	"log":     {"level"},
+}
+
+// listKeys are keys whose env value is a comma-separated list.
+var listKeys = map[string]bool{
+	"discord.guild_ids": true, "discord.status_channels": true, "discord.control_channels": true,
+	"discord.admin_users": true, "discord.admin_roles": true, "discord.operator_roles": true,
+}
+
+// pluginKeys are the keys allowed under plugins.<id>.
+var pluginKeys = []string{"enabled", "settings"}
+
+// EnvName returns the environment variable that sets key (section.key, e.g.
+// "log.level" → "DDC_LOG_LEVEL"), or "" when key has none. The token has
+// none: it comes from DISCORD_BOT_TOKEN or DISCORD_BOT_TOKEN_FILE.
+func EnvName(key string) string {
+	section, name, ok := strings.Cut(key, ".")
+	if !ok || !slices.Contains(knownKeys[section], name) || section == "discord" && strings.HasPrefix(name, "token") {
+		return ""
+	}
+	return "DDC_" + strings.ToUpper(section) + "_" + strings.ToUpper(name)
+}
+
+// Load reads the configuration layers: built-in defaults, then
+// <dataDir>/config.yaml if it exists, then the environment (env is in
+// os.Environ form; later entries win), then flags (explicitly set flag
+// values by key, e.g. "web.listen"). DISCORD_BOT_TOKEN and
+// DISCORD_BOT_TOKEN_FILE set the token; a token file is read here and its
+// content trimmed.
+//
+// Load fails on an unreadable or malformed file (naming the file and line),
+// a value of the wrong type, or an unreadable token file. Other problems,
+// such as unknown keys, are reported by Validate, which callers should
+// always run next.
+func Load(dataDir string, env []string, flags map[string]any) (*Config, error) {
+	path := filepath.Join(dataDir, FileName)
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return load("", nil, env, flags)
+	case err != nil:
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	return load(path, data, env, flags)
+}
+
+// layer is one source of settings: a nested map and where it came from.
+type layer struct {
+	values map[string]any
+	// source names the layer for a key (e.g. "env DDC_LOG_LEVEL").
+	source func(key string) string
+}
+
+// load builds the Config from the file content data read from path ("" when
+// there is no file).
+func load(path string, data []byte, env []string, flags map[string]any) (*Config, error) {
+	c := &Config{File: path, origin: map[string]string{}}
+	layers := []layer{{
+		values: map[string]any{
+			"web":     map[string]any{"listen": DefaultListen},
+			"discord": map[string]any{"api_url": DefaultAPIURL},
+			"log":     map[string]any{"level": DefaultLogLevel},
+		},
+		source: func(string) string { return "defaults" },
+	}}
+
+	if path != "" {
+		m, err := yaml.Parser().Unmarshal(data)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		fileLayer := layer{values: pruneNil(m), source: func(string) string { return path }}
+		c.problems = append(c.problems, unknownKeys(fileLayer)...)
+		layers = append(layers, fileLayer)
+	}
+
+	envLayer := envLayer(env)
+	layers = append(layers, envLayer)
+
+	if len(flags) > 0 {
+		fm, err := confmap.Provider(flags, ".").Read()
+		if err != nil {
+			return nil, fmt.Errorf("config flags: %w", err)
+		}
+		flagLayer := layer{values: pruneNil(fm), source: func(key string) string { return "flag --" + key }}
+		c.problems = append(c.problems, unknownKeys(flagLayer)...)
+		layers = append(layers, flagLayer)
+	}
+
+	k := koanf.New(".")
+	for _, l := range layers {
+		c.problems = append(c.problems, resolveTokenConflict(l)...)
+		recordOrigin(c.origin, l)
+		if err := k.Load(confmap.Provider(l.values, ""), nil); err != nil {
+			return nil, fmt.Errorf("config %s: %w", l.source(""), err)
+		}
+	}
+	if err := k.Unmarshal("", c); err != nil {
+		where := "config"
+		if path != "" {
+			where += " " + path
+		}
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	c.Log.Level = strings.ToLower(strings.TrimSpace(c.Log.Level))
+	c.Discord.Token = strings.TrimSpace(c.Discord.Token)
+
+	if c.Discord.TokenFile != "" {
+		b, err := os.ReadFile(c.Discord.TokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("read discord token file %s (set by %s): %w", c.Discord.TokenFile, c.origin["discord.token_file"], err)
+		}
+		c.Discord.Token = strings.TrimSpace(string(b))
+		if c.Discord.Token == "" {
+			c.problems = append(c.problems, &FieldError{Source: c.origin["discord.token_file"], Key: "discord.token_file",
+				Problem: fmt.Sprintf("token file %s is empty", c.Discord.TokenFile)})
+		}
+	}
+	return c, nil
+}
+
+// envLayer turns the DDC_* variables and the token variables into a layer.
+func envLayer(env []string) layer {
+	vars := map[string]string{}
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if ok && value != "" {
+			vars[name] = value // later entries win, as in os/exec
+		}
+	}
+	values := map[string]any{}
+	names := map[string]string{} // key → variable name, for sources
+	set := func(key, name string, v any) {
+		section, sub, _ := strings.Cut(key, ".")
+		m, _ := values[section].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			values[section] = m
+		}
+		m[sub] = v
+		names[key] = name
+	}
+	if port, ok := vars[EnvWebPort]; ok {
+		set("web.listen", EnvWebPort, ":"+strings.TrimSpace(port))
+	}
+	for section, keys := range knownKeys {
+		for _, sub := range keys {
+			key := section + "." + sub
+			name := EnvName(key)
+			v, ok := vars[name]
+			if name == "" || !ok {
+				continue
+			}
+			if listKeys[key] {
+				set(key, name, splitList(v))
+			} else {
+				set(key, name, strings.TrimSpace(v))
+			}
+		}
+	}
+	if v, ok := vars[EnvToken]; ok {
+		set("discord.token", EnvToken, v)
+	}
+	if v, ok := vars[EnvTokenFile]; ok {
+		set("discord.token_file", EnvTokenFile, strings.TrimSpace(v))
+	}
+	return layer{values: values, source: func(key string) string {
+		if n := names[key]; n != "" {
+			return "env " + n
+		}
+		return "environment"
+	}}
+}
+
+// splitList splits a comma-separated env value, dropping empty items.
+func splitList(v string) []string {
+	out := []string{}
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// pruneNil drops null values (an empty "web:" section must not wipe the
+// defaults) except under plugins, where "plugins: {id: }" names a plugin
+// with default settings.
+func pruneNil(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			if k == "plugins" {
+				for id, p := range v {
+					switch p := p.(type) {
+					case nil:
+						v[id] = map[string]any{}
+					case map[string]any:
+						if p["settings"] == nil {
+							delete(p, "settings")
+						}
+						if p["enabled"] == nil {
+							delete(p, "enabled")
+						}
+					}
+				}
+				continue
+			}
+			pruneNil(v)
+		}
+	}
+	return m
+}
+
+// unknownKeys reports keys of l that are not part of the schema.
+func unknownKeys(l layer) []error {
+	var errs []error
+	report := func(key string, known []string) {
+		problem := "unknown key"
+		if guess := closest(key[strings.LastIndexByte(key, '.')+1:], known); guess != "" {
+			problem += fmt.Sprintf(" (did you mean %s?)", key[:strings.LastIndexByte(key, '.')+1]+guess)
+		}
+		errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: problem})
+	}
+	topKeys := append(sortedKeys(anyKeys(knownKeys)), "plugins")
+	for _, top := range sortedKeys(l.values) {
+		v := l.values[top]
+		if top == "plugins" {
+			plugins, ok := v.(map[string]any)
+			if !ok {
+				continue // the decoder reports the wrong type
+			}
+			for _, id := range sortedKeys(plugins) {
+				p, ok := plugins[id].(map[string]any)
+				if !ok {
+					continue
+				}
+				for _, sub := range sortedKeys(p) {
+					if !slices.Contains(pluginKeys, sub) {
+						report("plugins."+id+"."+sub, pluginKeys)
+					}
+				}
+			}
+			continue
+		}
+		known, ok := knownKeys[top]
+		if !ok {
+			report(top, topKeys)
+			continue
+		}
+		section, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, sub := range sortedKeys(section) {
+			if !slices.Contains(known, sub) {
+				report(top+"."+sub, known)
+			}
+		}
+	}
+	return errs
+}
+
+// resolveTokenConflict makes the layer that sets the token or the token
+// file last win over lower layers, by clearing the other key in l; setting
+// both in one layer is a problem.
+func resolveTokenConflict(l layer) []error {
+	d, ok := l.values["discord"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	token, _ := d["token"].(string)
+	file, _ := d["token_file"].(string)
+	switch {
+	case token != "" && file != "":
+		return []error{&FieldError{Source: l.source("discord.token_file"), Key: "discord.token",
+			Problem: "discord.token and discord.token_file are both set; use one"}}
+	case token != "":
+		d["token_file"] = ""
+	case file != "":
+		d["token"] = ""
+	}
+	return nil
+}
+
+// recordOrigin notes which layer set each key.
+func recordOrigin(origin map[string]string, l layer) {
+	for top, v := range l.values {
+		m, ok := v.(map[string]any)
+		if !ok {
+			origin[top] = l.source(top)
+			continue
+		}
+		for sub := range m {
+			key := top + "." + sub
+			origin[key] = l.source(key)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func anyKeys(m map[string][]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// closest returns the candidate within two edits of s, or "" if none is.
+func closest(s string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

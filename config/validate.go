@@ -1,0 +1,147 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// FieldError is one problem with one key, saying where the value came from.
+// Validate returns these joined; find them with errors.As.
+type FieldError struct {
+	// Source is where the key was set: the config file's path, "env NAME",
+	// "flag --key" or "defaults".
+	Source string
+	// Key is the key, e.g. "web.listen" or "discord.guild_ids[2]".
+	Key string
+	// Problem says what is wrong.
+	Problem string
+}
+
+// Error reads like `config /data/config.yaml: web.listen: "abc" is not
+// host:port`.
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", where(e.Source), e.Key, e.Problem)
+}
+
+// where names a source for messages: "config /data/config.yaml" for the
+// file, "config (env DDC_LOG_LEVEL)" for other layers.
+func where(source string) string {
+	switch {
+	case source == "":
+		return "config"
+	case source == "defaults", strings.HasPrefix(source, "env "), strings.HasPrefix(source, "flag "), source == "environment":
+		return "config (" + source + ")"
+	}
+	return "config " + source
+}
+
+var (
+	snowflakeRE = regexp.MustCompile(`^[0-9]{17,20}$`)
+	pluginIDRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+)
+
+// ValidPluginID reports whether id is an acceptable plugin id.
+func ValidPluginID(id string) bool { return pluginIDRE.MatchString(id) }
+
+// ValidSnowflake reports whether id looks like a Discord id (17–20 digits).
+func ValidSnowflake(id string) bool { return snowflakeRE.MatchString(id) }
+
+// fieldError builds a FieldError for key, finding its source; list items
+// ("x[3]") and plugin keys take the source of their list or plugin.
+func (c *Config) fieldError(key, problem string) error {
+	lookup := key
+	if i := strings.IndexByte(lookup, '['); i >= 0 {
+		lookup = lookup[:i]
+	}
+	return &FieldError{Source: c.origin[lookup], Key: key, Problem: problem}
+}
+
+// Validate reports every problem with c, joined with errors.Join, or nil.
+// Each problem is a *FieldError naming the key and where it was set.
+func (c *Config) Validate() error {
+	errs := slices.Clone(c.problems)
+	add := func(key, format string, args ...any) {
+		errs = append(errs, c.fieldError(key, fmt.Sprintf(format, args...)))
+	}
+
+	if p := checkListen(c.Web.Listen); p != "" {
+		add("web.listen", "%s", p)
+	}
+	if !validHTTPURL(c.Discord.APIURL) {
+		add("discord.api_url", "%q is not an absolute http(s) URL", c.Discord.APIURL)
+	}
+	for _, list := range []struct {
+		key string
+		ids []string
+	}{
+		{"discord.guild_ids", c.Discord.GuildIDs},
+		{"discord.status_channels", c.Discord.StatusChannels},
+		{"discord.control_channels", c.Discord.ControlChannels},
+		{"discord.admin_users", c.Discord.AdminUsers},
+		{"discord.admin_roles", c.Discord.AdminRoles},
+		{"discord.operator_roles", c.Discord.OperatorRoles},
+	} {
+		for i, id := range list.ids {
+			if !ValidSnowflake(id) {
+				add(fmt.Sprintf("%s[%d]", list.key, i), "%q is not a Discord id (17-20 digits)", id)
+			}
+		}
+	}
+	if !slices.Contains(logLevels, c.Log.Level) {
+		add("log.level", "%q is not one of %s", c.Log.Level, strings.Join(logLevels, ", "))
+	}
+	for _, id := range sortedKeys(anyMap(c.Plugins)) {
+		if !ValidPluginID(id) {
+			add("plugins."+id, "plugin id %q must match %s", id, pluginIDRE)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func anyMap(m map[string]Plugin) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// checkListen returns what is wrong with a host:port, or "".
+func checkListen(s string) string {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || strings.ContainsAny(host, " \t") {
+		return fmt.Sprintf("%q is not host:port", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("%q: port must be a number from 1 to 65535", s)
+	}
+	return ""
+}
+
+func validHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil
+}
+
+// Warnings returns things that are allowed but probably not meant, one
+// sentence each.
+func (c *Config) Warnings() []string {
+	var w []string
+	if c.Discord.Token == "" {
+		w = append(w, "discord: no bot token (set DISCORD_BOT_TOKEN, DISCORD_BOT_TOKEN_FILE, discord.token or enter it in the web UI); running without Discord")
+	}
+	for _, id := range c.Discord.StatusChannels {
+		if slices.Contains(c.Discord.ControlChannels, id) {
+			w = append(w, fmt.Sprintf("%s: discord.status_channels: channel %s is also in discord.control_channels; it is treated as a control channel",
+				where(c.origin["discord.status_channels"]), id))
+		}
+	}
+	return w
+}

@@ -1,0 +1,152 @@
+package pluginhost
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// DefaultQueueSize is the number of events a subscriber may have waiting.
+const DefaultQueueSize = 256
+
+// Deliverer hands one event to a subscriber; the bus calls it from the
+// subscriber's own goroutine, one event at a time.
+type Deliverer func(ctx context.Context, ev sdk.Event) error
+
+// Bus is the host's event bus. Each subscriber has a bounded queue and its
+// own delivery goroutine, so a slow subscriber cannot stall publishers or
+// other subscribers; when its queue is full, new events for it are dropped
+// and counted. It is safe for concurrent use.
+type Bus struct {
+	log       *slog.Logger
+	queueSize int
+	timeout   time.Duration
+
+	mu   sync.RWMutex
+	subs map[string]*subscriber
+
+	published atomic.Int64
+	dropped   atomic.Int64
+}
+
+type subscriber struct {
+	id      string
+	topics  []string
+	queue   chan sdk.Event
+	cancel  context.CancelFunc
+	done    chan struct{}
+	dropped atomic.Int64
+}
+
+// NewBus returns a bus. queueSize ≤ 0 means DefaultQueueSize; timeout is the
+// deadline for one delivery (≤ 0 means 5 s).
+func NewBus(log *slog.Logger, queueSize int, timeout time.Duration) *Bus {
+	if queueSize <= 0 {
+		queueSize = DefaultQueueSize
+	}
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Bus{log: log, queueSize: queueSize, timeout: timeout, subs: map[string]*subscriber{}}
+}
+
+// Subscribe registers id for topics (exact names or "prefix.*") and starts
+// delivering to deliver. A previous subscription of id is replaced.
+func (b *Bus) Subscribe(id string, topics []string, deliver Deliverer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &subscriber{id: id, topics: topics, queue: make(chan sdk.Event, b.queueSize), cancel: cancel, done: make(chan struct{})}
+	b.mu.Lock()
+	old := b.subs[id]
+	b.subs[id] = s
+	b.mu.Unlock()
+	if old != nil {
+		old.stop()
+	}
+	go func() {
+		defer close(s.done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-s.queue:
+				dctx, dcancel := context.WithTimeout(ctx, b.timeout)
+				if err := deliver(dctx, ev); err != nil && ctx.Err() == nil {
+					b.log.Warn("event delivery failed", "subscriber", id, "topic", ev.Topic, "error", err)
+				}
+				dcancel()
+			}
+		}
+	}()
+}
+
+func (s *subscriber) stop() {
+	s.cancel()
+	<-s.done
+}
+
+// Unsubscribe stops delivering to id and drops its queued events.
+func (b *Bus) Unsubscribe(id string) {
+	b.mu.Lock()
+	s := b.subs[id]
+	delete(b.subs, id)
+	b.mu.Unlock()
+	if s != nil {
+		s.stop()
+	}
+}
+
+// Publish queues ev for every subscriber of its topic and returns how many
+// queued it. It never blocks.
+func (b *Bus) Publish(ev sdk.Event) int {
+	b.published.Add(1)
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	n := 0
+	for _, s := range b.subs {
+		if !s.wants(ev.Topic) {
+			continue
+		}
+		select {
+		case s.queue <- ev:
+			n++
+		default:
+			s.dropped.Add(1)
+			b.dropped.Add(1)
+		}
+	}
+	return n
+}
+
+func (s *subscriber) wants(topic string) bool {
+	for _, t := range s.topics {
+		if matchTopic(t, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// BusStats are the bus's counters.
+type BusStats struct {
+	Published int64            // Published events.
+	Dropped   int64            // Dropped deliveries, all subscribers.
+	DroppedBy map[string]int64 // DroppedBy subscriber.
+}
+
+// Stats returns the bus's counters.
+func (b *Bus) Stats() BusStats {
+	st := BusStats{Published: b.published.Load(), Dropped: b.dropped.Load(), DroppedBy: map[string]int64{}}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for id, s := range b.subs {
+		st.DroppedBy[id] = s.dropped.Load()
+	}
+	return st
+}

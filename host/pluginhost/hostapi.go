@@ -1,0 +1,142 @@
+package pluginhost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ddc-go/ddc/host/store"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// Messenger delivers plugins' messages to Discord: the host's outbox. The
+// Discord layer implements it; until one is set, message calls fail with
+// sdk.ErrUnavailable.
+type Messenger interface {
+	Send(ctx context.Context, pluginID, channelID string, m sdk.Message) (string, error)
+	Edit(ctx context.Context, pluginID, channelID, messageID string, m sdk.Message) error
+	Delete(ctx context.Context, pluginID, channelID, messageID string) error
+	Followup(ctx context.Context, pluginID, interactionID string, m sdk.Message) (string, error)
+}
+
+// hostAPI is the Host one plugin sees. Its identity is fixed: a plugin can
+// only touch its own KV namespace and only invoke what its manifest calls.
+type hostAPI struct {
+	m   *Manager
+	id  string
+	log *slog.Logger
+}
+
+var _ sdk.Host = (*hostAPI)(nil)
+
+func (h *hostAPI) messenger() (Messenger, error) {
+	if ms := h.m.messenger(); ms != nil {
+		return ms, nil
+	}
+	return nil, fmt.Errorf("discord is not connected: %w", sdk.ErrUnavailable)
+}
+
+func (h *hostAPI) Send(ctx context.Context, channelID string, m sdk.Message) (string, error) {
+	ms, err := h.messenger()
+	if err != nil {
+		return "", err
+	}
+	return ms.Send(ctx, h.id, channelID, m)
+}
+
+func (h *hostAPI) Edit(ctx context.Context, channelID, messageID string, m sdk.Message) error {
+	ms, err := h.messenger()
+	if err != nil {
+		return err
+	}
+	return ms.Edit(ctx, h.id, channelID, messageID, m)
+}
+
+func (h *hostAPI) Delete(ctx context.Context, channelID, messageID string) error {
+	ms, err := h.messenger()
+	if err != nil {
+		return err
+	}
+	return ms.Delete(ctx, h.id, channelID, messageID)
+}
+
+func (h *hostAPI) Followup(ctx context.Context, interactionID string, m sdk.Message) (string, error) {
+	ms, err := h.messenger()
+	if err != nil {
+		return "", err
+	}
+	return ms.Followup(ctx, h.id, interactionID, m)
+}
+
+func (h *hostAPI) Publish(_ context.Context, topic string, payload []byte) error {
+	if err := validateTopic(topic, false); err != nil {
+		return fmt.Errorf("publish: %w: %w", err, sdk.ErrInvalid)
+	}
+	h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
+	return nil
+}
+
+func (h *hostAPI) Invoke(ctx context.Context, action string, args, result any) error {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return fmt.Errorf("invoke %s: encode args: %w", action, err)
+	}
+	var in *sdk.Interaction
+	if i, ok := sdk.InteractionFrom(ctx); ok {
+		in = &i
+	}
+	out, err := h.m.Invoke(ctx, h.id, action, raw, in)
+	if err != nil {
+		return err
+	}
+	if result != nil && len(out) > 0 {
+		if err := json.Unmarshal(out, result); err != nil {
+			return fmt.Errorf("invoke %s: decode result: %w", action, err)
+		}
+	}
+	return nil
+}
+
+func (h *hostAPI) KV() sdk.KV { return storeKV{h.m.cfg.Store.KV("plugin/" + h.id)} }
+
+func (h *hostAPI) Audit(ctx context.Context, e sdk.AuditEntry) error {
+	return h.m.cfg.Store.AppendAudit(ctx, store.AuditEntry{
+		Time: time.Now(), Plugin: h.id, GuildID: e.GuildID, ChannelID: e.ChannelID, UserID: e.UserID,
+		UserName: e.UserName, Action: e.Action, Target: e.Target, Result: e.Result, Detail: e.Detail,
+	})
+}
+
+func (h *hostAPI) Logger() *slog.Logger { return h.log }
+
+// storeKV adapts a store namespace to sdk.KV, mapping limit errors to
+// sdk.ErrInvalid so the plugin can tell its own mistakes from outages.
+type storeKV struct{ kv *store.KV }
+
+func (s storeKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, ok, err := s.kv.Get(ctx, key)
+	return v, ok, kvErr(err)
+}
+
+func (s storeKV) Put(ctx context.Context, key string, value []byte) error {
+	return kvErr(s.kv.Put(ctx, key, value))
+}
+
+func (s storeKV) Delete(ctx context.Context, key string) error { return kvErr(s.kv.Delete(ctx, key)) }
+
+func (s storeKV) List(ctx context.Context, prefix string) ([]string, error) {
+	keys, err := s.kv.List(ctx, prefix, 0)
+	return keys, kvErr(err)
+}
+
+func kvErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, store.ErrInvalidKey) || errors.Is(err, store.ErrValueTooLarge) || errors.Is(err, store.ErrInvalidNamespace) {
+		return fmt.Errorf("%w: %w", err, sdk.ErrInvalid)
+	}
+	return err
+}

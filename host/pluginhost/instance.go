@@ -1,0 +1,625 @@
+package pluginhost
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// errPermanent marks start failures that a restart cannot fix (bad
+// manifest, checksum mismatch, conflicts): the plugin goes to failed at once.
+var errPermanent = errors.New("permanent")
+
+// instance is one plugin and its supervisor.
+type instance struct {
+	m    *Manager
+	id   string
+	desc Descriptor
+	log  *slog.Logger
+
+	mu         sync.Mutex
+	st         State
+	since      time.Time
+	lastErr    error
+	health     string
+	restarts   int
+	crashes    []time.Time
+	pid        int
+	rpc        *sdk.Client
+	manifest   *sdk.Manifest // claimed: routable
+	settings   json.RawMessage
+	running    bool          // supervisor goroutine alive
+	stopReq    chan State    // asks the supervisor to stop, with the final state
+	kick       chan struct{} // asks for an immediate health check
+	done       chan struct{} // closed when the supervisor ends
+	stderrTail *tailWriter   // last lines of the process's stderr
+}
+
+func (m *Manager) newInstance(d Descriptor) *instance {
+	return &instance{
+		m: m, id: d.ID, desc: d, log: m.log.With("plugin", d.ID),
+		st: StateStopped, since: time.Now(),
+	}
+}
+
+func (i *instance) where() string {
+	if i.desc.Bundled {
+		return "bundled plugin " + i.id
+	}
+	return "plugin " + i.id + " in " + i.desc.Dir
+}
+
+func (i *instance) state() State {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.st
+}
+
+func (i *instance) lastError() error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.lastErr == nil {
+		return errors.New("no executable")
+	}
+	return i.lastErr
+}
+
+func (i *instance) setState(st State, err error) {
+	i.mu.Lock()
+	changed := i.st != st
+	i.st, i.since = st, time.Now()
+	if err != nil {
+		i.lastErr = err
+	}
+	if st != StateDegraded {
+		i.health = ""
+	}
+	i.mu.Unlock()
+	if changed {
+		i.log.Info("plugin state", "state", st)
+		i.m.changed()
+	}
+}
+
+func (i *instance) setFailed(err error) { i.setState(StateFailed, err) }
+
+func (i *instance) status() Status {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	s := Status{
+		ID: i.id, Name: i.desc.Name, Version: i.desc.Version, State: i.st, Restarts: i.restarts,
+		Health: i.health, PID: i.pid, Bundled: i.desc.Bundled, Since: i.since,
+	}
+	if i.manifest != nil {
+		s.Name, s.Version = i.manifest.Name, i.manifest.Version
+	}
+	if i.lastErr != nil {
+		s.LastError = i.lastErr.Error()
+	}
+	return s
+}
+
+func (i *instance) rpcClient() *sdk.Client {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.st != StateRunning && i.st != StateDegraded {
+		return nil
+	}
+	return i.rpc
+}
+
+func (i *instance) claimedManifest() (sdk.Manifest, bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.manifest == nil {
+		return sdk.Manifest{}, false
+	}
+	return *i.manifest, true
+}
+
+func (i *instance) activeManifest() (sdk.Manifest, bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.manifest == nil || (i.st != StateRunning && i.st != StateDegraded) {
+		return sdk.Manifest{}, false
+	}
+	return *i.manifest, true
+}
+
+func (i *instance) setClaim(mf *sdk.Manifest) {
+	i.mu.Lock()
+	i.manifest = mf
+	i.mu.Unlock()
+}
+
+func (i *instance) resetCrashes() {
+	i.mu.Lock()
+	i.crashes = nil
+	i.mu.Unlock()
+}
+
+func (i *instance) settingsChanged(s json.RawMessage) bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return !bytes.Equal(i.settings, s)
+}
+
+// suspect asks the supervisor for an immediate health check, after a call
+// ran into its deadline.
+func (i *instance) suspect() {
+	i.mu.Lock()
+	k := i.kick
+	i.mu.Unlock()
+	if k != nil {
+		select {
+		case k <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// launch starts the supervisor unless it is already running.
+func (i *instance) launch() {
+	i.mu.Lock()
+	if i.running {
+		i.mu.Unlock()
+		return
+	}
+	i.running = true
+	i.stopReq = make(chan State, 1)
+	i.kick = make(chan struct{}, 1)
+	i.done = make(chan struct{})
+	stopReq, done := i.stopReq, i.done
+	i.mu.Unlock()
+	i.setState(StateStarting, nil)
+	go i.supervise(stopReq, done)
+}
+
+// stop ends the supervisor (and the plugin), leaving the plugin in final.
+func (i *instance) stop(ctx context.Context, final State) {
+	i.mu.Lock()
+	running, stopReq, done := i.running, i.stopReq, i.done
+	i.mu.Unlock()
+	if !running {
+		if st := i.state(); st != StateFailed || final == StateDisabled {
+			i.setState(final, nil)
+		}
+		return
+	}
+	select {
+	case stopReq <- final:
+	default:
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// supervise runs the plugin until asked to stop, restarting it after
+// crashes with exponential backoff until it crashes too often.
+//
+// The goroutine stays locked to its OS thread while the plugin runs: the
+// plugin's parent-death signal fires when the thread that forked it exits,
+// and a locked thread cannot be reused or retired under it.
+func (i *instance) supervise(stopReq chan State, done chan struct{}) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer close(done)
+	defer func() {
+		i.mu.Lock()
+		i.running = false
+		i.mu.Unlock()
+	}()
+	pol := i.m.cfg.Restart
+	for {
+		final, err := i.runOnce(stopReq)
+		if final != "" {
+			i.setState(final, nil)
+			return
+		}
+		if errors.Is(err, errPermanent) {
+			i.log.Error("plugin cannot start", "error", err)
+			i.setFailed(err)
+			return
+		}
+		now := time.Now()
+		i.mu.Lock()
+		kept := i.crashes[:0]
+		for _, t := range i.crashes {
+			if now.Sub(t) < pol.Window {
+				kept = append(kept, t)
+			}
+		}
+		i.crashes = append(kept, now)
+		n := len(i.crashes)
+		i.mu.Unlock()
+		if n >= pol.MaxCrashes {
+			err = fmt.Errorf("crashed %d times within %s, not restarting until an admin acts; last error: %w", n, pol.Window, err)
+			i.log.Error("plugin failed", "error", err)
+			i.setFailed(err)
+			return
+		}
+		backoff := pol.Backoff << (n - 1)
+		if backoff > pol.MaxBackoff || backoff <= 0 {
+			backoff = pol.MaxBackoff
+		}
+		i.log.Warn("plugin crashed; restarting", "error", err, "backoff", backoff, "crashes", n)
+		i.setState(StateRestarting, err)
+		select {
+		case final := <-stopReq:
+			i.setState(final, nil)
+			return
+		case <-time.After(backoff):
+		}
+		i.mu.Lock()
+		i.restarts++
+		i.mu.Unlock()
+		i.setState(StateStarting, nil)
+	}
+}
+
+// runOnce starts the plugin process, brings it up and watches it until it
+// dies, fails a health check, or is asked to stop. It returns the final
+// state when asked to stop, else the reason it ended.
+func (i *instance) runOnce(stopReq chan State) (State, error) {
+	t := i.m.cfg.Timeouts
+	client, rpc, pid, err := i.spawn()
+	defer func() {
+		i.m.bus.Unsubscribe(i.id)
+		i.mu.Lock()
+		i.rpc, i.manifest, i.pid = nil, nil, 0
+		i.mu.Unlock()
+		i.m.changed()
+	}()
+	if err != nil {
+		return "", err
+	}
+	kill := func() {
+		client.Kill()
+		killGroup(pid)
+	}
+	setup := func(step string, fn func(context.Context) error) error {
+		ctx, cancel := context.WithTimeout(context.Background(), t.Setup)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("%s: no answer within %s", step, t.Setup)
+			}
+			return fmt.Errorf("%s: %w", step, err)
+		}
+		return nil
+	}
+
+	var mf sdk.Manifest
+	err = setup("get manifest", func(ctx context.Context) error {
+		var err error
+		mf, err = rpc.Manifest(ctx)
+		return err
+	})
+	if err == nil {
+		err = i.checkManifest(mf)
+	}
+	if err == nil {
+		err = i.m.claim(i, mf)
+		if err != nil {
+			err = fmt.Errorf("%w: %w", err, errPermanent)
+		}
+	}
+	if err != nil {
+		kill()
+		return "", err
+	}
+	rpc.ServeHost(&hostAPI{m: i.m, id: i.id, log: i.log})
+	_, settings := i.m.cfg.Settings(i.id)
+	if err := setup("configure", func(ctx context.Context) error { return rpc.Configure(ctx, settings) }); err != nil {
+		kill()
+		return "", fmt.Errorf("settings rejected (fix them in the config): %w: %w", err, errPermanent)
+	}
+	i.mu.Lock()
+	i.settings = settings
+	i.mu.Unlock()
+	if err := setup("start", rpc.Start); err != nil {
+		kill()
+		return "", err
+	}
+	if len(mf.Subscribes) > 0 && mf.Has("event") {
+		i.m.bus.Subscribe(i.id, mf.Subscribes, func(ctx context.Context, ev sdk.Event) error {
+			err := rpc.HandleEvent(ctx, ev)
+			if errors.Is(err, context.DeadlineExceeded) {
+				i.suspect()
+			}
+			return err
+		})
+	}
+	i.mu.Lock()
+	i.rpc = rpc
+	i.mu.Unlock()
+	i.setState(StateRunning, nil)
+
+	reason := i.watch(client, rpc, stopReq)
+	if final, ok := reason.(stopRequest); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), t.Stop)
+		if err := rpc.Stop(ctx); err != nil {
+			i.log.Warn("plugin did not stop cleanly", "error", err)
+		}
+		cancel()
+		i.setState(StateStopped, nil)
+		kill()
+		return final.state, nil
+	}
+	kill()
+	return "", reason
+}
+
+type stopRequest struct{ state State }
+
+func (s stopRequest) Error() string { return "stop requested" }
+
+// watch returns when the plugin process exits, fails its health check, has
+// calls stuck past their deadline, or a stop is requested.
+func (i *instance) watch(client *goplugin.Client, rpc *sdk.Client, stopReq chan State) error {
+	t := i.m.cfg.Timeouts
+	health := time.NewTicker(t.Health)
+	defer health.Stop()
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	i.mu.Lock()
+	kick := i.kick
+	i.mu.Unlock()
+	for {
+		select {
+		case final := <-stopReq:
+			return stopRequest{final}
+		case <-poll.C:
+			if client.Exited() {
+				return i.exitError()
+			}
+			continue
+		case <-health.C:
+		case <-kick:
+			// A call hit its deadline: give the plugin's own deadline
+			// handling a moment, then check whether it is stuck.
+			select {
+			case final := <-stopReq:
+				return stopRequest{final}
+			case <-time.After(2500 * time.Millisecond):
+			}
+		}
+		if err := i.checkHealth(client, rpc); err != nil {
+			if client.Exited() {
+				return i.exitError()
+			}
+			return err
+		}
+	}
+}
+
+func (i *instance) exitError() error {
+	i.mu.Lock()
+	tail := i.stderrTail
+	i.mu.Unlock()
+	if line := tail.panicLine(); line != "" {
+		return fmt.Errorf("process exited unexpectedly: %s", line)
+	}
+	return errors.New("process exited unexpectedly")
+}
+
+func (i *instance) checkHealth(client *goplugin.Client, rpc *sdk.Client) error {
+	t := i.m.cfg.Timeouts
+	proto, err := client.Client()
+	if err != nil {
+		return fmt.Errorf("health: no connection: %w", err)
+	}
+	pingDone := make(chan error, 1)
+	go func() { pingDone <- proto.Ping() }()
+	select {
+	case err := <-pingDone:
+		if err != nil {
+			return fmt.Errorf("health: ping failed: %w", err)
+		}
+	case <-time.After(t.HealthCheck):
+		return fmt.Errorf("watchdog: no ping answer within %s", t.HealthCheck)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), t.HealthCheck)
+	defer cancel()
+	h, err := rpc.CheckHealth(ctx)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("watchdog: no health answer within %s", t.HealthCheck)
+		}
+		return fmt.Errorf("health check: %w", err)
+	}
+	if h.StuckCalls > 0 {
+		return fmt.Errorf("watchdog: %d call(s) stuck past their deadline", h.StuckCalls)
+	}
+	if h.Degraded {
+		i.mu.Lock()
+		i.health = h.Message
+		i.mu.Unlock()
+		if i.state() != StateDegraded {
+			i.log.Warn("plugin degraded", "reason", h.Message)
+			i.setState(StateDegraded, nil)
+		}
+	} else if i.state() == StateDegraded {
+		i.setState(StateRunning, nil)
+	}
+	return nil
+}
+
+// configure pushes new settings to the running plugin.
+func (i *instance) configure(ctx context.Context, settings json.RawMessage) error {
+	c := i.rpcClient()
+	if c == nil {
+		return fmt.Errorf("configure plugin %s: not running", i.id)
+	}
+	ctx, cancel := context.WithTimeout(ctx, i.m.cfg.Timeouts.Setup)
+	defer cancel()
+	if err := c.Configure(ctx, settings); err != nil {
+		return fmt.Errorf("configure plugin %s: %w", i.id, err)
+	}
+	i.mu.Lock()
+	i.settings = settings
+	i.mu.Unlock()
+	i.log.Info("plugin reconfigured")
+	return nil
+}
+
+// checkManifest compares the manifest with the descriptor and validates it.
+func (i *instance) checkManifest(mf sdk.Manifest) error {
+	if mf.ID != i.desc.ID {
+		return fmt.Errorf("manifest id %q does not match the plugin's descriptor id %q: %w", mf.ID, i.desc.ID, errPermanent)
+	}
+	if !i.desc.Bundled && mf.Version != i.desc.Version {
+		return fmt.Errorf("manifest version %s does not match plugin.yaml version %s: %w", mf.Version, i.desc.Version, errPermanent)
+	}
+	if err := ValidateManifest(mf); err != nil {
+		return fmt.Errorf("invalid manifest: %w: %w", err, errPermanent)
+	}
+	return nil
+}
+
+// spawn verifies the executable, starts the process and completes the
+// go-plugin handshake.
+func (i *instance) spawn() (*goplugin.Client, *sdk.Client, int, error) {
+	d := i.desc
+	if d.ProtocolVersion != sdk.ProtocolVersion {
+		return nil, nil, 0, fmt.Errorf("plugin speaks protocol version %d; this host speaks %d: %w", d.ProtocolVersion, sdk.ProtocolVersion, errPermanent)
+	}
+	var secure *goplugin.SecureConfig
+	if !d.Bundled {
+		sum, err := hex.DecodeString(d.SHA256)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("sha256 in plugin.yaml: %w: %w", err, errPermanent)
+		}
+		if got, err := fileSHA256(d.Path); err != nil {
+			return nil, nil, 0, fmt.Errorf("checksum executable: %w", err)
+		} else if !bytes.Equal(got, sum) {
+			return nil, nil, 0, fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin): %w", d.Path, got, d.SHA256, errPermanent)
+		}
+		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+	cmd := exec.Command(d.Path, d.Args...)
+	cmd.Dir = d.Dir
+	cmd.Env = pluginEnv(i.id, i.m.cfg.PluginLogLevel)
+	prepareCmd(cmd)
+	tail := &tailWriter{max: 50}
+	i.mu.Lock()
+	i.stderrTail = tail
+	i.mu.Unlock()
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake(),
+		VersionedPlugins: map[int]goplugin.PluginSet{sdk.ProtocolVersion: {sdk.PluginKey: &sdk.GRPCPlugin{}}},
+		Cmd:              cmd,
+		SecureConfig:     secure,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		SkipHostEnv:      true,
+		StartTimeout:     i.m.cfg.Timeouts.Start,
+		Logger:           hclogToSlog(i.log),
+		Stderr:           tail,
+		SyncStdout:       stdoutLogger{i.log},
+		SyncStderr:       io.Discard,
+	})
+	proto, err := client.Client()
+	pid := 0
+	if cmd.Process != nil {
+		pid = cmd.Process.Pid
+	}
+	if err != nil {
+		client.Kill()
+		killGroup(pid)
+		return nil, nil, 0, i.startError(err)
+	}
+	raw, err := proto.Dispense(sdk.PluginKey)
+	if err != nil {
+		client.Kill()
+		killGroup(pid)
+		return nil, nil, 0, fmt.Errorf("dispense: %w", err)
+	}
+	i.mu.Lock()
+	i.pid = pid
+	i.mu.Unlock()
+	return client, raw.(*sdk.Client), pid, nil
+}
+
+// startError explains a failed start in terms an admin can act on.
+func (i *instance) startError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Unrecognized remote plugin message"):
+		line, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		return fmt.Errorf("plugin %s wrote to stdout before the handshake (plugins must log to stderr): it printed %q", i.id, line)
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return fmt.Errorf("plugin %s did not finish starting within %s", i.id, i.m.cfg.Timeouts.Start)
+	case errors.Is(err, goplugin.ErrChecksumsDoNotMatch):
+		return fmt.Errorf("plugin %s: executable changed right before start (checksum mismatch): %w", i.id, errPermanent)
+	case strings.Contains(msg, "Incompatible API version") || strings.Contains(msg, "Incompatible core API version"):
+		return fmt.Errorf("plugin %s: %s: %w", i.id, msg, errPermanent)
+	case strings.Contains(msg, "plugin exited before we could connect"):
+		if line := i.stderrTailLine(); line != "" {
+			return fmt.Errorf("plugin %s exited during start: %s", i.id, line)
+		}
+		return fmt.Errorf("plugin %s exited during start", i.id)
+	}
+	return fmt.Errorf("start plugin %s: %w", i.id, err)
+}
+
+func (i *instance) stderrTailLine() string {
+	i.mu.Lock()
+	tail := i.stderrTail
+	i.mu.Unlock()
+	if tail == nil {
+		return ""
+	}
+	if l := tail.panicLine(); l != "" {
+		return l
+	}
+	tail.mu.Lock()
+	defer tail.mu.Unlock()
+	if n := len(tail.lines); n > 0 {
+		return tail.lines[n-1]
+	}
+	return ""
+}
+
+// pluginEnv is the whole environment of a plugin process: the host's own
+// environment (with the bot token and other secrets) never reaches it.
+func pluginEnv(id, level string) []string {
+	env := []string{"DDC_PLUGIN_ID=" + id, "DDC_PLUGIN_LOG_LEVEL=" + level}
+	for _, k := range []string{"TZ", "PATH", "HOME", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+func fileSHA256(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return h.Sum(nil), nil
+}

@@ -1,0 +1,586 @@
+// Package pluginhost runs DDC plugins: it discovers bundled and external
+// plugins, verifies and starts them as go-plugin subprocesses, validates
+// their manifests, configures and supervises them (health checks, watchdog,
+// restart with backoff, crash-loop cut-off), routes calls between them and
+// carries their events on a bus.
+package pluginhost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ddc-go/ddc/host/store"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// State is a plugin's lifecycle state.
+type State string
+
+// Plugin states.
+const (
+	StateStarting   State = "starting"   // StateStarting: process starting, handshake, configure, start.
+	StateRunning    State = "running"    // StateRunning: healthy.
+	StateDegraded   State = "degraded"   // StateDegraded: running, but its health check reports a problem.
+	StateRestarting State = "restarting" // StateRestarting: crashed; waiting for its backoff before starting again.
+	StateFailed     State = "failed"     // StateFailed: will not be started again until an admin acts.
+	StateStopped    State = "stopped"    // StateStopped: stopped by the host.
+	StateDisabled   State = "disabled"   // StateDisabled: disabled in the config.
+)
+
+// Timeouts bound every step and call. Zero fields take the defaults shown.
+type Timeouts struct {
+	Start       time.Duration // Start: exec to handshake, 10 s.
+	Setup       time.Duration // Setup: GetInfo, Configure and Start calls, 10 s each.
+	Call        time.Duration // Call: commands, components, modals, actions, HTTP, 60 s.
+	Event       time.Duration // Event: one event delivery, 5 s.
+	Stop        time.Duration // Stop: cooperative Stop before kill, 5 s.
+	Health      time.Duration // Health: interval between health checks, 10 s.
+	HealthCheck time.Duration // HealthCheck: deadline of one health check, 5 s.
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&t.Start, 10*time.Second)
+	def(&t.Setup, 10*time.Second)
+	def(&t.Call, 60*time.Second)
+	def(&t.Event, 5*time.Second)
+	def(&t.Stop, 5*time.Second)
+	def(&t.Health, 10*time.Second)
+	def(&t.HealthCheck, 5*time.Second)
+	return t
+}
+
+// RestartPolicy says how crashed plugins come back. Zero fields take the
+// defaults shown.
+type RestartPolicy struct {
+	Backoff    time.Duration // Backoff before the first restart, doubled each time: 1 s.
+	MaxBackoff time.Duration // MaxBackoff caps the backoff: 1 min.
+	MaxCrashes int           // MaxCrashes within Window make the plugin failed: 5.
+	Window     time.Duration // Window for counting crashes: 10 min.
+}
+
+func (r RestartPolicy) withDefaults() RestartPolicy {
+	if r.Backoff <= 0 {
+		r.Backoff = time.Second
+	}
+	if r.MaxBackoff <= 0 {
+		r.MaxBackoff = time.Minute
+	}
+	if r.MaxCrashes <= 0 {
+		r.MaxCrashes = 5
+	}
+	if r.Window <= 0 {
+		r.Window = 10 * time.Minute
+	}
+	return r
+}
+
+// Bundled is a plugin compiled into the host's executable, started as
+// `Path Args...` (normally the host itself with `plugin NAME`).
+type Bundled struct {
+	ID      string
+	Name    string
+	Version string
+	Path    string
+	Args    []string
+}
+
+// SettingsFunc returns whether plugin id is enabled and its settings JSON.
+type SettingsFunc func(id string) (enabled bool, settings json.RawMessage)
+
+// Config configures a Manager. Store is required; the rest has defaults.
+type Config struct {
+	// PluginsDir holds external plugins, one directory each with a
+	// plugin.yaml. Empty means none.
+	PluginsDir string
+	// Bundled plugins, started before external ones.
+	Bundled []Bundled
+	// Store holds plugins' KV namespaces and the audit log.
+	Store *store.Store
+	// Settings gives each plugin's enabled flag and settings; nil enables
+	// every plugin with empty settings.
+	Settings SettingsFunc
+	// Logger for the manager; plugins log through it, scoped by id.
+	Logger *slog.Logger
+	// PluginLogLevel is passed to plugins ("debug", "info", ...).
+	PluginLogLevel string
+	// Timeouts bound every step.
+	Timeouts Timeouts
+	// Restart policy for crashed plugins.
+	Restart RestartPolicy
+	// QueueSize is each plugin's event queue length.
+	QueueSize int
+}
+
+// Manager runs and supervises plugins. Create it with New, call Start once
+// and Stop once. Its methods are safe for concurrent use.
+type Manager struct {
+	cfg Config
+	log *slog.Logger
+	bus *Bus
+
+	mu        sync.Mutex
+	instances map[string]*instance
+	order     []string
+	msgr      Messenger
+	listeners []func()
+	closed    bool
+}
+
+// New returns a manager; it starts nothing.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("plugin manager: no store")
+	}
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
+	cfg.Restart = cfg.Restart.withDefaults()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Settings == nil {
+		cfg.Settings = func(string) (bool, json.RawMessage) { return true, json.RawMessage("{}") }
+	}
+	if cfg.PluginLogLevel == "" {
+		cfg.PluginLogLevel = "info"
+	}
+	return &Manager{
+		cfg: cfg, log: cfg.Logger,
+		bus:       NewBus(cfg.Logger.With("component", "bus"), cfg.QueueSize, cfg.Timeouts.Event),
+		instances: map[string]*instance{},
+	}, nil
+}
+
+// Bus returns the event bus, for host components that publish events.
+func (m *Manager) Bus() *Bus { return m.bus }
+
+// SetMessenger sets the Discord outbox plugins' messages go through.
+func (m *Manager) SetMessenger(ms Messenger) {
+	m.mu.Lock()
+	m.msgr = ms
+	m.mu.Unlock()
+}
+
+func (m *Manager) messenger() Messenger {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.msgr
+}
+
+// OnChange registers fn to be called (in its own goroutine) whenever a
+// plugin's state or the set of running manifests changes, e.g. to resync
+// Discord commands.
+func (m *Manager) OnChange(fn func()) {
+	m.mu.Lock()
+	m.listeners = append(m.listeners, fn)
+	m.mu.Unlock()
+}
+
+func (m *Manager) changed() {
+	m.mu.Lock()
+	ls := append([]func(){}, m.listeners...)
+	m.mu.Unlock()
+	for _, fn := range ls {
+		go fn()
+	}
+}
+
+// Start discovers plugins and starts every enabled one. It returns without
+// waiting for them to run; plugins that cannot be used show as failed with
+// their error. Use WaitSettled to wait.
+func (m *Manager) Start(ctx context.Context) {
+	var descs []Descriptor
+	for _, b := range m.cfg.Bundled {
+		descs = append(descs, Descriptor{
+			ID: b.ID, Name: b.Name, Version: b.Version, ProtocolVersion: sdk.ProtocolVersion,
+			Path: b.Path, Args: b.Args, Bundled: true,
+		})
+	}
+	var bad map[string]error
+	if m.cfg.PluginsDir != "" {
+		var ext []Descriptor
+		ext, bad = Discover(m.cfg.PluginsDir)
+		descs = append(descs, ext...)
+	}
+	m.mu.Lock()
+	for dir, err := range bad {
+		id := "invalid:" + dir
+		inst := m.newInstance(Descriptor{ID: id, Name: dir})
+		inst.setFailed(err)
+		m.instances[id] = inst
+		m.order = append(m.order, id)
+		m.log.Error("plugin cannot be used", "plugin_dir", dir, "error", err)
+	}
+	for _, d := range descs {
+		if prev, dup := m.instances[d.ID]; dup {
+			inst := m.newInstance(d)
+			where := d.Dir
+			if where == "" {
+				where = "bundled"
+			}
+			inst.setFailed(fmt.Errorf("duplicate plugin id %q (in %s): already used by %s", d.ID, where, prev.where()))
+			key := "duplicate:" + d.ID + ":" + where
+			m.instances[key] = inst
+			m.order = append(m.order, key)
+			m.log.Error("duplicate plugin id", "plugin", d.ID, "in", where, "used_by", prev.where())
+			continue
+		}
+		m.instances[d.ID] = m.newInstance(d)
+		m.order = append(m.order, d.ID)
+	}
+	insts := m.ordered()
+	m.mu.Unlock()
+	for _, inst := range insts {
+		if inst.state() == StateFailed {
+			continue
+		}
+		if enabled, _ := m.cfg.Settings(inst.id); !enabled {
+			inst.setState(StateDisabled, nil)
+			continue
+		}
+		inst.launch()
+	}
+	m.changed()
+}
+
+func (m *Manager) ordered() []*instance {
+	out := make([]*instance, 0, len(m.order))
+	for _, id := range m.order {
+		out = append(out, m.instances[id])
+	}
+	return out
+}
+
+func (m *Manager) get(id string) (*instance, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	inst, ok := m.instances[id]
+	if !ok {
+		return nil, fmt.Errorf("plugin %q: %w", id, sdk.ErrNotFound)
+	}
+	return inst, nil
+}
+
+// Stop stops every plugin (cooperative Stop, then kill of its process group)
+// and waits for them, at most until ctx ends.
+func (m *Manager) Stop(ctx context.Context) {
+	m.mu.Lock()
+	m.closed = true
+	insts := m.ordered()
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, inst := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inst.stop(ctx, StateStopped)
+		}()
+	}
+	wg.Wait()
+}
+
+// Restart restarts a plugin, clearing its crash history: the admin's way
+// out of failed.
+func (m *Manager) Restart(ctx context.Context, id string) error {
+	inst, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	if inst.desc.Path == "" {
+		return fmt.Errorf("restart plugin %s: %w", id, inst.lastError())
+	}
+	inst.stop(ctx, StateStopped)
+	inst.resetCrashes()
+	inst.launch()
+	return nil
+}
+
+// Enable starts a disabled or stopped plugin.
+func (m *Manager) Enable(ctx context.Context, id string) error { return m.Restart(ctx, id) }
+
+// Disable stops a plugin and marks it disabled.
+func (m *Manager) Disable(ctx context.Context, id string) error {
+	inst, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	inst.stop(ctx, StateDisabled)
+	return nil
+}
+
+// Reconfigure applies changed settings: it stops plugins that were
+// disabled, starts ones that were enabled, and calls Configure on running
+// plugins whose settings changed. A plugin that failed on its settings is
+// started again with the new ones.
+func (m *Manager) Reconfigure(ctx context.Context) {
+	m.mu.Lock()
+	insts := m.ordered()
+	m.mu.Unlock()
+	for _, inst := range insts {
+		if inst.desc.Path == "" {
+			continue
+		}
+		enabled, settings := m.cfg.Settings(inst.id)
+		st := inst.state()
+		switch {
+		case !enabled && st != StateDisabled:
+			inst.stop(ctx, StateDisabled)
+		case enabled && (st == StateDisabled || (st == StateFailed && inst.settingsChanged(settings))):
+			inst.resetCrashes()
+			inst.launch()
+		case enabled && (st == StateRunning || st == StateDegraded) && inst.settingsChanged(settings):
+			if err := inst.configure(ctx, settings); err != nil {
+				inst.log.Error("new settings rejected; keeping the old ones", "error", err)
+			}
+		}
+	}
+}
+
+// Status describes one plugin for the UI, the API and /healthz.
+type Status struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Version   string    `json:"version"`
+	State     State     `json:"state"`
+	Restarts  int       `json:"restarts"`
+	LastError string    `json:"last_error,omitempty"`
+	Health    string    `json:"health,omitempty"`
+	PID       int       `json:"pid,omitempty"`
+	Bundled   bool      `json:"bundled"`
+	Since     time.Time `json:"since"`
+}
+
+// Statuses returns every known plugin's status, in start order.
+func (m *Manager) Statuses() []Status {
+	m.mu.Lock()
+	insts := m.ordered()
+	m.mu.Unlock()
+	out := make([]Status, 0, len(insts))
+	for _, inst := range insts {
+		out = append(out, inst.status())
+	}
+	return out
+}
+
+// Status returns one plugin's status.
+func (m *Manager) Status(id string) (Status, error) {
+	inst, err := m.get(id)
+	if err != nil {
+		return Status{}, err
+	}
+	return inst.status(), nil
+}
+
+// Manifests returns the manifests of the running plugins, by id.
+func (m *Manager) Manifests() map[string]sdk.Manifest {
+	m.mu.Lock()
+	insts := m.ordered()
+	m.mu.Unlock()
+	out := map[string]sdk.Manifest{}
+	for _, inst := range insts {
+		if mf, ok := inst.activeManifest(); ok {
+			out[inst.id] = mf
+		}
+	}
+	return out
+}
+
+// claim checks a starting plugin's manifest against the plugins already
+// active and, if nothing conflicts, makes its commands, component prefix
+// and actions routable. The check and the claim are atomic, so of two
+// conflicting plugins the one that claims second is refused.
+func (m *Manager) claim(inst *instance, mf sdk.Manifest) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var problems []string
+	for _, other := range m.ordered() {
+		if other == inst {
+			continue
+		}
+		om, ok := other.claimedManifest()
+		if !ok {
+			continue
+		}
+		for _, c := range mf.Commands {
+			for _, oc := range om.Commands {
+				if c.Name == oc.Name {
+					problems = append(problems, fmt.Sprintf("command /%s is already registered by plugin %s", c.Name, other.id))
+				}
+			}
+		}
+		if mf.ComponentPrefix == om.ComponentPrefix {
+			problems = append(problems, fmt.Sprintf("component prefix %q is already used by plugin %s", mf.ComponentPrefix, other.id))
+		}
+		for _, a := range mf.Provides {
+			for _, oa := range om.Provides {
+				if a == oa {
+					problems = append(problems, fmt.Sprintf("action %s is already provided by plugin %s", a, other.id))
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("plugin %s conflicts with installed plugins: %s", inst.id, strings.Join(problems, "; "))
+	}
+	inst.setClaim(&mf)
+	return nil
+}
+
+// CommandOwner returns the id of the running plugin owning a command.
+func (m *Manager) CommandOwner(name string) (string, bool) {
+	for id, mf := range m.Manifests() {
+		for _, c := range mf.Commands {
+			if c.Name == name {
+				return id, true
+			}
+		}
+	}
+	return "", false
+}
+
+// ComponentOwner returns the id of the running plugin whose component
+// prefix starts customID ("prefix:...").
+func (m *Manager) ComponentOwner(customID string) (string, bool) {
+	prefix, _, ok := strings.Cut(customID, ":")
+	if !ok {
+		return "", false
+	}
+	for id, mf := range m.Manifests() {
+		if mf.ComponentPrefix == prefix {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// client returns a running plugin's client.
+func (m *Manager) client(id string) (*instance, *sdk.Client, error) {
+	inst, err := m.get(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := inst.rpcClient()
+	if c == nil {
+		return inst, nil, fmt.Errorf("plugin %s is %s: %w", id, inst.state(), sdk.ErrUnavailable)
+	}
+	return inst, c, nil
+}
+
+// call runs fn against a running plugin with the call deadline (unless ctx
+// has an earlier one). A call that times out makes the watchdog check the
+// plugin right away.
+func call[T any](ctx context.Context, m *Manager, id string, fn func(context.Context, *sdk.Client) (T, error)) (T, error) {
+	var zero T
+	inst, c, err := m.client(id)
+	if err != nil {
+		return zero, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeouts.Call)
+	defer cancel()
+	out, err := fn(ctx, c)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			inst.suspect()
+			return zero, fmt.Errorf("plugin %s did not answer in time: %w", id, sdk.ErrTimeout)
+		}
+		return zero, fmt.Errorf("plugin %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// HandleCommand sends a slash command to plugin id.
+func (m *Manager) HandleCommand(ctx context.Context, id string, req *sdk.CommandRequest) (*sdk.Response, error) {
+	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.Response, error) { return c.HandleCommand(ctx, req) })
+}
+
+// HandleAutocomplete asks plugin id for choices.
+func (m *Manager) HandleAutocomplete(ctx context.Context, id string, req *sdk.CommandRequest) ([]sdk.Choice, error) {
+	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) ([]sdk.Choice, error) { return c.HandleAutocomplete(ctx, req) })
+}
+
+// HandleComponent sends a component interaction to plugin id.
+func (m *Manager) HandleComponent(ctx context.Context, id string, req *sdk.ComponentRequest) (*sdk.Response, error) {
+	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.Response, error) { return c.HandleComponent(ctx, req) })
+}
+
+// HandleModal sends a modal submit to plugin id.
+func (m *Manager) HandleModal(ctx context.Context, id string, req *sdk.ModalRequest) (*sdk.Response, error) {
+	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.Response, error) { return c.HandleModal(ctx, req) })
+}
+
+// HandleHTTP sends a web request to plugin id.
+func (m *Manager) HandleHTTP(ctx context.Context, id string, req *sdk.HTTPRequest) (*sdk.HTTPResponse, error) {
+	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.HTTPResponse, error) { return c.HandleHTTP(ctx, req) })
+}
+
+// Invoke routes an action call from caller ("host" or a plugin id) to the
+// running plugin that provides it. A plugin may call only the actions its
+// manifest lists in calls (exactly or as "prefix.*").
+func (m *Manager) Invoke(ctx context.Context, caller, action string, args json.RawMessage, in *sdk.Interaction) (json.RawMessage, error) {
+	if caller != "host" {
+		cm, ok := m.Manifests()[caller]
+		if !ok {
+			return nil, fmt.Errorf("invoke %s: caller %s is not running: %w", action, caller, sdk.ErrPermission)
+		}
+		allowed := false
+		for _, c := range cm.Calls {
+			if matchTopic(c, action) {
+				allowed = true
+			}
+		}
+		if !allowed {
+			return nil, fmt.Errorf("plugin %s may not call %s: its manifest does not list it in calls: %w", caller, action, sdk.ErrPermission)
+		}
+	}
+	provider := ""
+	m.mu.Lock()
+	for _, inst := range m.ordered() {
+		if mf, ok := inst.claimedManifest(); ok {
+			for _, a := range mf.Provides {
+				if a == action {
+					provider = inst.id
+				}
+			}
+		}
+	}
+	m.mu.Unlock()
+	if provider == "" {
+		return nil, fmt.Errorf("invoke %s: no running plugin provides it: %w", action, sdk.ErrNotFound)
+	}
+	return call(ctx, m, provider, func(ctx context.Context, c *sdk.Client) (json.RawMessage, error) {
+		return c.Invoke(ctx, &sdk.InvokeRequest{Action: action, Args: args, Caller: caller, Interaction: in})
+	})
+}
+
+// WaitSettled waits until no plugin is starting or restarting, or ctx ends.
+func (m *Manager) WaitSettled(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		settled := true
+		for _, st := range m.Statuses() {
+			if st.State == StateStarting || st.State == StateRestarting {
+				settled = false
+			}
+		}
+		if settled {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for plugins to settle: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}

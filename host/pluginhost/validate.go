@@ -1,0 +1,161 @@
+package pluginhost
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// Discord's limits for application commands.
+const (
+	maxOptions     = 25
+	maxChoices     = 25
+	maxDescription = 100
+)
+
+var commandNamePattern = regexp.MustCompile(`^[-_\p{L}\p{N}]{1,32}$`)
+
+// ValidateManifest checks a plugin's manifest against the host's rules and
+// Discord's: ids, versions, command and option names, descriptions and
+// counts, subcommand structure, topics and actions. All problems are
+// returned together.
+func ValidateManifest(m sdk.Manifest) error {
+	var problems []error
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	if !idPattern.MatchString(m.ID) {
+		bad("id %q is not a plugin id (1-64 of a-z 0-9 . - _, starting with a letter or digit)", m.ID)
+	}
+	if !versionPattern.MatchString(m.Version) {
+		bad("version %q is not a semantic version like 1.2.3", m.Version)
+	}
+	if m.ComponentPrefix == "" || strings.Contains(m.ComponentPrefix, ":") || len(m.ComponentPrefix) > 32 {
+		bad("component prefix %q must be 1-32 characters without ':'", m.ComponentPrefix)
+	}
+	seen := map[string]bool{}
+	for i, c := range m.Commands {
+		where := fmt.Sprintf("command %d (/%s)", i+1, c.Name)
+		if seen[c.Name] {
+			bad("%s: declared twice", where)
+		}
+		seen[c.Name] = true
+		problems = append(problems, validateName(where, c.Name)...)
+		problems = append(problems, validateDescription(where, c.Description)...)
+		if c.Level < 0 || c.Level > sdk.LevelAdmin {
+			bad("%s: unknown permission level %d", where, c.Level)
+		}
+		problems = append(problems, validateOptions(where, c.Options, 0)...)
+	}
+	for _, t := range m.Subscribes {
+		if err := validateTopic(t, true); err != nil {
+			bad("subscribes: %v", err)
+		}
+	}
+	for _, a := range m.Provides {
+		if err := validateTopic(a, false); err != nil {
+			bad("provides: %v", err)
+		}
+	}
+	for _, a := range m.Calls {
+		if err := validateTopic(a, true); err != nil {
+			bad("calls: %v", err)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func validateName(where, name string) []error {
+	if !commandNamePattern.MatchString(name) || strings.ToLower(name) != name {
+		return []error{fmt.Errorf("%s: name %q must be 1-32 lowercase letters, digits, '-' or '_'", where, name)}
+	}
+	return nil
+}
+
+func validateDescription(where, d string) []error {
+	if n := utf8.RuneCountInString(d); n < 1 || n > maxDescription {
+		return []error{fmt.Errorf("%s: description must be 1-%d characters, has %d", where, maxDescription, n)}
+	}
+	return nil
+}
+
+// validateOptions checks options at one level. depth 0 is a command's own
+// options, 1 inside a subcommand or group, 2 inside a group's subcommand.
+func validateOptions(where string, opts []sdk.Option, depth int) []error {
+	var problems []error
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	if len(opts) > maxOptions {
+		bad("%s: %d options, at most %d allowed", where, len(opts), maxOptions)
+	}
+	var subs, plain int
+	seen := map[string]bool{}
+	optionalSeen := false
+	for _, o := range opts {
+		ow := fmt.Sprintf("%s option %q", where, o.Name)
+		if seen[o.Name] {
+			bad("%s: declared twice", ow)
+		}
+		seen[o.Name] = true
+		problems = append(problems, validateName(ow, o.Name)...)
+		problems = append(problems, validateDescription(ow, o.Description)...)
+		switch o.Type {
+		case sdk.OptionSubcommand, sdk.OptionSubcommandGroup:
+			subs++
+			if depth > 1 || (depth == 1 && o.Type == sdk.OptionSubcommandGroup) {
+				bad("%s: subcommands nest at most as group > subcommand", ow)
+			}
+			if o.Type == sdk.OptionSubcommandGroup {
+				for _, s := range o.Options {
+					if s.Type != sdk.OptionSubcommand {
+						bad("%s: a subcommand group holds only subcommands", ow)
+						break
+					}
+				}
+			}
+			problems = append(problems, validateOptions(ow, o.Options, depth+1)...)
+		case sdk.OptionString, sdk.OptionInteger, sdk.OptionBoolean, sdk.OptionUser,
+			sdk.OptionChannel, sdk.OptionRole, sdk.OptionNumber:
+			plain++
+			if len(o.Options) > 0 {
+				bad("%s: only subcommands have nested options", ow)
+			}
+			if o.Required && optionalSeen {
+				bad("%s: required options must come before optional ones", ow)
+			}
+			if !o.Required {
+				optionalSeen = true
+			}
+			if len(o.Choices) > maxChoices {
+				bad("%s: %d choices, at most %d allowed", ow, len(o.Choices), maxChoices)
+			}
+			if len(o.Choices) > 0 && o.Autocomplete {
+				bad("%s: choices and autocomplete exclude each other", ow)
+			}
+		default:
+			bad("%s: unknown option type %d", ow, o.Type)
+		}
+	}
+	if subs > 0 && plain > 0 {
+		bad("%s: mixes subcommands with plain options", where)
+	}
+	return problems
+}
+
+var topicPattern = regexp.MustCompile(`^[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?$`)
+
+func validateTopic(t string, wildcard bool) error {
+	if len(t) > 128 || !topicPattern.MatchString(t) || (!wildcard && strings.HasSuffix(t, ".*")) {
+		return fmt.Errorf("%q is not a dotted lowercase name", t)
+	}
+	return nil
+}
+
+// matchTopic reports whether pattern ("a.b" or "a.*") matches topic.
+func matchTopic(pattern, topic string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(topic, prefix)
+	}
+	return pattern == topic
+}

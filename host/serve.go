@@ -1,0 +1,159 @@
+// Package host wires the DDC host together: config, store, plugin manager
+// and web server, for `ddc serve`.
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ddc-go/ddc/config"
+	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/store"
+	"github.com/ddc-go/ddc/host/web"
+)
+
+// Options configures Serve.
+type Options struct {
+	// DataDir holds config.yaml, the database and plugins/.
+	DataDir string
+	// Flags are explicitly set command-line values by config key.
+	Flags map[string]any
+	// Env is the environment in os.Environ form.
+	Env []string
+	// Version of the host.
+	Version string
+	// Bundled plugins compiled into the host.
+	Bundled []pluginhost.Bundled
+	// Logger for the host; nil logs nothing.
+	Logger *slog.Logger
+	// Ready, if set, receives the web server's address once it listens.
+	Ready func(addr net.Addr)
+	// Timeouts and Restart tune the plugin manager (zero: defaults).
+	Timeouts pluginhost.Timeouts
+	Restart  pluginhost.RestartPolicy
+}
+
+// Serve runs the host until ctx ends, then shuts down: web server first,
+// then plugins, then the store.
+func Serve(ctx context.Context, opts Options) error {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if created, err := config.EnsureDefault(opts.DataDir); err != nil {
+		return fmt.Errorf("prepare data dir: %w", err)
+	} else if created {
+		log.Info("wrote the default config", "file", filepath.Join(opts.DataDir, config.FileName))
+	}
+	cfg, err := config.Load(opts.DataDir, opts.Env, opts.Flags)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		return fmt.Errorf("load config: %w", err)
+	}
+	for _, w := range cfg.Warnings() {
+		log.Warn("config", "warning", w)
+	}
+	st, err := store.Open(filepath.Join(opts.DataDir, "ddc.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var cfgMu sync.Mutex
+	current := cfg
+	settings := func(id string) (bool, json.RawMessage) {
+		cfgMu.Lock()
+		defer cfgMu.Unlock()
+		raw, err := current.PluginSettingsJSON(id)
+		if err != nil {
+			log.Error("plugin settings", "plugin", id, "error", err)
+			raw = []byte("{}")
+		}
+		return current.PluginEnabled(id), raw
+	}
+	pluginsDir := filepath.Join(opts.DataDir, "plugins")
+	mgr, err := pluginhost.New(pluginhost.Config{
+		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings,
+		Logger: log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
+		Timeouts: opts.Timeouts, Restart: opts.Restart,
+	})
+	if err != nil {
+		return err
+	}
+
+	discordState := func() string {
+		cfgMu.Lock()
+		defer cfgMu.Unlock()
+		if current.Discord.Token == "" {
+			return "no_token"
+		}
+		return "disconnected"
+	}
+	problems := func() []string {
+		var p []string
+		if discordState() == "no_token" {
+			p = append(p, "No Discord bot token: set DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE, or discord.token in "+filepath.Join(opts.DataDir, config.FileName)+") and restart. The web side runs without it.")
+		}
+		return p
+	}
+	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems})
+
+	ln, err := net.Listen("tcp", cfg.Web.Listen)
+	if err != nil {
+		return fmt.Errorf("web: listen on %s: %w", cfg.Web.Listen, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	webErr := make(chan error, 1)
+	go func() { webErr <- srv.Serve(ln) }()
+	log.Info("web server listening", "addr", ln.Addr().String())
+	for _, p := range problems() {
+		log.Warn(p)
+	}
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr())
+	}
+
+	mgr.Start(ctx)
+	go config.Watch(ctx, opts.DataDir, opts.Env, opts.Flags, 0, func(c *config.Config) {
+		cfgMu.Lock()
+		current = c
+		cfgMu.Unlock()
+		log.Info("config changed; applying", "file", c.File)
+		mgr.Reconfigure(ctx)
+	}, func(err error) {
+		log.Error("config file rejected; keeping the running config", "error", err)
+	})
+
+	select {
+	case <-ctx.Done():
+	case err := <-webErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("web server stopped", "error", err)
+		}
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	mgr.Stop(shutCtx)
+	return nil
+}
+
+// DefaultDataDir is "./data", or $DDC_DATA_DIR when set.
+func DefaultDataDir(env func(string) string) string {
+	if d := env("DDC_DATA_DIR"); d != "" {
+		return d
+	}
+	return "data"
+}
+
