@@ -156,4 +156,3 @@ func DefaultDataDir(env func(string) string) string {
 	}
 	return "data"
 }
-

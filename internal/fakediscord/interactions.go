@@ -453,6 +453,9 @@ func (s *Server) componentDataLocked(in Interaction, p map[string]any, st *inter
 		if v.Disabled {
 			return nil, fmt.Errorf("button %q is disabled", in.CustomID)
 		}
+		if v.Style == discordgo.LinkButton || v.Style == discordgo.PremiumButton {
+			return nil, fmt.Errorf("button %q does not send interactions", in.CustomID)
+		}
 	case *discordgo.SelectMenu:
 		if v.Disabled {
 			return nil, fmt.Errorf("select %q is disabled", in.CustomID)
@@ -627,7 +630,9 @@ func (s *Server) interactionCallback(rc *reqCtx) response {
 		}
 		resp.Modal = &Modal{CustomID: *mp.CustomID, Title: mp.Title, Components: asMsg.Components}
 	}
-	st.acked = true
+	// The request arrived in time, even if the deadline timer fired while
+	// it waited for the lock.
+	st.acked, st.missed = true, false
 	st.resp = resp
 	return noContent()
 }

@@ -43,6 +43,7 @@ type Request struct {
 	Route string
 	// Bucket is the rate-limit bucket: the route and its major parameters.
 	Bucket string
+	// Body is the request body; for a multipart body, its payload_json.
 	Body   []byte
 	Status int
 	// Violation is true when the request was sent before a retry_after

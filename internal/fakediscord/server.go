@@ -106,7 +106,7 @@ type Config struct {
 	// method and route.
 	RouteLimits []RouteLimit
 	// DefaultRouteLimit applies to routes without a RouteLimits entry
-	// (default 50 per second).
+	// (default 50 per second); its Method and Route are ignored.
 	DefaultRouteLimit RouteLimit
 	// GlobalLimit requests per GlobalWindow are allowed across all routes
 	// except interaction callbacks (default 50 per second).

@@ -354,7 +354,11 @@ func (h *Host) Logger() *slog.Logger { return h.log }
 func (h *Host) Sent() []Sent { h.mu.Lock(); defer h.mu.Unlock(); return append([]Sent(nil), h.sent...) }
 
 // Edits returns the edits, oldest first.
-func (h *Host) Edits() []Sent { h.mu.Lock(); defer h.mu.Unlock(); return append([]Sent(nil), h.edits...) }
+func (h *Host) Edits() []Sent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Sent(nil), h.edits...)
+}
 
 // Deletes returns the ids of deleted messages.
 func (h *Host) Deletes() []string {

@@ -1,0 +1,119 @@
+// Command faultplugin is a DDC plugin that misbehaves on request, for the
+// plugin host's fault-injection tests. Flags choose the fault.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/ddc-go/ddc/sdk"
+)
+
+type plugin struct {
+	id, cmd, mode, calls, subscribe string
+	host                            sdk.Host
+}
+
+func (p *plugin) Info() sdk.Info {
+	info := sdk.Info{
+		ID: p.id, Name: "Fault " + p.id, Version: "1.0.0",
+		Commands: []sdk.Command{{Name: p.cmd, Description: "Misbehave on request"}},
+		Provides: []string{p.id + ".ping"},
+	}
+	if p.mode == "bad-manifest" {
+		info.Commands = append(info.Commands, sdk.Command{Name: "Bad Name!", Description: ""})
+	}
+	if p.mode == "wrong-id" {
+		info.ID = "someone-else"
+	}
+	if p.calls != "" {
+		info.Calls = []string{p.calls}
+	}
+	if p.subscribe != "" {
+		info.Subscribes = []string{p.subscribe}
+	}
+	return info
+}
+
+func (p *plugin) Start(_ context.Context, h sdk.Host) error {
+	p.host = h
+	if p.mode == "grandchild" {
+		child := exec.Command("sleep", "1000")
+		if err := child.Start(); err != nil {
+			return err
+		}
+		if err := h.KV().Put(context.Background(), "grandchild", []byte(strconv.Itoa(child.Process.Pid))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+	switch req.String("do") {
+	case "crash":
+		go func() { panic("fault plugin: crash requested") }()
+		time.Sleep(time.Second)
+	case "panic":
+		panic("fault plugin: handler panic requested")
+	case "hang":
+		select {}
+	case "sleep":
+		select {
+		case <-time.After(5 * time.Second):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	case "invoke":
+		var out map[string]string
+		if err := p.host.Invoke(ctx, req.String("action"), map[string]string{"text": "via " + p.id}, &out); err != nil {
+			return nil, err
+		}
+		return sdk.Reply(out["text"]), nil
+	}
+	return sdk.Reply("ok from " + p.id), nil
+}
+
+func (p *plugin) HandleEvent(ctx context.Context, ev sdk.Event) error {
+	n := 0
+	if raw, ok, _ := p.host.KV().Get(ctx, "events"); ok {
+		n, _ = strconv.Atoi(string(raw))
+	}
+	if p.mode == "slow-events" {
+		time.Sleep(200 * time.Millisecond)
+	}
+	return p.host.KV().Put(ctx, "events", []byte(strconv.Itoa(n+1)))
+}
+
+func (p *plugin) Invoke(_ context.Context, req *sdk.InvokeRequest) (json.RawMessage, error) {
+	return json.Marshal(map[string]string{"text": "pong from " + p.id, "caller": req.Caller})
+}
+
+func main() {
+	p := &plugin{}
+	flag.StringVar(&p.id, "id", "fault", "plugin id")
+	flag.StringVar(&p.cmd, "cmd", "fault", "command name")
+	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events")
+	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
+	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
+	flag.Parse()
+	switch p.mode {
+	case "stdout":
+		fmt.Println("hello from a careless plugin")
+	case "slow-start":
+		time.Sleep(time.Minute)
+	case "exit-at-start":
+		fmt.Fprintln(os.Stderr, "fatal: cannot start, exiting")
+		os.Exit(1)
+	}
+	if err := sdk.Serve(p); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

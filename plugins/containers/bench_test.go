@@ -1,0 +1,142 @@
+package containers_test
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	dcontainer "github.com/docker/docker/api/types/container"
+
+	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/plugins/containers"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// heapInUse returns the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchmarkList1000 lists 1000 containers (created, not running) through
+// the plugin's containers.list action. It also reports how long the first
+// full sync took and the heap the plugin holds after listing them (the
+// in-memory harness runs the plugin in this process, so the delta covers
+// the plugin, its gRPC server and the Docker client).
+func BenchmarkList1000(b *testing.B) {
+	e := dockertest.Connect(b)
+	e.CreateMany(b, 1000, "ddc-bench-list")
+	base := heapInUse()
+	t0 := time.Now()
+	h := start(b, containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}})
+	waitHealthy(b, h, time.Minute)
+	waitList(b, h, time.Minute, "showing 1000", func(l containers.ListResult) bool { return len(l.Containers) == 1000 })
+	sync := time.Since(t0)
+	ctx := context.Background()
+	for b.Loop() {
+		raw, err := h.Invoke(ctx, containers.ActList, nil)
+		if err != nil || len(raw) < 1000 {
+			b.Fatalf("list: %v", err)
+		}
+	}
+	b.StopTimer()
+	heap := heapInUse()
+	b.ReportMetric(float64(sync.Milliseconds()), "first-sync-ms")
+	b.ReportMetric(float64(int64(heap)-int64(base))/(1<<20), "plugin-heap-MB")
+	b.ReportMetric(float64(heap)/(1<<20), "process-heap-MB")
+}
+
+// BenchmarkActions measures stop, start and restart through the plugin,
+// each until its outcome was seen on the events stream (the start check is
+// off, so a start's time is until Docker reported it running).
+func BenchmarkActions(b *testing.B) {
+	e := dockertest.Connect(b)
+	c := e.Run(b, dockertest.Options{})
+	zero := 0.0
+	h := start(b, containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}, StartCheckSeconds: &zero})
+	waitHealthy(b, h, 10*time.Second)
+	waitList(b, h, 5*time.Second, "showing it running", func(l containers.ListResult) bool {
+		ci, ok := find(l, c.Name)
+		return ok && ci.State == "running"
+	})
+	var stops, starts, restarts []time.Duration
+	run := func(action string, into *[]time.Duration) {
+		t0 := time.Now()
+		raw, err := invokeAs(h, sdk.LevelControl, action, containers.Args{Container: c.Name, TimeoutSeconds: 5})
+		if err != nil {
+			b.Fatalf("%s: %v", action, err)
+		}
+		*into = append(*into, time.Since(t0))
+		if res := decode[containers.ActionResult](b, raw); !res.OK || !res.Changed {
+			b.Fatalf("%s = %+v, want a change", action, res)
+		}
+	}
+	for b.Loop() {
+		run(containers.ActStop, &stops)
+		run(containers.ActStart, &starts)
+		run(containers.ActRestart, &restarts)
+	}
+	b.ReportMetric(ms(pct(stops, 50)), "stop-p50-ms")
+	b.ReportMetric(ms(pct(starts, 50)), "start-p50-ms")
+	b.ReportMetric(ms(pct(restarts, 50)), "restart-p50-ms")
+	b.ReportMetric(ms(pct(restarts, 99)), "restart-p99-ms")
+}
+
+// BenchmarkEventLatency measures the time from a Docker API call (stop
+// and start, alternately) made outside the plugin to the container.state
+// event it causes reaching the host bus: from the call's start (event-*),
+// and from its return (after-return-*), which leaves out Docker's own work.
+func BenchmarkEventLatency(b *testing.B) {
+	e := dockertest.Connect(b)
+	c := e.Run(b, dockertest.Options{})
+	h := start(b, containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}})
+	waitHealthy(b, h, 10*time.Second)
+	waitList(b, h, 5*time.Second, "showing it running", func(l containers.ListResult) bool {
+		ci, ok := find(l, c.Name)
+		return ok && ci.State == "running"
+	})
+	ctx := context.Background()
+	zero := 0
+	var lat, after []time.Duration
+	measure := func(state string, call func() error) {
+		from := len(h.Host.Published())
+		t0 := time.Now()
+		if err := call(); err != nil {
+			b.Fatalf("docker call: %v", err)
+		}
+		t1 := time.Now()
+		seen := waitEvent(b, h, from, 5*time.Second, state, func(se containers.StateEvent) bool {
+			return se.ID == c.ID && se.State == state
+		})
+		lat = append(lat, seen.Sub(t0))
+		after = append(after, max(seen.Sub(t1), 0))
+	}
+	for b.Loop() {
+		measure("exited", func() error {
+			return e.Client.ContainerStop(ctx, c.ID, dcontainer.StopOptions{Timeout: &zero})
+		})
+		measure("running", func() error { return e.Client.ContainerStart(ctx, c.ID, dcontainer.StartOptions{}) })
+	}
+	b.ReportMetric(ms(pct(lat, 50)), "event-p50-ms")
+	b.ReportMetric(ms(pct(lat, 99)), "event-p99-ms")
+	b.ReportMetric(ms(pct(after, 50)), "after-return-p50-ms")
+	b.ReportMetric(ms(pct(after, 99)), "after-return-p99-ms")
+}
+
+// pct returns the p-th percentile of ds.
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[min(max(i-1, 0), len(s)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,51 @@
+// Package containers is DDC's bundled plugin that shows and controls Docker
+// containers from Discord: /container start|stop|restart|logs|info|list|stats
+// and /info, and the actions containers.list, .inspect, .start, .stop,
+// .restart, .logs, .stats, .restart_all and .stop_all for other plugins.
+//
+// # Lifecycle
+//
+// New has no side effects. Configure checks the settings (see Settings; the
+// zero value means one endpoint "local" on unix:///var/run/docker.sock —
+// the plugin process does not inherit DOCKER_HOST). Start connects to every
+// endpoint; Configure may be called again while running: changed endpoints
+// reconnect, the rest applies at once. Stop ends the event streams.
+//
+// # State
+//
+// State comes from Docker's events stream, one per endpoint, never from
+// polling. After every (re)connect the plugin subscribes to container
+// events first and then reads the full list, so no change is missed; a
+// dropped stream reconnects with exponential backoff (0.2 s doubling to
+// 3 s). Every change is published on the host bus as a StateEvent on
+// "container.state"; reachability changes as an EndpointEvent on
+// "container.endpoint". The containers of an unreachable endpoint are shown
+// as unknown, not stopped, and CheckHealth names the endpoint.
+//
+// # Actions
+//
+// Start, stop and restart report their real outcome: after the API call the
+// plugin waits for the event that confirms it, and watches a started
+// container for start_check_seconds (default 2) so one that exits at once
+// is reported as failed with its exit code. At most max_concurrent_actions
+// (default 3) run per endpoint; a second action on a busy container is
+// refused with sdk.ErrBusy. Every action that changes something is audited.
+//
+// Container names are checked before any Docker call (see ParseRef).
+//
+// # Per-container configuration and precedence
+//
+// A container is configured, in increasing order of precedence, by:
+//
+//  1. defaults: visible, actions start, stop, restart and logs, stats shown;
+//  2. its labels: ddc.enable (false hides it), ddc.name (display name),
+//     ddc.actions (comma list), ddc.order, ddc.info, ddc.protected;
+//  3. the settings entry "name", or "endpoint/name" when present (it wins
+//     over "name"): display_name, order, active, actions, show_stats, info,
+//     ip_port, protected_info, protected_password_hash.
+//
+// Settings win over labels field by field. Protection only adds up: a
+// container is protected when the settings' protected list names it, or its
+// ddc.protected label is true, or it is DDC's own container (found from
+// /proc/self/cgroup, the /etc/hostname mount, or the host name).
+package containers

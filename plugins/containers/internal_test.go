@@ -1,0 +1,125 @@
+package containers
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/events"
+	"github.com/docker/docker/errdefs"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ddc-go/ddc/sdk"
+)
+
+func TestDockerError(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		want    error
+		wantMsg string
+	}{
+		{name: "not found", err: errdefs.NotFound(errors.New("No such container: web")), want: sdk.ErrNotFound, wantMsg: "no such container"},
+		{name: "socket permission", err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.EACCES)}, want: sdk.ErrPermission, wantMsg: "Docker socket permission denied on endpoint local"},
+		{name: "refused", err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, want: sdk.ErrUnavailable, wantMsg: "endpoint local is unreachable"},
+		{name: "deadline", err: fmt.Errorf("post: %w", context.DeadlineExceeded), want: sdk.ErrTimeout, wantMsg: "timed out after 30 s"},
+		{name: "conflict", err: errdefs.Conflict(errors.New("container is paused")), want: sdk.ErrBusy, wantMsg: "container is paused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := dockerError("stop web", "local", tt.err, 30*time.Second)
+			msg, ok := sdk.UserMessage(err)
+			if !ok || !errors.Is(err, tt.want) || !strings.Contains(msg, tt.wantMsg) {
+				t.Errorf("dockerError(%v) = %v, want %v with %q", tt.err, err, tt.want, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	bc, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pbkdf2.Key(sha256.New, "s3cret", []byte("salty"), 1000, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	werkzeug := "pbkdf2:sha256:1000$salty$" + hex.EncodeToString(key)
+	tests := []struct {
+		name string
+		hash string
+		pw   string
+		want bool
+	}{
+		{name: "bcrypt ok", hash: string(bc), pw: "s3cret", want: true},
+		{name: "bcrypt wrong", hash: string(bc), pw: "nope"},
+		{name: "werkzeug ok", hash: werkzeug, pw: "s3cret", want: true},
+		{name: "werkzeug wrong", hash: werkzeug, pw: "S3cret"},
+		{name: "empty hash", hash: "", pw: ""},
+		{name: "plain text is not a hash", hash: "s3cret", pw: "s3cret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := checkPassword(tt.hash, tt.pw); got != tt.want {
+				t.Errorf("checkPassword(%q, %q) = %v, want %v", tt.hash, tt.pw, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestApplyEvents(t *testing.T) {
+	var published []string
+	e := &endpoint{spec: EndpointSettings{Name: "local"}, log: slog.New(slog.DiscardHandler), ctrs: map[string]*ctr{}, watchers: map[string]map[*watcher]struct{}{}, reachable: true}
+	e.publish = func(_ context.Context, topic string, raw []byte) { published = append(published, string(raw)) }
+	at := time.Unix(1700000000, 0)
+	ev := func(action, exit string) events.Message {
+		return events.Message{Type: events.ContainerEventType, Action: events.Action(action), TimeNano: at.UnixNano(),
+			Actor: events.Actor{ID: "abc", Attributes: map[string]string{"name": "web", "image": "nginx", "exitCode": exit, "ddc.name": "Web"}}}
+	}
+	tests := []struct {
+		action, exit string
+		wantState    string
+		wantHealth   string
+		wantExit     int
+	}{
+		{action: "create", wantState: container.StateCreated},
+		{action: "start", wantState: container.StateRunning},
+		{action: "health_status: healthy", wantState: container.StateRunning, wantHealth: "healthy"},
+		{action: "die", exit: "3", wantState: container.StateExited, wantExit: 3},
+		{action: "stop", wantState: container.StateExited, wantExit: 3},
+		{action: "start", wantState: container.StateRunning, wantHealth: "starting"},
+		{action: "pause", wantState: container.StatePaused, wantHealth: "starting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action, func(t *testing.T) {
+			e.apply(context.Background(), ev(tt.action, tt.exit))
+			c, ok := e.get("abc")
+			if !ok || c.State != tt.wantState || c.Health != tt.wantHealth || c.ExitCode != tt.wantExit || c.Name != "web" || c.Labels["ddc.name"] != "Web" {
+				t.Errorf("after %s: %+v, want state %s health %q exit %d", tt.action, c, tt.wantState, tt.wantHealth, tt.wantExit)
+			}
+		})
+	}
+	e.apply(context.Background(), ev("destroy", ""))
+	if _, ok := e.get("abc"); ok {
+		t.Errorf("container still known after destroy")
+	}
+	// "stop" after "die" changes nothing visible, so it is not published.
+	if n := len(published); n != len(tests) {
+		t.Errorf("published %d events, want %d: %q", n, len(tests), published)
+	}
+	if last := published[len(published)-1]; !strings.Contains(last, `"state":"removed"`) {
+		t.Errorf("last event = %s, want state removed", last)
+	}
+}
