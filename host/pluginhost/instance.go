@@ -49,13 +49,30 @@ type instance struct {
 	kick       chan struct{} // asks for an immediate health check
 	done       chan struct{} // closed when the supervisor ends
 	stderrTail *tailWriter   // last lines of the process's stderr
+
+	// tried is closed when the first start attempt has claimed its manifest
+	// or ended: later plugins wait for it so that of two conflicting
+	// plugins the earlier one (in discovery order) always wins.
+	tried     chan struct{}
+	triedOnce sync.Once
 }
 
 func (m *Manager) newInstance(d Descriptor) *instance {
 	return &instance{
 		m: m, id: d.ID, desc: d, log: m.log.With("plugin", d.ID),
-		st: StateStopped, since: time.Now(),
+		st: StateStopped, since: time.Now(), tried: make(chan struct{}),
 	}
+}
+
+func (i *instance) markTried() { i.triedOnce.Do(func() { close(i.tried) }) }
+
+// newFailedInstance returns an instance that is failed from the start
+// (invalid install, duplicate id). It notifies no one: it is not yet
+// registered, and the caller may hold m.mu.
+func (m *Manager) newFailedInstance(d Descriptor, err error) *instance {
+	inst := m.newInstance(d)
+	inst.st, inst.lastErr = StateFailed, err
+	return inst
 }
 
 func (i *instance) where() string {
@@ -227,9 +244,11 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 		i.running = false
 		i.mu.Unlock()
 	}()
+	defer i.markTried()
 	pol := i.m.cfg.Restart
 	for {
 		final, err := i.runOnce(stopReq)
+		i.markTried()
 		if final != "" {
 			i.setState(final, nil)
 			return
@@ -317,7 +336,9 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		err = i.checkManifest(mf)
 	}
 	if err == nil {
+		i.m.waitEarlier(i)
 		err = i.m.claim(i, mf)
+		i.markTried()
 		if err != nil {
 			err = fmt.Errorf("%w: %w", err, errPermanent)
 		}
@@ -565,6 +586,10 @@ func (i *instance) startError(err error) error {
 	switch {
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		line, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
+		if line == "" && strings.Contains(msg, "Failed to read any lines") {
+			// Stdout closed without a line: the process exited.
+			return i.exitedDuringStart()
+		}
 		return fmt.Errorf("plugin %s wrote to stdout before the handshake (plugins must log to stderr): it printed %q", i.id, line)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return fmt.Errorf("plugin %s did not finish starting within %s", i.id, i.m.cfg.Timeouts.Start)
@@ -573,12 +598,23 @@ func (i *instance) startError(err error) error {
 	case strings.Contains(msg, "Incompatible API version") || strings.Contains(msg, "Incompatible core API version"):
 		return fmt.Errorf("plugin %s: %s: %w", i.id, msg, errPermanent)
 	case strings.Contains(msg, "plugin exited before we could connect"):
+		return i.exitedDuringStart()
+	}
+	return fmt.Errorf("start plugin %s: %w", i.id, err)
+}
+
+// exitedDuringStart reports a plugin that exited before its handshake, with
+// the last line it wrote to stderr. Stderr is copied by another goroutine,
+// so it waits briefly for that line to arrive.
+func (i *instance) exitedDuringStart() error {
+	for deadline := time.Now().Add(300 * time.Millisecond); ; time.Sleep(10 * time.Millisecond) {
 		if line := i.stderrTailLine(); line != "" {
 			return fmt.Errorf("plugin %s exited during start: %s", i.id, line)
 		}
-		return fmt.Errorf("plugin %s exited during start", i.id)
+		if time.Now().After(deadline) {
+			return fmt.Errorf("plugin %s exited during start without writing to stderr", i.id)
+		}
 	}
-	return fmt.Errorf("start plugin %s: %w", i.id, err)
 }
 
 func (i *instance) stderrTailLine() string {

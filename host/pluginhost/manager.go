@@ -215,21 +215,20 @@ func (m *Manager) Start(ctx context.Context) {
 	m.mu.Lock()
 	for dir, err := range bad {
 		id := "invalid:" + dir
-		inst := m.newInstance(Descriptor{ID: id, Name: dir})
-		inst.setFailed(err)
+		inst := m.newFailedInstance(Descriptor{ID: id, Name: dir}, err)
 		m.instances[id] = inst
 		m.order = append(m.order, id)
 		m.log.Error("plugin cannot be used", "plugin_dir", dir, "error", err)
 	}
 	for _, d := range descs {
 		if prev, dup := m.instances[d.ID]; dup {
-			inst := m.newInstance(d)
 			where := d.Dir
 			if where == "" {
 				where = "bundled"
 			}
-			inst.setFailed(fmt.Errorf("duplicate plugin id %q (in %s): already used by %s", d.ID, where, prev.where()))
+			inst := m.newFailedInstance(d, fmt.Errorf("duplicate plugin id %q (in %s): already used by %s", d.ID, where, prev.where()))
 			key := "duplicate:" + d.ID + ":" + where
+			inst.id = key
 			m.instances[key] = inst
 			m.order = append(m.order, key)
 			m.log.Error("duplicate plugin id", "plugin", d.ID, "in", where, "used_by", prev.where())
@@ -435,6 +434,32 @@ func (m *Manager) claim(inst *instance, mf sdk.Manifest) error {
 	}
 	inst.setClaim(&mf)
 	return nil
+}
+
+// waitEarlier waits, at most the start timeout, until every plugin before
+// inst in discovery order has made its first start attempt, so that claims
+// are granted in a fixed order whatever the processes' start speed.
+func (m *Manager) waitEarlier(inst *instance) {
+	m.mu.Lock()
+	var earlier []*instance
+	for _, o := range m.ordered() {
+		if o == inst {
+			break
+		}
+		earlier = append(earlier, o)
+	}
+	m.mu.Unlock()
+	limit := time.After(m.cfg.Timeouts.Start + m.cfg.Timeouts.Setup)
+	for _, o := range earlier {
+		if o.state() != StateStarting {
+			continue
+		}
+		select {
+		case <-o.tried:
+		case <-limit:
+			return
+		}
+	}
 }
 
 // CommandOwner returns the id of the running plugin owning a command.

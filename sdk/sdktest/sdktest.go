@@ -50,7 +50,7 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 	t.Helper()
 	host := newHost(t)
 	ps := map[string]goplugin.Plugin{sdk.PluginKey: &sdk.GRPCPlugin{Impl: p, Logger: host.log}}
-	gc, gs := goplugin.TestPluginGRPCConn(t, false, ps)
+	gc, _ := goplugin.TestPluginGRPCConn(t, false, ps)
 	raw, err := gc.Dispense(sdk.PluginKey)
 	if err != nil {
 		t.Fatalf("dispense plugin: %v", err)
@@ -61,8 +61,9 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 		ctx, cancel := context.WithTimeout(context.Background(), 5e9)
 		defer cancel()
 		_ = client.Stop(ctx)
+		// Close asks the server to shut down over its controller, which
+		// stops gs; stopping gs here too would race with that.
 		_ = gc.Close()
-		gs.Stop()
 	})
 	ctx := context.Background()
 	if h.Manifest, err = client.Manifest(ctx); err != nil {

@@ -69,8 +69,12 @@ func TestPanicRestartsOthersCarryOn(t *testing.T) {
 	if err != nil || !strings.Contains(resp.Message.Content, "still here") {
 		t.Fatalf("echo after fault crashed = %+v, %v", resp, err)
 	}
-	st := waitState(t, e.mgr, "fault", pluginhost.StateRunning, 10*time.Second)
-	if st.Restarts != 1 || !strings.Contains(st.LastError, "panic: fault plugin: crash requested") {
+	var st pluginhost.Status
+	waitFor(t, 10*time.Second, "fault restarted", func() (bool, string) {
+		st, _ = e.mgr.Status("fault")
+		return st.State == pluginhost.StateRunning && st.Restarts == 1, fmt.Sprintf("%+v", st)
+	})
+	if !strings.Contains(st.LastError, "panic: fault plugin: crash requested") {
 		t.Errorf("fault status = %+v, want 1 restart and the panic as last error", st)
 	}
 	if resp, err := command(ctx, e.mgr, "fault", "fault"); err != nil || resp.Message.Content != "ok from fault" {

@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 }
 
 // install copies bin into <dataDir>/plugins/<dir>/ with a plugin.yaml that
-// records its SHA-256. extra lines are appended to plugin.yaml.
+// records its SHA-256. extra holds "key: value" overrides (protocol_version).
 func install(t testing.TB, dataDir, dirName, id, bin string, args []string, extra ...string) string {
 	t.Helper()
 	dir := filepath.Join(dataDir, "plugins", dirName)
@@ -67,12 +67,15 @@ func install(t testing.TB, dataDir, dirName, id, bin string, args []string, extr
 	}
 	sum := sha256.Sum256(raw)
 	var b strings.Builder
-	fmt.Fprintf(&b, "id: %s\nname: %s\nversion: 1.0.0\nprotocol_version: 1\nexecutable: %s\nsha256: %s\n", id, id, filepath.Base(bin), hex.EncodeToString(sum[:]))
+	fields := map[string]string{"protocol_version": "1"}
+	for _, l := range extra {
+		k, v, _ := strings.Cut(l, ":")
+		fields[k] = strings.TrimSpace(v)
+	}
+	fmt.Fprintf(&b, "id: %s\nname: %s\nversion: 1.0.0\nprotocol_version: %s\nexecutable: %s\nsha256: %s\n",
+		id, id, fields["protocol_version"], filepath.Base(bin), hex.EncodeToString(sum[:]))
 	if len(args) > 0 {
 		fmt.Fprintf(&b, "args: [%s]\n", strings.Join(quoteAll(args), ", "))
-	}
-	for _, l := range extra {
-		b.WriteString(l + "\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "plugin.yaml"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
