@@ -22,6 +22,7 @@ import (
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
 	"github.com/ddc-go/ddc/sdk"
 )
@@ -39,12 +40,13 @@ func main() {
 // bundled lists the plugins compiled into this binary, by name.
 func bundled() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
-		"echo": func() sdk.Plugin { return echo.New() },
+		"containers": func() sdk.Plugin { return containers.New() },
+		"echo":       func() sdk.Plugin { return echo.New() },
 	}
 }
 
 // bundledOrder is the order the host starts bundled plugins in.
-var bundledOrder = []string{"echo"}
+var bundledOrder = []string{"containers", "echo"}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -17,7 +17,21 @@ import (
 
 type plugin struct {
 	id, cmd, mode, calls, subscribe string
+	settingsFile                    string
 	host                            sdk.Host
+}
+
+// Configure writes the settings it receives to --settings-file, so tests
+// can see what the host pushed.
+func (p *plugin) Configure(_ context.Context, settings json.RawMessage) error {
+	if p.settingsFile == "" {
+		return nil
+	}
+	tmp := p.settingsFile + ".tmp"
+	if err := os.WriteFile(tmp, settings, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p.settingsFile)
 }
 
 func (p *plugin) Info() sdk.Info {
@@ -102,6 +116,7 @@ func main() {
 	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events")
 	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
 	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
+	flag.StringVar(&p.settingsFile, "settings-file", "", "file to write the settings from each Configure to")
 	flag.Parse()
 	switch p.mode {
 	case "stdout":

@@ -1,0 +1,319 @@
+package proctest
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// health is the part of GET /healthz these tests read.
+type health struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+	Discord string `json:"discord"`
+	Plugins []struct {
+		ID       string `json:"id"`
+		Version  string `json:"version"`
+		State    string `json:"state"`
+		Restarts int    `json:"restarts"`
+		Error    string `json:"error"`
+	} `json:"plugins"`
+}
+
+// served is a `ddc serve` process started by a test.
+type served struct {
+	cmd  *exec.Cmd
+	addr string
+	logs *logBuf
+}
+
+// logBuf collects a process's stderr while tests read it.
+type logBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuf) add(line string) {
+	l.mu.Lock()
+	l.b.WriteString(line + "\n")
+	l.mu.Unlock()
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// serve runs the built ddc binary as `ddc serve` on dataDir with the given
+// config.yaml (none when empty). The process is killed when the test ends.
+func serve(t testing.TB, dataDir, configYAML string) *served {
+	t.Helper()
+	if configYAML != "" {
+		if err := os.WriteFile(filepath.Join(dataDir, "config.yaml"), []byte(configYAML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &served{addr: freeAddr(t), logs: &logBuf{}}
+	s.cmd = exec.Command(bins.ddc, "serve", "--data-dir", dataDir, "--listen", s.addr)
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dataDir}
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		s.cmd.Env = append(s.cmd.Env, "DOCKER_HOST="+h)
+	}
+	stderr, err := s.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("start ddc serve: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			s.logs.add(sc.Text())
+		}
+	}()
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			_ = s.cmd.Process.Signal(syscall.SIGTERM)
+			exited := make(chan struct{})
+			go func() { _ = s.cmd.Wait(); close(exited) }()
+			select {
+			case <-exited:
+			case <-time.After(20 * time.Second):
+				_ = s.cmd.Process.Kill()
+				<-exited
+			}
+		}
+		<-done
+		if t.Failed() {
+			t.Logf("ddc serve log:\n%s", s.logs.String())
+		}
+	})
+	return s
+}
+
+// health fetches /healthz; ok is false while the server does not answer.
+func (s *served) health() (health, int, bool) {
+	var h health
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + s.addr + "/healthz")
+	if err != nil {
+		return h, 0, false
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		return h, resp.StatusCode, false
+	}
+	return h, resp.StatusCode, true
+}
+
+// waitHealthy waits until /healthz answers 200 with every listed plugin
+// running.
+func (s *served) waitHealthy(t testing.TB, timeout time.Duration, ids ...string) health {
+	t.Helper()
+	var h health
+	waitFor(t, timeout, "healthz 200 with "+strings.Join(ids, ", ")+" running", func() (bool, string) {
+		var code int
+		var ok bool
+		h, code, ok = s.health()
+		if !ok || code != http.StatusOK {
+			return false, fmt.Sprintf("code %d %+v", code, h)
+		}
+		running := map[string]bool{}
+		for _, p := range h.Plugins {
+			running[p.ID] = p.State == "running"
+		}
+		for _, id := range ids {
+			if !running[id] {
+				return false, fmt.Sprintf("%+v", h)
+			}
+		}
+		return true, ""
+	})
+	return h
+}
+
+// children returns the PIDs whose parent is pid.
+func children(t testing.TB, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, _, ok := procStat(child); ok && ppid == pid {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+// procStat reads a process's parent PID and state from /proc/PID/stat.
+func procStat(pid int) (ppid int, state string, ok bool) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", false
+	}
+	// The command name is in parentheses and may contain spaces.
+	rest := string(raw)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 2 {
+		return 0, "", false
+	}
+	ppid, err = strconv.Atoi(f[1])
+	return ppid, f[0], err == nil
+}
+
+// TestServeBundledPlugins runs `ddc serve` with no Discord token: the web
+// side comes up, the bundled plugins are started by re-running the ddc
+// binary as `ddc plugin NAME`, and /healthz reports them.
+func TestServeBundledPlugins(t *testing.T) {
+	data := t.TempDir()
+	s := serve(t, data, "")
+	h := s.waitHealthy(t, 30*time.Second, "containers", "echo")
+	if h.Status != "ok" || h.Discord != "no_token" || h.Version == "" {
+		t.Errorf("healthz = %+v, want status ok, discord no_token and a version", h)
+	}
+	kids := children(t, s.cmd.Process.Pid)
+	var args []string
+	for _, pid := range kids {
+		raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		args = append(args, strings.Join(strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")[1:], " "))
+	}
+	for _, want := range []string{"plugin containers", "plugin echo"} {
+		found := false
+		for _, a := range args {
+			found = found || a == want
+		}
+		if !found {
+			t.Errorf("children of ddc serve run %q, want one running %q", args, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "config.yaml")); err != nil {
+		t.Errorf("ddc serve did not write a default config: %v", err)
+	}
+
+	// A disabled plugin is not a failure: healthz stays 200.
+	cfg := "plugins:\n  echo:\n    enabled: false\n"
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "echo disabled by a config change", func() (bool, string) {
+		h, code, _ := s.health()
+		for _, p := range h.Plugins {
+			if p.ID == "echo" {
+				return p.State == "disabled" && code == http.StatusOK, fmt.Sprintf("code %d %+v", code, h)
+			}
+		}
+		return false, fmt.Sprintf("%+v", h)
+	})
+}
+
+// TestHostSIGKILLLeavesNoPlugins kills the host with SIGKILL: no plugin
+// process may be alive 2 seconds later (parent-death signal).
+func TestHostSIGKILLLeavesNoPlugins(t *testing.T) {
+	data := t.TempDir()
+	install(t, data, "ext", "ext", bins.fault, []string{"--id=ext", "--cmd=ext"})
+	s := serve(t, data, "plugins:\n  containers:\n    enabled: false\n")
+	s.waitHealthy(t, 30*time.Second, "echo", "ext")
+	kids := children(t, s.cmd.Process.Pid)
+	if len(kids) == 0 {
+		t.Fatal("ddc serve has no plugin child processes")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.cmd.Wait()
+	time.Sleep(2 * time.Second)
+	for _, pid := range kids {
+		if alive(pid) {
+			raw, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Errorf("plugin process %d (%s) is still alive 2 s after the host was killed", pid, strings.ReplaceAll(string(raw), "\x00", " "))
+			_ = syscall.Kill(pid, syscall.SIGKILL) // ours: started by the ddc we started
+		}
+	}
+}
+
+// TestConfigChangeReconfiguresPlugins edits config.yaml under a running
+// `ddc serve`: the new plugin settings reach the plugin through Configure
+// without a restart, and a broken file is rejected while the running
+// settings stay.
+func TestConfigChangeReconfiguresPlugins(t *testing.T) {
+	data := t.TempDir()
+	got := filepath.Join(t.TempDir(), "settings.json")
+	install(t, data, "ext", "ext", bins.fault, []string{"--id=ext", "--cmd=ext", "--settings-file=" + got})
+	cfg := func(v string) string {
+		return "plugins:\n  containers:\n    enabled: false\n  ext:\n    settings:\n      greeting: " + v + "\n"
+	}
+	s := serve(t, data, cfg("one"))
+	s.waitHealthy(t, 30*time.Second, "ext")
+	settings := func() string { raw, _ := os.ReadFile(got); return string(raw) }
+	waitFor(t, 5*time.Second, "first settings", func() (bool, string) {
+		return settings() == `{"greeting":"one"}`, settings()
+	})
+	pids := children(t, s.cmd.Process.Pid)
+
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(cfg("two")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "settings pushed after the config change", func() (bool, string) {
+		return settings() == `{"greeting":"two"}`, settings()
+	})
+
+	broken := "plugins:\n  ext:\n    settings: [unclosed\n"
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "broken config rejected in the log", func() (bool, string) {
+		return strings.Contains(s.logs.String(), "config file rejected"), ""
+	})
+	if settings() != `{"greeting":"two"}` {
+		t.Errorf("after a broken config the plugin got %s, want the running settings kept", settings())
+	}
+	if raw, _ := os.ReadFile(filepath.Join(data, "config.yaml")); string(raw) != broken {
+		t.Errorf("ddc rewrote the user's broken config.yaml to %q", raw)
+	}
+	h := s.waitHealthy(t, 5*time.Second, "ext")
+	for _, p := range h.Plugins {
+		if p.ID == "ext" && p.Restarts != 0 {
+			t.Errorf("ext restarted %d times; a settings change must not restart it", p.Restarts)
+		}
+	}
+	if now := children(t, s.cmd.Process.Pid); fmt.Sprint(now) != fmt.Sprint(pids) {
+		t.Errorf("plugin processes changed from %v to %v; a settings change must not restart them", pids, now)
+	}
+}
