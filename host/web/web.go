@@ -3,12 +3,12 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/webui"
 )
 
 // Plugins is what the web side needs from the plugin manager.
@@ -63,21 +63,11 @@ func CheckHealth(cfg Config) Health {
 	return h
 }
 
-var startPage = template.Must(template.New("start").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>DDC</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#222}
-.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:.5rem 1rem}
-table{border-collapse:collapse}td,th{padding:.2rem .8rem;text-align:left;border-bottom:1px solid #ddd}</style></head>
-<body><h1>DDC {{.Health.Version}}</h1>
-{{range .Problems}}<p class="warn">{{.}}</p>{{end}}
-<p>Discord: <b>{{.Health.Discord}}</b> · status: <b>{{.Health.Status}}</b></p>
-<table><tr><th>plugin</th><th>version</th><th>state</th><th>restarts</th><th>last error</th></tr>
-{{range .Health.Plugins}}<tr><td>{{.ID}}</td><td>{{.Version}}</td><td>{{.State}}</td><td>{{.Restarts}}</td><td>{{.Error}}</td></tr>{{end}}
-</table></body></html>`))
+
 
 // New returns the web handler.
 func New(cfg Config) http.Handler {
+	pages := webui.MustTemplates()
 	r := gin.New()
 	r.Use(gin.Recovery())
 	r.GET("/healthz", func(c *gin.Context) {
@@ -95,7 +85,7 @@ func New(cfg Config) http.Handler {
 		}
 		c.Header("Content-Type", "text/html; charset=utf-8")
 		c.Header("X-Content-Type-Options", "nosniff")
-		_ = startPage.Execute(c.Writer, struct {
+		_ = pages.ExecuteTemplate(c.Writer, "start.html", struct {
 			Health   Health
 			Problems []string
 		}{CheckHealth(cfg), problems})

@@ -1,0 +1,32 @@
+// Package webui holds the web UI's templates, styles and scripts, embedded
+// in the binary: the UI needs no CDN and no files beside the binary.
+package webui
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+)
+
+//go:embed templates/*.html
+var files embed.FS
+
+// Templates parses every page template; each is named by its file name
+// ("start.html").
+func Templates() (*template.Template, error) {
+	t, err := template.ParseFS(files, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("webui: parse templates: %w", err)
+	}
+	return t, nil
+}
+
+// MustTemplates is Templates for package initialisation: the templates are
+// compiled in, so an error is a build defect.
+func MustTemplates() *template.Template {
+	t, err := Templates()
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
