@@ -63,8 +63,6 @@ func CheckHealth(cfg Config) Health {
 	return h
 }
 
-
-
 // New returns the web handler.
 func New(cfg Config) http.Handler {
 	pages := webui.MustTemplates()

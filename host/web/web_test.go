@@ -66,8 +66,8 @@ func TestHealthz(t *testing.T) {
 func TestStartPageShowsProblemsEscaped(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	h := web.New(web.Config{
-		Version: "1.2.3",
-		Plugins: plugins{{ID: "evil", State: pluginhost.StateFailed, LastError: `<script>alert(1)</script>`}},
+		Version:  "1.2.3",
+		Plugins:  plugins{{ID: "evil", State: pluginhost.StateFailed, LastError: `<script>alert(1)</script>`}},
 		Problems: func() []string { return []string{"No Discord bot token: set DISCORD_BOT_TOKEN"} },
 	})
 	rec := httptest.NewRecorder()
