@@ -22,6 +22,7 @@ import (
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/internal/exetrim"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
 	"github.com/ddc-go/ddc/sdk"
@@ -64,6 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !ok {
 			return fmt.Errorf("no bundled plugin %q", args[1])
 		}
+		if trimEnabled() {
+			go exetrim.Run(ctx, slog.Default())
+		}
 		return sdk.Serve(newPlugin())
 	case "plugins":
 		if len(args) >= 3 && args[1] == "describe" {
@@ -80,6 +84,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
 }
+
+// trimEnabled reports whether the process should trim its resident
+// memory after start-up (see internal/exetrim); DDC_MEMORY_TRIM=off turns
+// it off, e.g. to measure its effect.
+func trimEnabled() bool { return os.Getenv("DDC_MEMORY_TRIM") != "off" }
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
@@ -133,6 +142,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	gin.SetMode(gin.ReleaseMode)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if trimEnabled() {
+		go exetrim.Run(ctx, log)
+	}
 	log.Info("starting ddc", "version", fullVersion(), "data_dir", *dataDir)
 	return host.Serve(ctx, host.Options{
 		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Logger: log,

@@ -639,7 +639,7 @@ func (i *instance) stderrTailLine() string {
 // environment (with the bot token and other secrets) never reaches it.
 func pluginEnv(id, level string) []string {
 	env := []string{"DDC_PLUGIN_ID=" + id, "DDC_PLUGIN_LOG_LEVEL=" + level}
-	for _, k := range []string{"TZ", "PATH", "HOME", "TMPDIR"} {
+	for _, k := range []string{"TZ", "PATH", "HOME", "TMPDIR", "DDC_MEMORY_TRIM"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}

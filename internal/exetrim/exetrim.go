@@ -1,0 +1,122 @@
+// Package exetrim lowers a long-running process's resident memory once it
+// has started: it returns freed heap to the operating system and unmaps the
+// read-only pages of its own executable, so that only the code and data the
+// idle process really uses are faulted back in.
+//
+// Why: DDC runs the host and every bundled plugin from one binary. Start-up
+// (package initialisation of every dependency, and the kernel's read-ahead
+// and fault-around) maps most of the binary into every process, although an
+// idle plugin touches a small part of it. The read-only mappings are clean
+// private file pages: dropping them loses nothing, and a page needed later
+// comes back from the page cache with a minor fault. Writable mappings are
+// never touched.
+package exetrim
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Trim returns freed heap to the OS and drops the resident read-only pages
+// of the running executable. It returns how many bytes of mappings it
+// advised. It is safe to call at any time, from any goroutine.
+func Trim() (int64, error) {
+	debug.FreeOSMemory()
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("exetrim: find executable: %w", err)
+	}
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return 0, fmt.Errorf("exetrim: %w", err)
+	}
+	defer f.Close()
+	var advised int64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lo, hi, ok := readOnlyMapping(sc.Text(), exe)
+		if !ok {
+			continue
+		}
+		// The range comes from /proc/self/maps, not from a Go pointer, so
+		// it goes to the system call as plain integers.
+		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, lo, hi-lo, unix.MADV_DONTNEED); errno != 0 {
+			return advised, fmt.Errorf("exetrim: madvise %x-%x of %s: %w", lo, hi, exe, errno)
+		}
+		advised += int64(hi - lo)
+	}
+	if err := sc.Err(); err != nil {
+		return advised, fmt.Errorf("exetrim: read /proc/self/maps: %w", err)
+	}
+	return advised, nil
+}
+
+// readOnlyMapping parses one /proc/self/maps line and reports the address
+// range when it is a private, non-writable mapping of exe.
+func readOnlyMapping(line, exe string) (lo, hi uintptr, ok bool) {
+	fields := strings.Fields(line)
+	if len(fields) < 6 || strings.Join(fields[5:], " ") != exe {
+		return 0, 0, false
+	}
+	perms := fields[1]
+	if len(perms) != 4 || perms[1] == 'w' || perms[3] != 'p' {
+		return 0, 0, false
+	}
+	from, to, found := strings.Cut(fields[0], "-")
+	if !found {
+		return 0, 0, false
+	}
+	a, err1 := strconv.ParseUint(from, 16, 64)
+	b, err2 := strconv.ParseUint(to, 16, 64)
+	if err1 != nil || err2 != nil || b <= a {
+		return 0, 0, false
+	}
+	return uintptr(a), uintptr(b), true
+}
+
+// Run trims on a schedule until ctx ends: shortly after start-up, once
+// the first work (handshakes, the first Docker sync) is done, then every 5
+// minutes so that pages touched by a burst of activity do not stay
+// resident. Errors are logged at debug
+// level: trimming is an optimisation, never a reason to fail.
+func Run(ctx context.Context, log *slog.Logger) {
+	schedule := []time.Duration{5 * time.Second, 30 * time.Second}
+	const period = 5 * time.Minute
+	wait := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		}
+	}
+	trim := func() {
+		if n, err := Trim(); err != nil {
+			log.Debug("trim resident memory", "error", err)
+		} else {
+			log.Debug("trimmed resident memory", "advised_bytes", n)
+		}
+	}
+	var slept time.Duration
+	for _, at := range schedule {
+		if !wait(at - slept) {
+			return
+		}
+		slept = at
+		trim()
+	}
+	for wait(period) {
+		trim()
+	}
+}

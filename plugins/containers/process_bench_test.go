@@ -1,0 +1,118 @@
+package containers_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/store"
+	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/plugins/containers"
+)
+
+// smapsRollup reads Pss and Rss (kB) of a process from
+// /proc/PID/smaps_rollup.
+func smapsRollup(tb testing.TB, pid int) (pssKB, rssKB int) {
+	tb.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		tb.Fatalf("read memory of pid %d: %v", pid, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		n, _ := strconv.Atoi(fields[1])
+		switch fields[0] {
+		case "Pss:":
+			pssKB = n
+		case "Rss:":
+			rssKB = n
+		}
+	}
+	return pssKB, rssKB
+}
+
+// BenchmarkIdleMemory100 runs the containers plugin as the real bundled
+// subprocess (`ddc plugin containers`, started by the plugin manager) over
+// 100 test containers (10 running, 90 created) and reports the plugin
+// process's PSS and RSS once it has listed them and sat idle.
+func BenchmarkIdleMemory100(b *testing.B) {
+	e := dockertest.Connect(b)
+	for range 10 {
+		e.Run(b, dockertest.Options{})
+	}
+	e.CreateMany(b, 90, "ddc-bench-idle")
+
+	bin := filepath.Join(b.TempDir(), "ddc")
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", bin, "github.com/ddc-go/ddc/cmd/ddc")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build ddc: %v\n%s", err, out)
+	}
+	st, err := store.Open(filepath.Join(b.TempDir(), "ddc.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	settings, err := json.Marshal(containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mgr, err := pluginhost.New(pluginhost.Config{
+		Bundled:  []pluginhost.Bundled{{ID: "containers", Name: "Containers", Version: "1.0.0", Path: bin, Args: []string{"plugin", "containers"}}},
+		Store:    st,
+		Settings: func(string) (bool, json.RawMessage) { return true, settings },
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	mgr.Start(ctx)
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		mgr.Stop(stopCtx)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	var listed int
+	for {
+		s, _ := mgr.Status("containers")
+		if s.State == pluginhost.StateRunning {
+			raw, err := mgr.Invoke(ctx, "host", containers.ActList, nil, nil)
+			var l containers.ListResult
+			if err == nil && json.Unmarshal(raw, &l) == nil {
+				listed = len(l.Containers)
+				if listed == 100 {
+					break
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("containers plugin did not list 100 containers within 30 s: state %s, listed %d", s.State, listed)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // idle: let start-up garbage be collected
+	s, _ := mgr.Status("containers")
+	var pss, rss int
+	for b.Loop() {
+		pss, rss = smapsRollup(b, s.PID)
+	}
+	b.ReportMetric(float64(pss)/1024, "plugin-pss-MB")
+	b.ReportMetric(float64(rss)/1024, "plugin-rss-MB")
+}
