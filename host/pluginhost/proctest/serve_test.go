@@ -204,7 +204,17 @@ func procStat(pid int) (ppid int, state string, ok bool) {
 func TestServeBundledPlugins(t *testing.T) {
 	data := t.TempDir()
 	s := serve(t, data, "")
-	h := s.waitHealthy(t, 30*time.Second, "containers", "echo")
+	h := s.waitHealthy(t, 30*time.Second, "containers")
+	for _, p := range h.Plugins {
+		if p.ID == "echo" && p.State != "disabled" {
+			t.Errorf("the echo example is %s with the default config, want disabled", p.State)
+		}
+	}
+	// Enable the example: it starts without a restart of the host.
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte("plugins:\n  echo:\n    enabled: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h = s.waitHealthy(t, 30*time.Second, "containers", "echo")
 	if h.Status != "ok" || h.Discord != "no_token" || h.Version == "" {
 		t.Errorf("healthz = %+v, want status ok, discord no_token and a version", h)
 	}
