@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddc-go/ddc/sdk"
@@ -19,6 +20,7 @@ type plugin struct {
 	id, cmd, mode, calls, subscribe string
 	settingsFile                    string
 	host                            sdk.Host
+	events                          atomic.Int64 // events seen in count-events mode
 }
 
 // Configure writes the settings it receives to --settings-file, so tests
@@ -90,11 +92,27 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 			return nil, err
 		}
 		return sdk.Reply(out["text"]), nil
+	case "kv-get": // one Host API call back, read only
+		v, _, err := p.host.KV().Get(ctx, "bench")
+		if err != nil {
+			return nil, err
+		}
+		return sdk.Reply("got " + string(v)), nil
+	case "kv-put": // one Host API call back that writes the store
+		if err := p.host.KV().Put(ctx, "bench", []byte(req.String("value"))); err != nil {
+			return nil, err
+		}
+	case "events": // how many events count-events mode has seen
+		return sdk.Reply(strconv.FormatInt(p.events.Load(), 10)), nil
 	}
 	return sdk.Reply("ok from " + p.id), nil
 }
 
 func (p *plugin) HandleEvent(ctx context.Context, ev sdk.Event) error {
+	if p.mode == "count-events" {
+		p.events.Add(1)
+		return nil
+	}
 	n := 0
 	if raw, ok, _ := p.host.KV().Get(ctx, "events"); ok {
 		n, _ = strconv.Atoi(string(raw))
@@ -113,7 +131,7 @@ func main() {
 	p := &plugin{}
 	flag.StringVar(&p.id, "id", "fault", "plugin id")
 	flag.StringVar(&p.cmd, "cmd", "fault", "command name")
-	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events")
+	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events, count-events")
 	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
 	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
 	flag.StringVar(&p.settingsFile, "settings-file", "", "file to write the settings from each Configure to")
