@@ -327,3 +327,51 @@ func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 		t.Errorf("plugin processes changed from %v to %v; a settings change must not restart them", pids, now)
 	}
 }
+
+// TestCLI runs the ddc binary's other commands.
+func TestCLI(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantErr    bool
+		wantStdout []string
+		wantStderr []string
+	}{
+		{"version", []string{"version"}, false, []string{"ddc "}, nil},
+		{"describe a third-party plugin", []string{"plugins", "describe", bins.fault, "--id=described", "--cmd=described"}, false,
+			[]string{`"ID": "described"`, `"Name": "described"`, `"Provides": [`, `"described.ping"`}, nil},
+		{"describe a bundled plugin", []string{"plugins", "describe", bins.ddc, "plugin", "containers"}, false,
+			[]string{`"ID": "containers"`, `"Name": "container"`}, nil},
+		{"describe something that is not a plugin", []string{"plugins", "describe", "/bin/true"}, true, nil,
+			[]string{"ddc: start plugin /bin/true"}},
+		{"describe a missing file", []string{"plugins", "describe", filepath.Join(t.TempDir(), "nope")}, true, nil,
+			[]string{"ddc: start plugin", "nope"}},
+		{"unknown bundled plugin", []string{"plugin", "nope"}, true, nil, []string{`no bundled plugin "nope"`}},
+		{"bundled plugin run by hand", []string{"plugin", "echo"}, true, nil, []string{"is a DDC plugin: it is started by `ddc serve`"}},
+		{"unknown command", []string{"frobnicate"}, true, nil, []string{`unknown command "frobnicate"`, "usage:"}},
+		{"no command", nil, true, nil, []string{"usage:"}},
+		{"bad serve flag", []string{"serve", "--bogus"}, true, nil, []string{"flag provided but not defined: -bogus"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			cmd := exec.Command(bins.ddc, tt.args...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+			err := cmd.Run()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ddc %v: err = %v, want error %v\nstdout: %s\nstderr: %s", tt.args, err, tt.wantErr, stdout.String(), stderr.String())
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+				}
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+				}
+			}
+		})
+	}
+}
