@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Defaults applied before the config file is read.
@@ -22,6 +23,12 @@ const (
 	DefaultAPIURL = "https://discord.com"
 	// DefaultLogLevel is log.level's default.
 	DefaultLogLevel = "info"
+	// DefaultCommandCooldown is discord.command_cooldown's default.
+	DefaultCommandCooldown = 2 * time.Second
+	// DefaultButtonCooldown is discord.button_cooldown's default.
+	DefaultButtonCooldown = time.Second
+	// DefaultPerMinuteCap is discord.per_minute_cap's default.
+	DefaultPerMinuteCap = 20
 )
 
 // redacted replaces a secret wherever a Config is printed or logged.
@@ -81,6 +88,15 @@ type Discord struct {
 	AdminRoles []string `koanf:"admin_roles"`
 	// OperatorRoles are role ids whose members may control.
 	OperatorRoles []string `koanf:"operator_roles"`
+	// CommandCooldown is how long a user waits before running the same
+	// command again (default 2s; 0 turns it off).
+	CommandCooldown time.Duration `koanf:"command_cooldown"`
+	// ButtonCooldown is how long a user waits before using the same button
+	// or select again (default 1s; 0 turns it off).
+	ButtonCooldown time.Duration `koanf:"button_cooldown"`
+	// PerMinuteCap caps a user's interactions per minute (default 20; 0
+	// turns it off).
+	PerMinuteCap int `koanf:"per_minute_cap"`
 }
 
 // Log configures logging.
@@ -151,8 +167,9 @@ func tokenState(token string) string {
 
 // String shows d with the token redacted.
 func (d Discord) String() string {
-	return fmt.Sprintf("{Token:%s TokenFile:%s APIURL:%s GuildIDs:%v StatusChannels:%v ControlChannels:%v AdminUsers:%v AdminRoles:%v OperatorRoles:%v}",
-		tokenState(d.Token), d.TokenFile, d.APIURL, d.GuildIDs, d.StatusChannels, d.ControlChannels, d.AdminUsers, d.AdminRoles, d.OperatorRoles)
+	return fmt.Sprintf("{Token:%s TokenFile:%s APIURL:%s GuildIDs:%v StatusChannels:%v ControlChannels:%v AdminUsers:%v AdminRoles:%v OperatorRoles:%v CommandCooldown:%v ButtonCooldown:%v PerMinuteCap:%d}",
+		tokenState(d.Token), d.TokenFile, d.APIURL, d.GuildIDs, d.StatusChannels, d.ControlChannels, d.AdminUsers, d.AdminRoles, d.OperatorRoles,
+		d.CommandCooldown, d.ButtonCooldown, d.PerMinuteCap)
 }
 
 // GoString is String, so %#v does not show the token either.
@@ -170,6 +187,9 @@ func (d Discord) LogValue() slog.Value {
 		slog.Any("admin_users", d.AdminUsers),
 		slog.Any("admin_roles", d.AdminRoles),
 		slog.Any("operator_roles", d.OperatorRoles),
+		slog.Duration("command_cooldown", d.CommandCooldown),
+		slog.Duration("button_cooldown", d.ButtonCooldown),
+		slog.Int("per_minute_cap", d.PerMinuteCap),
 	)
 }
 

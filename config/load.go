@@ -28,9 +28,10 @@ const (
 // knownKeys are the keys of each section; anything else in the file is an
 // unknown key. Plugins are checked separately (their ids are free).
 var knownKeys = map[string][]string{
-	"web":     {"listen"},
-	"discord": {"token", "token_file", "api_url", "guild_ids", "status_channels", "control_channels", "admin_users", "admin_roles", "operator_roles"},
-	"log":     {"level"},
+	"web": {"listen"},
+	"discord": {"token", "token_file", "api_url", "guild_ids", "status_channels", "control_channels", "admin_users", "admin_roles", "operator_roles",
+		"command_cooldown", "button_cooldown", "per_minute_cap"},
+	"log": {"level"},
 }
 
 // listKeys are keys whose env value is a comma-separated list.
@@ -89,9 +90,12 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 	c := &Config{File: path, origin: map[string]string{}}
 	layers := []layer{{
 		values: map[string]any{
-			"web":     map[string]any{"listen": DefaultListen},
-			"discord": map[string]any{"api_url": DefaultAPIURL},
-			"log":     map[string]any{"level": DefaultLogLevel},
+			"web": map[string]any{"listen": DefaultListen},
+			"discord": map[string]any{
+				"api_url": DefaultAPIURL, "command_cooldown": DefaultCommandCooldown.String(),
+				"button_cooldown": DefaultButtonCooldown.String(), "per_minute_cap": DefaultPerMinuteCap,
+			},
+			"log": map[string]any{"level": DefaultLogLevel},
 		},
 		source: func(string) string { return "defaults" },
 	}}

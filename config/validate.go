@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FieldError is one problem with one key, saying where the value came from.
@@ -92,6 +93,17 @@ func (c *Config) Validate() error {
 				add(fmt.Sprintf("%s[%d]", list.key, i), "%q is not a Discord id (17-20 digits)", id)
 			}
 		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"discord.command_cooldown", c.Discord.CommandCooldown}, {"discord.button_cooldown", c.Discord.ButtonCooldown}} {
+		if d.v < 0 || d.v > time.Hour {
+			add(d.key, "%s must be between 0s and 1h", d.v)
+		}
+	}
+	if c.Discord.PerMinuteCap < 0 || c.Discord.PerMinuteCap > 1000 {
+		add("discord.per_minute_cap", "%d must be between 0 (off) and 1000", c.Discord.PerMinuteCap)
 	}
 	if !slices.Contains(logLevels, c.Log.Level) {
 		add("log.level", "%q is not one of %s", c.Log.Level, strings.Join(logLevels, ", "))

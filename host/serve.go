@@ -11,11 +11,14 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ddc-go/ddc/config"
+	"github.com/ddc-go/ddc/host/discord"
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/host/web"
 )
@@ -91,18 +94,30 @@ func Serve(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	discordState := func() string {
-		cfgMu.Lock()
-		defer cfgMu.Unlock()
-		if current.Discord.Token == "" {
-			return "no_token"
+	var bot *discord.Bot
+	if cfg.Discord.Token != "" {
+		bot, err = discord.New(discord.Config{
+			Token: cfg.Discord.Token, APIURL: cfg.Discord.APIURL, GuildIDs: cfg.Discord.GuildIDs, Plugins: mgr,
+			Policy: policyOf(cfg), Throttle: throttleOf(cfg), Logger: log.With("component", "discord"),
+		})
+		if err != nil {
+			return err
 		}
-		return "disconnected"
+		mgr.SetMessenger(bot)
+	}
+	discordState := func() string {
+		if bot == nil {
+			return discord.StateNoToken
+		}
+		return bot.State()
 	}
 	problems := func() []string {
 		var p []string
-		if discordState() == "no_token" {
+		switch discordState() {
+		case discord.StateNoToken:
 			p = append(p, "No Discord bot token: set DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE, or discord.token in "+filepath.Join(opts.DataDir, config.FileName)+") and restart. The web side runs without it.")
+		case discord.StateInvalidToken:
+			p = append(p, "Discord rejected the bot token: set a valid DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE, or discord.token in "+filepath.Join(opts.DataDir, config.FileName)+") and restart.")
 		}
 		return p
 	}
@@ -124,11 +139,35 @@ func Serve(ctx context.Context, opts Options) error {
 	}
 
 	mgr.Start(ctx)
+	botCtx, stopBot := context.WithCancel(ctx)
+	defer stopBot()
+	botDone := make(chan struct{})
+	if bot != nil {
+		go func() {
+			defer close(botDone)
+			if err := bot.Run(botCtx); err != nil {
+				log.Error("discord stopped; the web side keeps running", "error", err)
+			}
+		}()
+	} else {
+		close(botDone)
+	}
 	go config.Watch(ctx, opts.DataDir, opts.Env, opts.Flags, 0, func(c *config.Config) {
 		cfgMu.Lock()
+		old := current
 		current = c
 		cfgMu.Unlock()
 		log.Info("config changed; applying", "file", c.File)
+		if bot != nil {
+			bot.SetPolicy(policyOf(c))
+			if c.Discord.CommandCooldown != old.Discord.CommandCooldown || c.Discord.ButtonCooldown != old.Discord.ButtonCooldown ||
+				c.Discord.PerMinuteCap != old.Discord.PerMinuteCap {
+				bot.SetThrottle(throttleOf(c)) // a new throttle forgets the running cooldowns
+			}
+			if c.Discord.Token != old.Discord.Token || c.Discord.APIURL != old.Discord.APIURL || !slices.Equal(c.Discord.GuildIDs, old.Discord.GuildIDs) {
+				log.Warn("discord token, api_url or guild_ids changed: restart DDC to apply")
+			}
+		}
 		mgr.Reconfigure(ctx)
 	}, func(err error) {
 		log.Error("config file rejected; keeping the running config", "error", err)
@@ -145,8 +184,28 @@ func Serve(ctx context.Context, opts Options) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
+	stopBot()
+	select {
+	case <-botDone:
+	case <-shutCtx.Done():
+	}
 	mgr.Stop(shutCtx)
 	return nil
+}
+
+// policyOf builds the permission policy from the config.
+func policyOf(c *config.Config) *policy.Policy {
+	d := c.Discord
+	return policy.New(policy.Config{
+		StatusChannels: d.StatusChannels, ControlChannels: d.ControlChannels,
+		AdminUsers: d.AdminUsers, AdminRoles: d.AdminRoles, OperatorRoles: d.OperatorRoles,
+	})
+}
+
+// throttleOf builds the spam protection from the config.
+func throttleOf(c *config.Config) *policy.Throttle {
+	d := c.Discord
+	return policy.NewThrottle(policy.ThrottleConfig{CommandCooldown: d.CommandCooldown, ButtonCooldown: d.ButtonCooldown, PerMinute: d.PerMinuteCap})
 }
 
 // DefaultDataDir is "./data", or $DDC_DATA_DIR when set.

@@ -76,6 +76,11 @@ func (b *Bus) Subscribe(id string, topics []string, deliver Deliverer) {
 			case <-ctx.Done():
 				return
 			case ev := <-s.queue:
+				if ctx.Err() != nil {
+					// select picks at random when both are ready: do not
+					// deliver after Unsubscribe.
+					return
+				}
 				dctx, dcancel := context.WithTimeout(ctx, b.timeout)
 				if err := deliver(dctx, ev); err != nil && ctx.Err() == nil {
 					b.log.Warn("event delivery failed", "subscriber", id, "topic", ev.Topic, "error", err)

@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,6 +54,9 @@ func LoadDescriptor(dir string) (Descriptor, error) {
 	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&d); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Descriptor{}, fmt.Errorf("%s: file is empty", file)
+		}
 		return Descriptor{}, fmt.Errorf("%s: %w", file, err)
 	}
 	d.Dir = dir
@@ -68,6 +72,8 @@ func LoadDescriptor(dir string) (Descriptor, error) {
 	}
 	if d.ProtocolVersion == 0 {
 		bad("protocol_version", "missing")
+	} else if d.ProtocolVersion < 0 {
+		bad("protocol_version", "%d is not a protocol version", d.ProtocolVersion)
 	}
 	d.SHA256 = strings.ToLower(strings.TrimSpace(d.SHA256))
 	if !sha256Pattern.MatchString(d.SHA256) {

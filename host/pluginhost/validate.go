@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -148,12 +149,47 @@ func validateOptions(where string, opts []sdk.Option, depth int) []error {
 			if len(o.Choices) > 0 && o.Autocomplete {
 				bad("%s: choices and autocomplete exclude each other", ow)
 			}
+			problems = append(problems, validateChoices(ow, o)...)
 		default:
 			bad("%s: unknown option type %d", ow, o.Type)
 		}
 	}
 	if subs > 0 && plain > 0 {
 		bad("%s: mixes subcommands with plain options", where)
+	}
+	return problems
+}
+
+// validateChoices checks an option's fixed choices: Discord allows them on
+// string, integer and number options only, with names and string values of
+// 1-100 characters and values of the option's type.
+func validateChoices(where string, o sdk.Option) []error {
+	if len(o.Choices) == 0 {
+		return nil
+	}
+	if o.Type != sdk.OptionString && o.Type != sdk.OptionInteger && o.Type != sdk.OptionNumber {
+		return []error{fmt.Errorf("%s: only string, integer and number options have choices", where)}
+	}
+	var problems []error
+	for _, c := range o.Choices {
+		cw := fmt.Sprintf("%s choice %q", where, c.Value)
+		if n := utf8.RuneCountInString(c.Name); n < 1 || n > maxDescription {
+			problems = append(problems, fmt.Errorf("%s: name must be 1-%d characters, has %d", cw, maxDescription, n))
+		}
+		switch o.Type {
+		case sdk.OptionInteger:
+			if _, err := strconv.ParseInt(c.Value, 10, 64); err != nil {
+				problems = append(problems, fmt.Errorf("%s: value is not an integer", cw))
+			}
+		case sdk.OptionNumber:
+			if _, err := strconv.ParseFloat(c.Value, 64); err != nil {
+				problems = append(problems, fmt.Errorf("%s: value is not a number", cw))
+			}
+		default:
+			if n := utf8.RuneCountInString(c.Value); n < 1 || n > maxDescription {
+				problems = append(problems, fmt.Errorf("%s: value must be 1-%d characters, has %d", cw, maxDescription, n))
+			}
+		}
 	}
 	return problems
 }

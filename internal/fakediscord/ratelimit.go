@@ -129,7 +129,9 @@ func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f',
 func (l *limiter) check(now time.Time, method, pattern, key string, exemptGlobal bool) limitResult {
 	res := limitResult{header: http.Header{}}
 	b := l.bucketFor(key, method, pattern)
-	res.violation = now.Before(l.globalBlockedUntil) || now.Before(b.blockedUntil)
+	// Interaction callbacks are not bound by the global limit, so a global
+	// 429 does not make them violations.
+	res.violation = (!exemptGlobal && now.Before(l.globalBlockedUntil)) || now.Before(b.blockedUntil)
 
 	for _, sc := range l.scripts {
 		if sc.count <= 0 || (sc.method != "" && sc.method != method) || (sc.route != "" && sc.route != "*" && sc.route != pattern) {
@@ -245,7 +247,8 @@ func (s *Server) Script429(method, route string, retryAfter time.Duration, globa
 
 // Violations returns the requests sent while a retry_after announced by an
 // earlier 429 had not yet passed: for the same bucket, or for any route
-// after a global 429.
+// after a global 429 (interaction callbacks excepted: they are not bound
+// by the global limit).
 func (s *Server) Violations() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

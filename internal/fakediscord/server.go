@@ -324,7 +324,20 @@ func (s *Server) URL() string { return s.http.URL }
 func (s *Server) GatewayURL() string { return s.wsURL }
 
 // Token returns the bot token the fake accepts, without the "Bot " prefix.
-func (s *Server) Token() string { return s.cfg.Token }
+func (s *Server) Token() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Token
+}
+
+// SetToken changes the bot token the fake accepts, as when the owner
+// resets it: later REST requests, Identify and Resume with the old token
+// fail (401, close 4004). Open connections stay up.
+func (s *Server) SetToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.Token = token
+}
 
 // ApplicationID returns the application id of the bot.
 func (s *Server) ApplicationID() string { return s.cfg.ApplicationID }
@@ -364,7 +377,7 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // NewSession returns a discordgo session for the fake's bot token whose
 // REST client and gateway dialer point at the fake. It does not open it.
 func (s *Server) NewSession() (*discordgo.Session, error) {
-	dg, err := discordgo.New("Bot " + s.cfg.Token)
+	dg, err := discordgo.New("Bot " + s.Token())
 	if err != nil {
 		return nil, fmt.Errorf("new discordgo session: %w", err)
 	}
@@ -690,4 +703,24 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	return b, nil
+}
+
+// DeleteMessage deletes a message as a moderator would, outside the bot:
+// later REST calls on it answer 404 Unknown Message and MESSAGE_DELETE is
+// dispatched.
+func (s *Server) DeleteMessage(messageID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.messages[messageID]
+	if !ok || m.deleted {
+		return fmt.Errorf("delete message: unknown message %q", messageID)
+	}
+	m.deleted = true
+	d := map[string]any{"id": m.msg.ID, "channel_id": m.msg.ChannelID}
+	if c, ok := s.channels[m.msg.ChannelID]; ok {
+		d["guild_id"] = c.guildID
+	}
+	s.dispatchLocked("MESSAGE_DELETE", d, intentGuildMessages)
+	s.notifyLocked()
+	return nil
 }

@@ -308,7 +308,8 @@ func (h *Host) Invoke(ctx context.Context, action string, args, result any) erro
 	fn := h.actions[action]
 	allowed := false
 	for _, c := range h.manifest.Calls {
-		if c == action {
+		// "prefix.*" allows every action starting with "prefix.", as in the host.
+		if prefix, ok := strings.CutSuffix(c, "*"); (ok && strings.HasPrefix(action, prefix)) || c == action {
 			allowed = true
 		}
 	}
