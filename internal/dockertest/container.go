@@ -24,6 +24,9 @@ type Options struct {
 	// Name is the container name prefix; a random suffix is added. Empty
 	// means "ddc-test-" followed by the test name.
 	Name string
+	// ExactName, when set, is the whole container name (no suffix): for
+	// tests that recreate a container under a name they already used.
+	ExactName string
 	// Labels are added to the container next to the ddc.test labels,
 	// e.g. ddc.name or ddc.actions.
 	Labels map[string]string
@@ -83,7 +86,11 @@ func (e *Engine) Create(tb testing.TB, opts Options) Container {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := e.create(ctx, image, prefix+"-"+randomSuffix(), opts)
+	name := prefix + "-" + randomSuffix()
+	if opts.ExactName != "" {
+		name = opts.ExactName
+	}
+	c, err := e.create(ctx, image, name, opts)
 	if err != nil {
 		tb.Fatalf("dockertest: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,10 @@ type ListResult struct {
 	Containers []ContainerInfo `json:"containers"`
 	// Unreachable names endpoints whose containers are shown as unknown.
 	Unreachable []string `json:"unreachable,omitempty"`
+	// Missing names containers that have settings but that no reachable
+	// endpoint has (removed, or renamed): they are inactive, and their
+	// settings are kept for when they come back.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // ActionResult is the real outcome of start, stop or restart.
@@ -202,12 +207,45 @@ func (p *Plugin) list() ListResult {
 	for _, v := range vs {
 		out.Containers = append(out.Containers, v.toInfo())
 	}
-	_, _, eps := p.state()
+	_, cfg, eps := p.state()
 	for _, e := range eps {
 		if ok, _ := e.status(); !ok {
 			out.Unreachable = append(out.Unreachable, e.spec.Name)
 		}
 	}
+	out.Missing = missing(cfg, eps)
+	return out
+}
+
+// missing returns the settings keys ("name" or "endpoint/name") that match
+// no container on a reachable, synced endpoint. A key whose endpoints are
+// all down is not missing: its state is unknown.
+func missing(cfg config, eps []*endpoint) []string {
+	var out []string
+	for key := range cfg.containers {
+		epName, name, scoped := strings.Cut(key, "/")
+		if !scoped {
+			epName, name = "", key
+		}
+		checked, found := false, false
+		for _, e := range eps {
+			if scoped && e.spec.Name != epName {
+				continue
+			}
+			cs, ok := e.snapshot()
+			if !ok {
+				continue
+			}
+			checked = true
+			for _, c := range cs {
+				found = found || (c.Name == name && c.State != StateRemoved)
+			}
+		}
+		if checked && !found {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

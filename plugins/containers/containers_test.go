@@ -635,3 +635,36 @@ func TestReconfigure(t *testing.T) {
 	}
 	waitList(t, h, time.Second, "hiding the container", func(l containers.ListResult) bool { _, ok := find(l, c.Name); return !ok })
 }
+
+// TestRemovedContainerIsMissingNotForgotten removes a container that has
+// settings: the list reports it as missing (inactive), its settings stay,
+// and a new container of the same name gets them again.
+func TestRemovedContainerIsMissingNotForgotten(t *testing.T) {
+	e := dockertest.Connect(t)
+	c := e.Run(t, dockertest.Options{})
+	settings := containers.Settings{
+		Endpoints:  []containers.EndpointSettings{endpoint(e, "local")},
+		Containers: map[string]containers.ContainerSettings{c.Name: {DisplayName: "Game Server"}},
+	}
+	h := start(t, settings)
+	waitHealthy(t, h, 10*time.Second)
+	waitList(t, h, 5*time.Second, "showing it as Game Server", func(l containers.ListResult) bool {
+		ci, ok := find(l, c.Name)
+		return ok && ci.DisplayName == "Game Server" && len(l.Missing) == 0
+	})
+
+	ctx := context.Background()
+	if err := e.Client.ContainerRemove(ctx, c.ID, dcontainer.RemoveOptions{Force: true}); err != nil {
+		t.Fatalf("remove %s: %v", c.Name, err)
+	}
+	waitList(t, h, 5*time.Second, "reporting it missing", func(l containers.ListResult) bool {
+		_, listed := find(l, c.Name)
+		return !listed && slices.Equal(l.Missing, []string{c.Name})
+	})
+
+	again := e.Create(t, dockertest.Options{ExactName: c.Name})
+	waitList(t, h, 5*time.Second, "showing the new one with the kept settings", func(l containers.ListResult) bool {
+		ci, ok := find(l, c.Name)
+		return ok && ci.ID == again.ID && ci.DisplayName == "Game Server" && len(l.Missing) == 0
+	})
+}
