@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. They cross the process boundary as gRPC status codes, so
@@ -34,12 +35,21 @@ type UserError struct {
 	Err error  // Err is the cause, for errors.Is and the log.
 }
 
-// Error returns the user message and the cause.
+// Error returns the user message and the cause, without repeating text the
+// message already holds (Errorf) or the cause already holds (an error that
+// came over the wire).
 func (e *UserError) Error() string {
 	if e.Err == nil {
 		return e.Msg
 	}
-	return e.Msg + ": " + e.Err.Error()
+	cause := e.Err.Error()
+	switch {
+	case strings.HasSuffix(e.Msg, cause):
+		return e.Msg
+	case strings.HasPrefix(cause, e.Msg):
+		return cause
+	}
+	return e.Msg + ": " + cause
 }
 
 // Unwrap returns the cause.
@@ -50,7 +60,13 @@ func (e *UserError) Unwrap() error { return e.Err }
 // errors.Is, so wrap only sentinels or errors whose text may be shown.
 func Errorf(format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	return &UserError{Msg: err.Error(), Err: errors.Unwrap(err)}
+	ue := &UserError{Msg: err.Error()}
+	switch err.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		// err matches every %w operand with errors.Is; its text is Msg.
+		ue.Err = err
+	}
+	return ue
 }
 
 // UserMessage returns the message to show a user for err: the message of the

@@ -64,6 +64,10 @@ type Info struct {
 	Commands []Command
 	// ComponentPrefix routes buttons, selects and modals whose custom id
 	// starts with ComponentPrefix+":" to this plugin. Defaults to ID.
+	// The host checks a permission level on every click too: for a custom
+	// id "prefix:kind:...", the level of the plugin's command or
+	// subcommand named kind ("containers:restart:web" needs what
+	// /container restart needs); any other kind needs LevelView.
 	ComponentPrefix string
 	// Subscribes lists event topics ("container.state"; "container.*" matches
 	// every topic starting with "container.").
@@ -204,7 +208,8 @@ func (r *CommandRequest) Focused() (OptionValue, bool) {
 	return OptionValue{}, false
 }
 
-// Sub returns the first element of the subcommand path, or "".
+// Sub returns the subcommand: the last element of the subcommand path
+// (below its group, if any), or "".
 func (r *CommandRequest) Sub() string {
 	if len(r.Subcommand) == 0 {
 		return ""

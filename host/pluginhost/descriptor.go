@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -142,10 +143,16 @@ func Discover(pluginsDir string) ([]Descriptor, map[string]error) {
 	}
 	var out []Descriptor
 	for _, e := range entries {
-		if !e.IsDir() {
+		dir := filepath.Join(pluginsDir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A symlinked plugin directory counts; LoadDescriptor keeps its
+			// executable inside the directory the link resolves to.
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				continue
+			}
+		} else if !e.IsDir() {
 			continue
 		}
-		dir := filepath.Join(pluginsDir, e.Name())
 		if _, err := os.Stat(filepath.Join(dir, DescriptorFile)); errors.Is(err, os.ErrNotExist) {
 			continue
 		}

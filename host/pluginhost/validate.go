@@ -3,7 +3,9 @@ package pluginhost
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -60,6 +62,7 @@ func ValidateManifest(m sdk.Manifest) error {
 		seen[c.Name] = true
 		problems = append(problems, validateName(where, c.Name)...)
 		problems = append(problems, validateDescription(where, c.Description)...)
+		problems = append(problems, validateLocalizations(where, c.NameLocalizations, c.DescriptionLocalizations)...)
 		if c.Level < 0 || c.Level > sdk.LevelAdmin {
 			bad("%s: unknown permission level %d", where, c.Level)
 		}
@@ -97,6 +100,36 @@ func validateDescription(where, d string) []error {
 	return nil
 }
 
+// discordLocales are the locales Discord accepts as localization keys.
+var discordLocales = map[string]bool{
+	"id": true, "da": true, "de": true, "en-GB": true, "en-US": true, "es-ES": true, "es-419": true,
+	"fr": true, "hr": true, "it": true, "lt": true, "hu": true, "nl": true, "no": true, "pl": true,
+	"pt-BR": true, "ro": true, "fi": true, "sv-SE": true, "vi": true, "tr": true, "cs": true, "el": true,
+	"bg": true, "ru": true, "uk": true, "hi": true, "th": true, "zh-CN": true, "ja": true, "zh-TW": true,
+	"ko": true,
+}
+
+// validateLocalizations checks localized names and descriptions by the
+// rules for the originals: Discord rejects the whole command otherwise.
+func validateLocalizations(where string, names, descriptions map[string]string) []error {
+	var problems []error
+	for _, loc := range slices.Sorted(maps.Keys(names)) {
+		lw := fmt.Sprintf("%s (%s)", where, loc)
+		if !discordLocales[loc] {
+			problems = append(problems, fmt.Errorf("%s: %q is not a Discord locale", lw, loc))
+		}
+		problems = append(problems, validateName(lw, names[loc])...)
+	}
+	for _, loc := range slices.Sorted(maps.Keys(descriptions)) {
+		lw := fmt.Sprintf("%s (%s)", where, loc)
+		if !discordLocales[loc] {
+			problems = append(problems, fmt.Errorf("%s: %q is not a Discord locale", lw, loc))
+		}
+		problems = append(problems, validateDescription(lw, descriptions[loc])...)
+	}
+	return problems
+}
+
 // validateOptions checks options at one level. depth 0 is a command's own
 // options, 1 inside a subcommand or group, 2 inside a group's subcommand.
 func validateOptions(where string, opts []sdk.Option, depth int) []error {
@@ -116,6 +149,7 @@ func validateOptions(where string, opts []sdk.Option, depth int) []error {
 		seen[o.Name] = true
 		problems = append(problems, validateName(ow, o.Name)...)
 		problems = append(problems, validateDescription(ow, o.Description)...)
+		problems = append(problems, validateLocalizations(ow, o.NameLocalizations, o.DescriptionLocalizations)...)
 		switch o.Type {
 		case sdk.OptionSubcommand, sdk.OptionSubcommandGroup:
 			subs++
@@ -175,6 +209,14 @@ func validateChoices(where string, o sdk.Option) []error {
 		cw := fmt.Sprintf("%s choice %q", where, c.Value)
 		if n := utf8.RuneCountInString(c.Name); n < 1 || n > maxDescription {
 			problems = append(problems, fmt.Errorf("%s: name must be 1-%d characters, has %d", cw, maxDescription, n))
+		}
+		for _, loc := range slices.Sorted(maps.Keys(c.NameLocalizations)) {
+			if !discordLocales[loc] {
+				problems = append(problems, fmt.Errorf("%s (%s): %q is not a Discord locale", cw, loc, loc))
+			}
+			if n := utf8.RuneCountInString(c.NameLocalizations[loc]); n < 1 || n > maxDescription {
+				problems = append(problems, fmt.Errorf("%s (%s): name must be 1-%d characters, has %d", cw, loc, maxDescription, n))
+			}
 		}
 		switch o.Type {
 		case sdk.OptionInteger:
