@@ -249,12 +249,11 @@ func TestSweep(t *testing.T) {
 		})
 	}
 
-	n, err := dockertest.Sweep(ctx, e.Client)
-	if err != nil {
+	// Test processes of other packages sweep too when they connect, so the
+	// dead run's container may be gone before this Sweep counts it: check
+	// what is left, not the count.
+	if _, err := dockertest.Sweep(ctx, e.Client); err != nil {
 		t.Fatalf("Sweep: %v", err)
-	}
-	if n < 1 {
-		t.Errorf("Sweep() = %d, want at least 1", n)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
