@@ -143,7 +143,16 @@ type Refusal struct {
 	Need     sdk.Level // Need is the level the action needs.
 	Decision Decision  // Decision is the user's effective level here.
 	What     string    // What names the action, e.g. "/container restart".
-	Reason   string    // Reason is the user-facing explanation.
+	Reason   string    // Reason is the user-facing explanation, in English.
+	// ChannelProblem is true when the user's own level would do and the
+	// channel is what caps it.
+	ChannelProblem bool
+	// Channels are the channels where the user could do it (control
+	// channels), when the channel is the problem.
+	Channels []string
+	// Roles are the roles that would give the needed level, when the
+	// user's own level is the problem.
+	Roles []string
 }
 
 // Error returns the user-facing reason.
@@ -163,7 +172,16 @@ func (p *Policy) Check(who Who, need sdk.Level, what string) error {
 	if d.Level.Allows(need) {
 		return nil
 	}
-	return &Refusal{Need: need, Decision: d, What: what, Reason: p.reason(d, need, what)}
+	r := &Refusal{Need: need, Decision: d, What: what, Reason: p.reason(d, need, what), ChannelProblem: d.Own.Allows(need)}
+	switch {
+	case r.ChannelProblem && need <= sdk.LevelControl:
+		r.Channels = slices.Clone(p.cfg.ControlChannels)
+	case !r.ChannelProblem && need == sdk.LevelControl:
+		r.Roles = append(slices.Clone(p.cfg.OperatorRoles), p.cfg.AdminRoles...)
+	case !r.ChannelProblem:
+		r.Roles = slices.Clone(p.cfg.AdminRoles)
+	}
+	return r
 }
 
 func (p *Policy) reason(d Decision, need sdk.Level, what string) string {
@@ -206,6 +224,10 @@ func (p *Policy) reason(d Decision, need sdk.Level, what string) string {
 	}
 	return b.String()
 }
+
+// Mentions formats ids as Discord mentions: kind "#" for channels, "@&"
+// for roles.
+func Mentions(kind string, ids []string) string { return mentions(kind, ids) }
 
 func mentions(kind string, ids []string) string {
 	out := make([]string, len(ids))

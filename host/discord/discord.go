@@ -1,0 +1,443 @@
+// Package discord is the host's Discord side: the one gateway session
+// (discordgo, redirected per session to the configured API base URL), the
+// command registry that keeps Discord's slash commands in line with the
+// plugins' manifests, the interaction router with its permission and spam
+// checks, and the messenger that carries plugins' messages through the
+// rate-limit-aware outbox.
+//
+// Interactions are answered within Discord's 3 seconds: if the owning
+// plugin has not answered after DeferAfter (1.5 s), the host defers and
+// edits the original response when the answer comes. A plugin error or
+// crash becomes a short ephemeral apology in the user's language.
+//
+// Components and modals need a permission level too. Their custom id is
+// "prefix:kind:...": kind names the plugin's command or subcommand whose
+// level applies ("containers:restart:web" needs what /container restart
+// needs); any other kind needs view.
+//
+// A plugin's edit of a message that someone deleted fails with an error
+// matching sdk.ErrNotFound (Host.Edit's documented contract), so the
+// plugin can post a new one.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/ddc-go/ddc/host/discord/outbox"
+	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/policy"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// Connection states, as shown in /healthz.
+const (
+	StateNoToken      = "no_token"      // StateNoToken: no bot token configured.
+	StateConnecting   = "connecting"    // StateConnecting: connecting or reconnecting.
+	StateConnected    = "connected"     // StateConnected: the gateway session is up.
+	StateDisconnected = "disconnected"  // StateDisconnected: not connected (stopped, or a fatal close code).
+	StateInvalidToken = "invalid_token" // StateInvalidToken: Discord rejected the token; no retries.
+)
+
+// ErrInvalidToken is returned by Run when Discord rejects the bot token.
+var ErrInvalidToken = errors.New("discord rejected the bot token")
+
+// Defaults used when the matching Config field is zero.
+const (
+	DefaultDeferAfter   = 1500 * time.Millisecond
+	DefaultMinReconnect = time.Second
+	DefaultMaxReconnect = 2 * time.Minute
+	DefaultSyncDelay    = 300 * time.Millisecond
+)
+
+// Plugins is what the Discord side needs from the plugin manager
+// (*pluginhost.Manager).
+type Plugins interface {
+	Manifests() map[string]sdk.Manifest
+	Statuses() []pluginhost.Status
+	CommandOwner(name string) (string, bool)
+	ComponentOwner(customID string) (string, bool)
+	HandleCommand(ctx context.Context, id string, req *sdk.CommandRequest) (*sdk.Response, error)
+	HandleAutocomplete(ctx context.Context, id string, req *sdk.CommandRequest) ([]sdk.Choice, error)
+	HandleComponent(ctx context.Context, id string, req *sdk.ComponentRequest) (*sdk.Response, error)
+	HandleModal(ctx context.Context, id string, req *sdk.ModalRequest) (*sdk.Response, error)
+	OnChange(fn func())
+	WaitSettled(ctx context.Context) error
+}
+
+var _ Plugins = (*pluginhost.Manager)(nil)
+
+// Config configures a Bot. Token and Plugins are required.
+type Config struct {
+	// Token is the bot token, without "Bot ".
+	Token string
+	// APIURL is the Discord API base URL (default "https://discord.com").
+	APIURL string
+	// GuildIDs are the guilds whose commands are registered; none means
+	// global commands.
+	GuildIDs []string
+	// Plugins owns commands and components.
+	Plugins Plugins
+	// Policy decides permission levels; nil allows view only. SetPolicy
+	// replaces it.
+	Policy *policy.Policy
+	// Throttle enforces cooldowns and caps; nil means none. SetThrottle
+	// replaces it.
+	Throttle *policy.Throttle
+	// Logger for the Discord side; nil discards.
+	Logger *slog.Logger
+	// DeferAfter is how long a plugin may take before the host defers
+	// (default 1.5 s).
+	DeferAfter time.Duration
+	// MinReconnect and MaxReconnect bound the reconnect backoff (1 s, 2 min).
+	MinReconnect, MaxReconnect time.Duration
+	// SyncDelay gathers plugin changes before commands are synced (300 ms).
+	SyncDelay time.Duration
+	// Transport carries HTTP requests below the API URL rewrite; nil means
+	// a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+	// Outbox tunes the outbox; BaseURL, Token and Client are set by the Bot.
+	Outbox outbox.Config
+}
+
+// Bot is the host's Discord side. Create it with New, run it with Run. It
+// implements pluginhost.Messenger. Its methods are safe for concurrent use.
+type Bot struct {
+	cfg    Config
+	log    *slog.Logger
+	client *http.Client
+	out    *outbox.Outbox
+
+	state    atomic.Value // string
+	policy   atomic.Pointer[policy.Policy]
+	throttle atomic.Pointer[policy.Throttle]
+	appID    atomic.Value // string
+
+	inter   *interactions
+	trigger chan struct{}
+
+	mu     sync.Mutex
+	cached map[string]sdk.Manifest // last manifest of each plugin, kept while it restarts
+}
+
+var _ pluginhost.Messenger = (*Bot)(nil)
+
+// New returns a bot for cfg; it connects nothing until Run.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("discord: no bot token")
+	}
+	if cfg.Plugins == nil {
+		return nil, errors.New("discord: no plugin manager")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = "https://discord.com"
+	}
+	if cfg.DeferAfter <= 0 {
+		cfg.DeferAfter = DefaultDeferAfter
+	}
+	if cfg.MinReconnect <= 0 {
+		cfg.MinReconnect = DefaultMinReconnect
+	}
+	if cfg.MaxReconnect <= 0 {
+		cfg.MaxReconnect = DefaultMaxReconnect
+	}
+	if cfg.SyncDelay <= 0 {
+		cfg.SyncDelay = DefaultSyncDelay
+	}
+	next := cfg.Transport
+	if next == nil {
+		next = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	rt, err := newRewriteTransport(cfg.APIURL, next)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	client := &http.Client{Transport: rt, Timeout: 30 * time.Second}
+	ocfg := cfg.Outbox
+	ocfg.BaseURL, ocfg.Token, ocfg.Client = cfg.APIURL, cfg.Token, client
+	if ocfg.Logger == nil {
+		ocfg.Logger = log.With("component", "outbox")
+	}
+	b := &Bot{
+		cfg: cfg, log: log, client: client, out: outbox.New(ocfg),
+		inter: newInteractions(), trigger: make(chan struct{}, 1), cached: map[string]sdk.Manifest{},
+	}
+	b.state.Store(StateConnecting)
+	b.appID.Store("")
+	if cfg.Policy == nil {
+		cfg.Policy = policy.New(policy.Config{})
+	}
+	b.policy.Store(cfg.Policy)
+	if cfg.Throttle != nil {
+		b.throttle.Store(cfg.Throttle)
+	}
+	return b, nil
+}
+
+// State returns the connection state: connecting, connected, disconnected
+// or invalid_token.
+func (b *Bot) State() string { return b.state.Load().(string) }
+
+func (b *Bot) setState(s string) { b.state.Store(s) }
+
+// SetPolicy replaces the permission policy (on config changes).
+func (b *Bot) SetPolicy(p *policy.Policy) { b.policy.Store(p) }
+
+// SetThrottle replaces the spam protection (nil turns it off).
+func (b *Bot) SetThrottle(t *policy.Throttle) { b.throttle.Store(t) }
+
+// Stats returns the outbox's counters.
+func (b *Bot) Stats() outbox.Stats { return b.out.Stats() }
+
+// Resync asks for the commands to be compared with the plugins' again.
+func (b *Bot) Resync() {
+	select {
+	case b.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// intents is the union of the plugins' declared gateway intents.
+func (b *Bot) intents() discordgo.Intent {
+	var in int64
+	for _, mf := range b.cfg.Plugins.Manifests() {
+		in |= mf.Intents
+	}
+	return discordgo.Intent(in)
+}
+
+// Run connects to Discord and serves interactions until ctx ends. It
+// returns ErrInvalidToken (with the state invalid_token) when Discord
+// rejects the token, without retrying; other failures are retried with
+// backoff. It returns nil when ctx ends.
+func (b *Bot) Run(ctx context.Context) error {
+	defer b.out.Close()
+	b.setState(StateConnecting)
+	me, err := b.checkToken(ctx)
+	if err != nil {
+		if errors.Is(err, ErrInvalidToken) {
+			b.setState(StateInvalidToken)
+			b.log.Error("discord rejected the bot token; not retrying: set a valid DISCORD_BOT_TOKEN and restart", "error", err)
+			return err
+		}
+		b.setState(StateDisconnected)
+		return nil // ctx ended
+	}
+	b.log.Info("discord token accepted", "bot", me)
+
+	// Wait briefly for the plugins, so the first Identify carries their
+	// intents.
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	_ = b.cfg.Plugins.WaitSettled(wctx)
+	cancel()
+
+	dg, err := discordgo.New("Bot " + b.cfg.Token)
+	if err != nil {
+		return fmt.Errorf("discord session: %w", err)
+	}
+	dg.Client = b.client
+	dg.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	dg.ShouldReconnectOnError = false // Run reconnects, so a rejected token stops it
+	dg.ShouldRetryOnRateLimit = false
+	dg.MaxRestRetries = 0
+	dg.StateEnabled = false
+	dg.LogLevel = -1 // Run logs connection changes itself
+	dg.Identify.Intents = b.intents()
+
+	disconnected := make(chan struct{}, 1)
+	dg.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		if r.Application != nil && r.Application.ID != "" {
+			b.appID.Store(r.Application.ID)
+		} else if r.User != nil {
+			b.appID.Store(r.User.ID)
+		}
+		b.setState(StateConnected)
+		b.log.Info("discord connected", "session", r.SessionID, "guilds", len(r.Guilds), "intents", int64(dg.Identify.Intents))
+		b.Resync()
+	})
+	dg.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		b.setState(StateConnected)
+		b.log.Info("discord session resumed")
+	})
+	dg.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		if ctx.Err() == nil {
+			b.setState(StateConnecting)
+			b.log.Warn("discord gateway connection lost; reconnecting")
+		}
+		select {
+		case disconnected <- struct{}{}:
+		default:
+		}
+	})
+	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		b.handle(ctx, ic.Interaction, time.Now())
+	})
+	b.cfg.Plugins.OnChange(b.Resync)
+	go b.syncLoop(ctx)
+
+	backoff := time.Duration(0)
+	for {
+		select {
+		case <-disconnected: // drop a stale signal from a previous connection
+		default:
+		}
+		if backoff > 0 {
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				b.setState(StateDisconnected)
+				return nil
+			case <-t.C:
+			}
+		}
+		b.setState(StateConnecting)
+		err := dg.Open()
+		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			backoff = 0
+			select {
+			case <-ctx.Done():
+				_ = dg.Close()
+				b.setState(StateDisconnected)
+				st := b.out.Stats()
+				b.log.Info("discord session closed", "requests", st.Requests, "rate_limited", st.Limited,
+					"global_429", st.Global429, "coalesced_edits", st.Coalesced, "retries", st.Retries, "rejected", st.Rejected)
+				return nil
+			case <-disconnected:
+				continue
+			}
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			switch {
+			case ce.Code == 4004:
+				b.setState(StateInvalidToken)
+				b.log.Error("discord rejected the bot token (close 4004); not retrying: set a valid DISCORD_BOT_TOKEN and restart")
+				return fmt.Errorf("%w: gateway close 4004", ErrInvalidToken)
+			case ce.Code >= 4010 && ce.Code <= 4014:
+				b.setState(StateDisconnected)
+				b.log.Error("discord closed the gateway for good; not retrying", "code", ce.Code, "reason", ce.Text)
+				return fmt.Errorf("discord gateway closed with %d %s", ce.Code, ce.Text)
+			}
+		}
+		if ctx.Err() != nil {
+			b.setState(StateDisconnected)
+			return nil
+		}
+		backoff = min(max(backoff*2, b.cfg.MinReconnect), b.cfg.MaxReconnect)
+		b.log.Warn("discord connect failed; retrying", "error", err, "in", backoff)
+	}
+}
+
+// checkToken asks Discord who the bot is, retrying network failures; a 401
+// is ErrInvalidToken.
+func (b *Bot) checkToken(ctx context.Context) (string, error) {
+	backoff := b.cfg.MinReconnect
+	for {
+		body, err := b.out.Do(ctx, outbox.Request{Method: http.MethodGet, Path: "/users/@me"})
+		var ae *outbox.APIError
+		switch {
+		case err == nil:
+			return string(jsonField(body, "username")), nil
+		case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+			return "", fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		}
+		b.log.Warn("discord not reachable; retrying", "error", err, "in", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(backoff*2, b.cfg.MaxReconnect)
+	}
+}
+
+// syncLoop syncs commands whenever asked, gathering requests for
+// SyncDelay first.
+func (b *Bot) syncLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.trigger:
+		}
+		t := time.NewTimer(b.cfg.SyncDelay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		select { // requests that came during the delay are served by this sync
+		case <-b.trigger:
+		default:
+		}
+		if err := b.SyncCommands(ctx); err != nil {
+			b.log.Error("sync discord commands", "error", err)
+		}
+	}
+}
+
+// SyncCommands compares the commands of every scope with the plugins' and
+// overwrites the scopes that differ, one bulk request each.
+func (b *Bot) SyncCommands(ctx context.Context) error {
+	appID, _ := b.appID.Load().(string)
+	if appID == "" {
+		return errors.New("sync commands: application id not known yet (not connected)")
+	}
+	want := desiredCommands(b.activeManifests())
+	scopes := b.cfg.GuildIDs
+	if len(scopes) == 0 {
+		scopes = []string{""}
+	}
+	r := registry{out: b.out, appID: appID, scopes: scopes}
+	n, err := r.sync(ctx, want)
+	if n > 0 {
+		b.log.Info("discord commands registered", "scopes_written", n, "commands", commandNames(want))
+	}
+	return err
+}
+
+// activeManifests returns the running plugins' manifests, plus the last
+// manifest of plugins that are only restarting, so a crash does not
+// remove and re-add their commands.
+func (b *Bot) activeManifests() map[string]sdk.Manifest {
+	running := b.cfg.Plugins.Manifests()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[string]sdk.Manifest{}
+	for id, mf := range running {
+		out[id] = mf
+		b.cached[id] = mf
+	}
+	for _, st := range b.cfg.Plugins.Statuses() {
+		if _, ok := out[st.ID]; ok {
+			continue
+		}
+		switch st.State {
+		case pluginhost.StateStarting, pluginhost.StateRestarting:
+			if mf, ok := b.cached[st.ID]; ok {
+				out[st.ID] = mf
+			}
+		default:
+			delete(b.cached, st.ID)
+		}
+	}
+	return out
+}

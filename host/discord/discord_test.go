@@ -1,0 +1,623 @@
+package discord_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/ddc-go/ddc/host/discord"
+	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/policy"
+	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+const (
+	guildID    = "910000000000000001"
+	controlCh  = "910000000000000002"
+	statusCh   = "910000000000000003"
+	operatorRl = "910000000000000004"
+	operator   = "910000000000000005"
+	viewer     = "910000000000000006"
+	adminUser  = "910000000000000007"
+	otherCh    = "910000000000000008"
+)
+
+// fakePlugins stands in for the plugin manager: one plugin "demo" whose
+// handlers the test sets.
+type fakePlugins struct {
+	mu        sync.Mutex
+	manifest  sdk.Manifest
+	state     pluginhost.State
+	listeners []func()
+	command   func(context.Context, *sdk.CommandRequest) (*sdk.Response, error)
+	component func(context.Context, *sdk.ComponentRequest) (*sdk.Response, error)
+	calls     []sdk.Interaction
+}
+
+func demoManifest() sdk.Manifest {
+	return sdk.Manifest{Info: sdk.Info{
+		ID: "demo", ComponentPrefix: "demo",
+		Commands: []sdk.Command{
+			{
+				Name: "demo", Description: "Demo things", Level: sdk.LevelView,
+				NameLocalizations:        map[string]string{"de": "demo", "fr": "demo"},
+				DescriptionLocalizations: map[string]string{"de": "Demo-Dinge", "fr": "Choses de démo", "xx": "dropped"},
+				Options: []sdk.Option{
+					{Name: "look", Description: "Look", Type: sdk.OptionSubcommand, Level: sdk.LevelView},
+					{Name: "poke", Description: "Poke", Type: sdk.OptionSubcommand, Level: sdk.LevelControl, Options: []sdk.Option{
+						{Name: "do", Description: "What to do", Type: sdk.OptionString},
+					}},
+				},
+			},
+			{Name: "settings", Description: "Admin things", Level: sdk.LevelAdmin},
+		},
+	}}
+}
+
+func (p *fakePlugins) Manifests() map[string]sdk.Manifest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != "" && p.state != pluginhost.StateRunning {
+		return map[string]sdk.Manifest{}
+	}
+	return map[string]sdk.Manifest{"demo": p.manifest}
+}
+
+func (p *fakePlugins) Statuses() []pluginhost.Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.state
+	if st == "" {
+		st = pluginhost.StateRunning
+	}
+	return []pluginhost.Status{{ID: "demo", State: st}}
+}
+
+func (p *fakePlugins) CommandOwner(name string) (string, bool) {
+	for _, c := range p.Manifests()["demo"].Commands {
+		if c.Name == name {
+			return "demo", true
+		}
+	}
+	return "", false
+}
+
+func (p *fakePlugins) ComponentOwner(id string) (string, bool) {
+	if strings.HasPrefix(id, "demo:") && len(p.Manifests()) > 0 {
+		return "demo", true
+	}
+	return "", false
+}
+
+func (p *fakePlugins) HandleCommand(ctx context.Context, _ string, req *sdk.CommandRequest) (*sdk.Response, error) {
+	p.mu.Lock()
+	p.calls = append(p.calls, req.Interaction)
+	h := p.command
+	p.mu.Unlock()
+	if h == nil {
+		return sdk.Reply("ok"), nil
+	}
+	return h(ctx, req)
+}
+
+func (p *fakePlugins) HandleAutocomplete(context.Context, string, *sdk.CommandRequest) ([]sdk.Choice, error) {
+	return nil, nil
+}
+
+func (p *fakePlugins) HandleComponent(ctx context.Context, _ string, req *sdk.ComponentRequest) (*sdk.Response, error) {
+	p.mu.Lock()
+	p.calls = append(p.calls, req.Interaction)
+	h := p.component
+	p.mu.Unlock()
+	if h == nil {
+		return &sdk.Response{Update: true, Message: sdk.Message{Content: "clicked " + req.CustomID, Components: []sdk.ActionRow{
+			sdk.Row(sdk.Button("demo:poke:1", "Poke", sdk.ButtonDanger), sdk.Button("demo:look:1", "Look", sdk.ButtonSecondary)),
+		}}}, nil
+	}
+	return h(ctx, req)
+}
+
+func (p *fakePlugins) HandleModal(context.Context, string, *sdk.ModalRequest) (*sdk.Response, error) {
+	return sdk.Ephemeral("thanks"), nil
+}
+
+func (p *fakePlugins) OnChange(fn func()) {
+	p.mu.Lock()
+	p.listeners = append(p.listeners, fn)
+	p.mu.Unlock()
+}
+
+func (p *fakePlugins) WaitSettled(context.Context) error { return nil }
+
+func (p *fakePlugins) change(f func(*fakePlugins)) {
+	p.mu.Lock()
+	f(p)
+	ls := append([]func(){}, p.listeners...)
+	p.mu.Unlock()
+	for _, fn := range ls {
+		go fn()
+	}
+}
+
+type env struct {
+	srv     *fakediscord.Server
+	bot     *discord.Bot
+	plugins *fakePlugins
+	runErr  chan error
+}
+
+func fakeConfig() fakediscord.Config {
+	return fakediscord.Config{
+		HeartbeatInterval: 500 * time.Millisecond,
+		Users: []fakediscord.User{
+			{ID: operator, Username: "olga"}, {ID: viewer, Username: "vic"}, {ID: adminUser, Username: "ada"},
+		},
+		Guilds: []fakediscord.Guild{{
+			ID: guildID, Name: "lab",
+			Channels: []fakediscord.Channel{{ID: controlCh, Name: "control"}, {ID: statusCh, Name: "status"}, {ID: otherCh, Name: "other"}},
+			Roles:    []fakediscord.Role{{ID: operatorRl, Name: "operators"}},
+			Members:  []fakediscord.Member{{UserID: operator, Roles: []string{operatorRl}}, {UserID: viewer}, {UserID: adminUser}},
+		}},
+	}
+}
+
+func testPolicy() *policy.Policy {
+	return policy.New(policy.Config{
+		StatusChannels: []string{statusCh}, ControlChannels: []string{controlCh},
+		OperatorRoles: []string{operatorRl}, AdminUsers: []string{adminUser},
+	})
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	defer func() { _ = recover() }()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// start runs a bot against a fresh fake until the test ends and waits
+// until its commands are registered.
+func start(t testing.TB, fcfg fakediscord.Config, mutate func(*discord.Config)) *env {
+	t.Helper()
+	srv := fakediscord.New(fcfg)
+	t.Cleanup(srv.Close)
+	pl := &fakePlugins{manifest: demoManifest()}
+	cfg := discord.Config{
+		Token: srv.Token(), APIURL: srv.URL(), GuildIDs: []string{guildID}, Plugins: pl, Policy: testPolicy(),
+		Logger:       slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		MinReconnect: 100 * time.Millisecond, SyncDelay: 20 * time.Millisecond,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	bot, err := discord.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &env{srv: srv, bot: bot, plugins: pl, runErr: make(chan error, 1)}
+	go func() { e.runErr <- bot.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-e.runErr:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancel")
+		}
+	})
+	waitFor(t, 10*time.Second, "commands registered", func() bool { return len(srv.Commands(guildID)) == 2 })
+	return e
+}
+
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func ctxT(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func putCount(srv *fakediscord.Server) int {
+	return len(srv.RequestsTo("PUT /applications/{application_id}/guilds/{guild_id}/commands"))
+}
+
+func TestConnectAndCommands(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	if s := e.bot.State(); s != discord.StateConnected {
+		t.Errorf("State() = %q, want connected", s)
+	}
+	cmds := e.srv.Commands(guildID)
+	byName := map[string]*discordgo.ApplicationCommand{}
+	for _, c := range cmds {
+		byName[c.Name] = c
+	}
+	demo := byName["demo"]
+	if demo == nil || demo.DescriptionLocalizations == nil || (*demo.DescriptionLocalizations)["de"] != "Demo-Dinge" || (*demo.DescriptionLocalizations)["fr"] != "Choses de démo" {
+		t.Errorf("/demo localizations = %+v, want de and fr", demo)
+	}
+	if demo != nil && demo.DescriptionLocalizations != nil {
+		if _, ok := (*demo.DescriptionLocalizations)["xx"]; ok {
+			t.Error("unknown locale xx was registered")
+		}
+	}
+	if demo != nil && demo.DefaultMemberPermissions != nil {
+		t.Errorf("/demo default_member_permissions = %v, want none", *demo.DefaultMemberPermissions)
+	}
+	if s := byName["settings"]; s == nil || s.DefaultMemberPermissions == nil || *s.DefaultMemberPermissions != 32 {
+		t.Errorf("/settings default_member_permissions = %+v, want 32 (Manage Server)", s)
+	}
+	if n := putCount(e.srv); n != 1 {
+		t.Errorf("%d bulk overwrites at start, want 1", n)
+	}
+
+	// Nothing changed: a resync writes nothing.
+	if err := e.bot.SyncCommands(ctxT(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := putCount(e.srv); n != 1 {
+		t.Errorf("%d bulk overwrites after an unchanged resync, want 1", n)
+	}
+
+	// A plugin upgrade adds a command: one more overwrite.
+	e.plugins.change(func(p *fakePlugins) {
+		p.manifest.Commands = append(p.manifest.Commands, sdk.Command{Name: "extra", Description: "More"})
+	})
+	waitFor(t, 5*time.Second, "third command", func() bool { return len(e.srv.Commands(guildID)) == 3 })
+	if n := putCount(e.srv); n != 2 {
+		t.Errorf("%d bulk overwrites after an upgrade, want 2", n)
+	}
+
+	// A restarting plugin keeps its commands; a disabled one loses them.
+	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateRestarting })
+	time.Sleep(200 * time.Millisecond)
+	if n := len(e.srv.Commands(guildID)); n != 3 {
+		t.Errorf("%d commands while the plugin restarts, want 3", n)
+	}
+	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateDisabled })
+	waitFor(t, 5*time.Second, "commands removed", func() bool { return len(e.srv.Commands(guildID)) == 0 })
+}
+
+func TestInvalidToken(t *testing.T) {
+	t.Parallel()
+	srv := fakediscord.New(fakeConfig())
+	t.Cleanup(srv.Close)
+	bot, err := discord.New(discord.Config{Token: "wrong", APIURL: srv.URL(), Plugins: &fakePlugins{manifest: demoManifest()}, MinReconnect: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bot.Run(ctxT(t, 10*time.Second))
+	if !errors.Is(err, discord.ErrInvalidToken) {
+		t.Fatalf("Run = %v, want ErrInvalidToken", err)
+	}
+	if s := bot.State(); s != discord.StateInvalidToken {
+		t.Errorf("State() = %q, want invalid_token", s)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests with a bad token, want 1", n)
+	}
+	if n := len(srv.Connects()); n != 0 {
+		t.Errorf("%d gateway connections with a bad token, want 0", n)
+	}
+}
+
+func fire(t testing.TB, srv *fakediscord.Server, in fakediscord.Interaction) *fakediscord.InteractionHandle {
+	t.Helper()
+	h, err := srv.Fire(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func content(t testing.TB, h *fakediscord.InteractionHandle) (fakediscord.Response, string) {
+	t.Helper()
+	r, err := h.WaitResponse(ctxT(t, 5*time.Second))
+	if err != nil {
+		t.Fatalf("WaitResponse: %v", err)
+	}
+	var d struct {
+		Content string `json:"content"`
+		Flags   int    `json:"flags"`
+	}
+	_ = json.Unmarshal(r.Data, &d)
+	return r, d.Content
+}
+
+func poke(user, channel, locale string) fakediscord.Interaction {
+	return fakediscord.Interaction{
+		Type: fakediscord.InteractionCommand, GuildID: guildID, ChannelID: channel, UserID: user, Locale: locale,
+		Command: "demo", Options: []fakediscord.Option{{Name: "poke", Options: []fakediscord.Option{{Name: "do", Value: "x"}}}},
+	}
+}
+
+func TestRouterPermissions(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	tests := []struct {
+		name      string
+		in        fakediscord.Interaction
+		wantLevel sdk.Level
+		refused   []string
+	}{
+		{"operator in control channel", poke(operator, controlCh, ""), sdk.LevelControl, nil},
+		{"operator in status channel", poke(operator, statusCh, ""), 0, []string{"status channel"}},
+		{"viewer in control channel", poke(viewer, controlCh, ""), 0, []string{"<@&" + operatorRl + ">"}},
+		{"viewer looks", fakediscord.Interaction{Type: fakediscord.InteractionCommand, GuildID: guildID, ChannelID: statusCh, UserID: viewer,
+			Command: "demo", Options: []fakediscord.Option{{Name: "look"}}}, sdk.LevelView, nil},
+		{"admin command by admin outside lists", fakediscord.Interaction{Type: fakediscord.InteractionCommand, GuildID: guildID, ChannelID: otherCh, UserID: adminUser,
+			Command: "settings"}, sdk.LevelAdmin, nil},
+		{"admin command by operator", fakediscord.Interaction{Type: fakediscord.InteractionCommand, GuildID: guildID, ChannelID: otherCh, UserID: operator,
+			Command: "settings"}, 0, []string{"admin level"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.plugins.mu.Lock()
+			before := len(e.plugins.calls)
+			e.plugins.mu.Unlock()
+			r, text := content(t, fire(t, e.srv, tt.in))
+			e.plugins.mu.Lock()
+			calls := e.plugins.calls[before:]
+			e.plugins.mu.Unlock()
+			if tt.refused == nil {
+				if r.Type != fakediscord.CallbackChannelMessage || text != "ok" || len(calls) != 1 || calls[0].Level != tt.wantLevel {
+					t.Errorf("got %d %q with calls %+v, want ok at level %v", r.Type, text, calls, tt.wantLevel)
+				}
+				return
+			}
+			if len(calls) != 0 {
+				t.Errorf("plugin was called for a refused interaction")
+			}
+			if r.Message == nil || r.Message.Flags&discordgo.MessageFlagsEphemeral == 0 {
+				t.Errorf("refusal is not ephemeral: %+v", r.Message)
+			}
+			for _, s := range tt.refused {
+				if !strings.Contains(text, s) {
+					t.Errorf("refusal %q does not mention %q", text, s)
+				}
+			}
+		})
+	}
+}
+
+func TestComponentRefusedForViewer(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	id, err := e.bot.Send(ctxT(t, 5*time.Second), "demo", controlCh, sdk.Message{Content: "panel", Components: []sdk.ActionRow{
+		sdk.Row(sdk.Button("demo:poke:1", "Poke", sdk.ButtonDanger), sdk.Button("demo:look:1", "Look", sdk.ButtonSecondary)),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	click := func(user, custom string) fakediscord.Interaction {
+		return fakediscord.Interaction{Type: fakediscord.InteractionComponent, GuildID: guildID, ChannelID: controlCh, UserID: user, MessageID: id, CustomID: custom}
+	}
+	_, text := content(t, fire(t, e.srv, click(viewer, "demo:poke:1")))
+	if !strings.Contains(text, "control level") {
+		t.Errorf("viewer's click on a control button: %q, want a refusal naming the control level", text)
+	}
+	r, _ := content(t, fire(t, e.srv, click(viewer, "demo:look:1")))
+	if r.Type != fakediscord.CallbackUpdateMessage {
+		t.Errorf("viewer's click on a view button answered %d, want 7 (update)", r.Type)
+	}
+	r, _ = content(t, fire(t, e.srv, click(operator, "demo:poke:1")))
+	if r.Type != fakediscord.CallbackUpdateMessage {
+		t.Errorf("operator's click on a control button answered %d, want 7 (update)", r.Type)
+	}
+}
+
+func TestDeferAndApology(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	e.plugins.command = func(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+		switch req.String("do") {
+		case "slow":
+			time.Sleep(2500 * time.Millisecond)
+			return sdk.Reply("slow answer"), nil
+		case "slow-private":
+			time.Sleep(2 * time.Second)
+			return sdk.Ephemeral("private answer"), nil
+		case "fail":
+			return nil, errors.New("docker exploded")
+		case "slow-fail":
+			time.Sleep(2 * time.Second)
+			return nil, errors.New("docker exploded late")
+		case "user":
+			return nil, sdk.Errorf("no container named %q", "x")
+		}
+		return sdk.Reply("fast"), nil
+	}
+	do := func(what, locale string) fakediscord.Interaction {
+		in := poke(operator, controlCh, locale)
+		in.Options[0].Options[0].Value = what
+		return in
+	}
+
+	t.Run("slow plugin deferred then edited", func(t *testing.T) {
+		h := fire(t, e.srv, do("slow", ""))
+		r, err := h.WaitResponse(ctxT(t, 5*time.Second))
+		if err != nil || r.Type != fakediscord.CallbackDeferredChannelMessage || r.After > 2*time.Second {
+			t.Fatalf("first response %d after %v (%v), want a defer before 2 s", r.Type, r.After, err)
+		}
+		m, err := h.WaitOriginal(ctxT(t, 10*time.Second), func(m *discordgo.Message) bool { return m.Content == "slow answer" })
+		if err != nil {
+			t.Fatalf("original never showed the answer: %v %+v", err, m)
+		}
+	})
+	t.Run("slow ephemeral answer", func(t *testing.T) {
+		h := fire(t, e.srv, do("slow-private", ""))
+		fs, err := h.WaitFollowups(ctxT(t, 10*time.Second), 1)
+		if err != nil || fs[0].Content != "private answer" || fs[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
+			t.Fatalf("follow-ups %+v (%v), want one ephemeral with the answer", fs, err)
+		}
+	})
+	t.Run("error apology in German", func(t *testing.T) {
+		r, text := content(t, fire(t, e.srv, do("fail", "de")))
+		if !strings.HasPrefix(text, "Entschuldigung") || r.Message.Flags&discordgo.MessageFlagsEphemeral == 0 || strings.Contains(text, "exploded") {
+			t.Errorf("apology = %q (flags %d), want an ephemeral German apology without the cause", text, r.Message.Flags)
+		}
+	})
+	t.Run("late error apology in French", func(t *testing.T) {
+		h := fire(t, e.srv, do("slow-fail", "fr"))
+		fs, err := h.WaitFollowups(ctxT(t, 10*time.Second), 1)
+		if err != nil || !strings.HasPrefix(fs[0].Content, "Désolé") {
+			t.Fatalf("follow-ups %+v (%v), want a French apology", fs, err)
+		}
+	})
+	t.Run("user error shown", func(t *testing.T) {
+		_, text := content(t, fire(t, e.srv, do("user", "")))
+		if text != `no container named "x"` {
+			t.Errorf("got %q, want the plugin's user message", text)
+		}
+	})
+	for _, h := range e.srv.Requests() {
+		if h.Status >= 400 {
+			t.Errorf("request %s %s answered %d: %s", h.Method, h.Path, h.Status, h.Body)
+		}
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), func(c *discord.Config) {
+		c.Throttle = policy.NewThrottle(policy.ThrottleConfig{CommandCooldown: time.Minute, PerMinute: 3})
+	})
+	_, text := content(t, fire(t, e.srv, poke(operator, controlCh, "")))
+	if text != "ok" {
+		t.Fatalf("first command: %q", text)
+	}
+	_, text = content(t, fire(t, e.srv, poke(operator, controlCh, "")))
+	if !strings.Contains(text, "Slow down") {
+		t.Errorf("second command within the cooldown: %q, want a slow-down refusal", text)
+	}
+	look := fakediscord.Interaction{Type: fakediscord.InteractionCommand, GuildID: guildID, ChannelID: controlCh, UserID: operator,
+		Command: "demo", Options: []fakediscord.Option{{Name: "look"}}}
+	_, text = content(t, fire(t, e.srv, look))
+	if text != "ok" {
+		t.Errorf("another command: %q, want ok", text)
+	}
+	look.Options = []fakediscord.Option{{Name: "poke", Options: []fakediscord.Option{}}}
+	look.Command = "settings"
+	look.Options = nil
+	look.ChannelID = otherCh
+	look.UserID = adminUser
+	_, text = content(t, fire(t, e.srv, look))
+	if text != "ok" {
+		t.Errorf("admin's command: %q, want ok", text)
+	}
+}
+
+func TestMessengerEditDeleted(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	ctx := ctxT(t, 10*time.Second)
+	id, err := e.bot.Send(ctx, "demo", statusCh, sdk.Message{Content: "panel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.bot.Edit(ctx, "demo", statusCh, id, sdk.Message{Content: "panel v2"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := e.srv.Message(id); m.Content != "panel v2" {
+		t.Errorf("content %q, want panel v2", m.Content)
+	}
+	if err := e.srv.DeleteMessage(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.bot.Edit(ctx, "demo", statusCh, id, sdk.Message{Content: "panel v3"}); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("Edit of a deleted message = %v, want sdk.ErrNotFound", err)
+	}
+}
+
+func TestResumeAfterDrop(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	e.srv.DropConnections()
+	waitFor(t, 15*time.Second, "resume", func() bool {
+		return len(e.srv.Resumes()) > 0 && e.bot.State() == discord.StateConnected
+	})
+	_, text := content(t, fire(t, e.srv, poke(operator, controlCh, "")))
+	if text != "ok" {
+		t.Errorf("command after resume: %q", text)
+	}
+	if n := len(e.srv.Identifies()); n != 1 {
+		t.Errorf("%d identifies, want 1 (resumed, not re-identified)", n)
+	}
+	_ = http.MethodGet
+}
+
+// TestTokenRevokedMidRun: the token reset while connected; the reconnect
+// is closed with 4004 and the bot stops instead of looping.
+func TestTokenRevokedMidRun(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	e.srv.SetToken("a-new-token")
+	e.srv.DropConnections()
+	select {
+	case err := <-e.runErr:
+		if !errors.Is(err, discord.ErrInvalidToken) {
+			t.Errorf("Run = %v, want ErrInvalidToken", err)
+		}
+		e.runErr <- err // for the cleanup
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not stop after a 4004")
+	}
+	if s := e.bot.State(); s != discord.StateInvalidToken {
+		t.Errorf("State() = %q, want invalid_token", s)
+	}
+	n := len(e.srv.Connects())
+	time.Sleep(1500 * time.Millisecond)
+	if m := len(e.srv.Connects()); m != n || m > 2 {
+		t.Errorf("%d gateway connections, then %d: want no reconnect loop", n, m)
+	}
+	var codes []int
+	for _, c := range e.srv.Closes() {
+		codes = append(codes, c.Code)
+	}
+	t.Logf("close codes: %v", codes)
+}
+
+// TestFollowup: the plugin that handled an interaction may send follow-ups
+// by its id; another plugin may not.
+func TestFollowup(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	h := fire(t, e.srv, poke(operator, controlCh, ""))
+	if _, text := content(t, h); text != "ok" {
+		t.Fatalf("command: %q", text)
+	}
+	ctx := ctxT(t, 5*time.Second)
+	if _, err := e.bot.Followup(ctx, "demo", h.ID, sdk.Message{Content: "more", Ephemeral: true}); err != nil {
+		t.Fatalf("Followup: %v", err)
+	}
+	fs := h.Followups()
+	if len(fs) != 1 || fs[0].Content != "more" || fs[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Errorf("follow-ups %+v, want one ephemeral", fs)
+	}
+	if _, err := e.bot.Followup(ctx, "other", h.ID, sdk.Message{Content: "x"}); !errors.Is(err, sdk.ErrPermission) {
+		t.Errorf("Followup by another plugin = %v, want ErrPermission", err)
+	}
+	if _, err := e.bot.Followup(ctx, "demo", "123", sdk.Message{Content: "x"}); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("Followup to an unknown interaction = %v, want ErrNotFound", err)
+	}
+}

@@ -1,0 +1,109 @@
+// Command testplugin is a DDC plugin for the Discord end-to-end tests: its
+// /fault command sleeps, crashes, posts a panel with a control button, or
+// floods Host.Edit and Host.Send, as the "do" option asks.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ddc-go/ddc/sdk"
+)
+
+type plugin struct{ host sdk.Host }
+
+func (p *plugin) Info() sdk.Info {
+	return sdk.Info{
+		ID: "testplugin", Name: "Test plugin", Version: "1.0.0", ComponentPrefix: "tp",
+		Commands: []sdk.Command{
+			{Name: "fault", Description: "Misbehave on request", Level: sdk.LevelView, Options: []sdk.Option{
+				{Name: "do", Description: "What to do", Type: sdk.OptionString, Required: true},
+				{Name: "channel", Description: "Second channel", Type: sdk.OptionString},
+			}},
+			{Name: "poke", Description: "Change something", Level: sdk.LevelControl},
+		},
+	}
+}
+
+func (p *plugin) Start(_ context.Context, h sdk.Host) error {
+	p.host = h
+	return nil
+}
+
+func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+	if req.Command == "poke" {
+		return sdk.Reply("poked"), nil
+	}
+	switch req.String("do") {
+	case "sleep":
+		select {
+		case <-time.After(5 * time.Second):
+			return sdk.Reply("done after 5 s"), nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	case "crash":
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			os.Exit(3)
+		}()
+		select {}
+	case "panel":
+		return &sdk.Response{Message: sdk.Message{Content: "panel", Components: []sdk.ActionRow{
+			sdk.Row(sdk.Button("tp:poke:1", "Poke", sdk.ButtonDanger), sdk.Button("tp:look:1", "Look", sdk.ButtonSecondary)),
+		}}}, nil
+	case "edits":
+		// 200 edits of one message within 2 s, each from its own goroutine
+		// as a busy panel would.
+		id, err := p.host.Send(ctx, req.ChannelID, sdk.Message{Content: "edit 0"})
+		if err != nil {
+			return nil, err
+		}
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for i := 1; i <= 200; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := p.host.Edit(ctx, req.ChannelID, id, sdk.Message{Content: "edit " + strconv.Itoa(i)}); err != nil {
+					failed.Add(1)
+				}
+			}()
+			time.Sleep(10 * time.Millisecond)
+		}
+		wg.Wait()
+		return sdk.Reply(fmt.Sprintf("edited %s, %d failed", id, failed.Load())), nil
+	case "send2":
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for i, ch := range []string{req.ChannelID, req.String("channel"), req.ChannelID, req.String("channel")} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := p.host.Send(ctx, ch, sdk.Message{Content: "message " + strconv.Itoa(i)}); err != nil {
+					failed.Add(1)
+				}
+			}()
+			time.Sleep(100 * time.Millisecond) // the first one has its answer before the next starts
+		}
+		wg.Wait()
+		return sdk.Reply(fmt.Sprintf("sent, %d failed", failed.Load())), nil
+	}
+	return sdk.Reply("ok from testplugin"), nil
+}
+
+func (p *plugin) HandleComponent(_ context.Context, req *sdk.ComponentRequest) (*sdk.Response, error) {
+	return sdk.Ephemeral("clicked " + req.CustomID), nil
+}
+
+func main() {
+	if err := sdk.Serve(&plugin{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,173 @@
+package discord
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ddc-go/ddc/host/policy"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+func TestRewriteTransport(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Host+r.URL.Path)
+	}))
+	defer srv.Close()
+	tests := []struct {
+		name, base, url, want string
+	}{
+		{"discord.com rewritten", srv.URL, "https://discord.com/api/v9/gateway", "/api/v9/gateway"},
+		{"base path kept", srv.URL + "/proxy/", "https://discord.com/api/v9/users/@me", "/proxy/api/v9/users/@me"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			rt, err := newRewriteTransport(tt.base, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := (&http.Client{Transport: rt}).Get(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := srv.Listener.Addr().String() + tt.want
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("GET %s via %s reached %v, want %s", tt.url, tt.base, got, want)
+			}
+		})
+	}
+	if _, err := newRewriteTransport("ftp://x", nil); err == nil {
+		t.Error("newRewriteTransport(ftp://x) = nil error, want one")
+	}
+}
+
+func manifest() sdk.Manifest {
+	return sdk.Manifest{Info: sdk.Info{Commands: []sdk.Command{
+		{Name: "container", Level: sdk.LevelView, Options: []sdk.Option{
+			{Name: "restart", Type: sdk.OptionSubcommand, Level: sdk.LevelControl},
+			{Name: "logs", Type: sdk.OptionSubcommand},
+			{Name: "admin", Type: sdk.OptionSubcommandGroup, Level: sdk.LevelAdmin, Options: []sdk.Option{
+				{Name: "purge", Type: sdk.OptionSubcommand},
+			}},
+		}},
+		{Name: "settings", Level: sdk.LevelAdmin},
+	}}}
+}
+
+func TestNeededLevel(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		path []string
+		want sdk.Level
+	}{
+		{"container", []string{"restart"}, sdk.LevelControl},
+		{"container", []string{"logs"}, sdk.LevelView},
+		{"container", []string{"admin", "purge"}, sdk.LevelAdmin},
+		{"settings", nil, sdk.LevelAdmin},
+		{"unknown", nil, sdk.LevelView},
+	}
+	for _, tt := range tests {
+		if got := neededLevel(manifest(), tt.cmd, tt.path); got != tt.want {
+			t.Errorf("neededLevel(%s %v) = %v, want %v", tt.cmd, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestComponentLevel(t *testing.T) {
+	tests := []struct {
+		id   string
+		want sdk.Level
+	}{
+		{"containers:restart:web", sdk.LevelControl},
+		{"containers:logs:web", sdk.LevelView},
+		{"containers:purge", sdk.LevelAdmin},
+		{"containers:settings:x", sdk.LevelAdmin},
+		{"containers:pinfo:web", sdk.LevelView},
+		{"containers", sdk.LevelView},
+	}
+	for _, tt := range tests {
+		if got := componentLevel(manifest(), tt.id); got != tt.want {
+			t.Errorf("componentLevel(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}
+
+func TestDesiredCommands(t *testing.T) {
+	mfs := map[string]sdk.Manifest{
+		"b": {Info: sdk.Info{Commands: []sdk.Command{{Name: "zeta", Description: "Z", Level: sdk.LevelAdmin,
+			NameLocalizations: map[string]string{"en": "zeta", "de": "zeta", "klingon": "x"}}}}},
+		"a": {Info: sdk.Info{Commands: []sdk.Command{{Name: "alpha", Description: "A", Options: []sdk.Option{
+			{Name: "n", Description: "N", Type: sdk.OptionInteger, Choices: []sdk.Choice{{Name: "one", Value: "1"}}},
+		}}}}},
+	}
+	got := desiredCommands(mfs)
+	perm := adminPermissions
+	want := []commandJSON{
+		{Type: 1, Name: "alpha", Description: "A", Options: []optionDefJSON{{Type: 4, Name: "n", Description: "N", Choices: []choiceJSON{{Name: "one", Value: int64(1)}}}}},
+		{Type: 1, Name: "zeta", Description: "Z", NameLocalizations: map[string]string{"en-US": "zeta", "en-GB": "zeta", "de": "zeta"}, DefaultMemberPermissions: &perm},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("desiredCommands mismatch (-want +got):\n%s", diff)
+	}
+	// What Discord gives back (ids, versions, explicit type) compares equal.
+	have := []commandJSON{want[1], want[0]}
+	have[0].Type = 0
+	if string(normalize(have)) != string(normalize(got)) {
+		t.Errorf("normalize differs:\n%s\n%s", normalize(have), normalize(got))
+	}
+}
+
+func TestTextsFor(t *testing.T) {
+	tests := []struct{ locale, prefix string }{
+		{"de", "Entschuldigung"}, {"fr", "Désolé"}, {"en-US", "Sorry"}, {"ja", "Sorry"}, {"", "Sorry"},
+	}
+	for _, tt := range tests {
+		if got := textsFor(tt.locale).apology; got[:len(tt.prefix)] != tt.prefix {
+			t.Errorf("textsFor(%q).apology = %q, want prefix %q", tt.locale, got, tt.prefix)
+		}
+	}
+}
+
+func TestRefusalText(t *testing.T) {
+	pol := policy.New(policy.Config{StatusChannels: []string{"11"}, ControlChannels: []string{"12"}, OperatorRoles: []string{"13"}})
+	status := pol.Check(policy.Who{GuildID: "1", ChannelID: "11", UserID: "2", RoleIDs: []string{"13"}}, sdk.LevelControl, "/container restart")
+	norole := pol.Check(policy.Who{GuildID: "1", ChannelID: "12", UserID: "2"}, sdk.LevelControl, "/container restart")
+	tests := []struct {
+		name   string
+		locale string
+		err    error
+		want   []string
+	}{
+		{"en status", "en-US", status, []string{"status channel", "<#12>"}},
+		{"de status", "de", status, []string{"Status-Kanal", "Steuern", "<#12>"}},
+		{"fr status", "fr", status, []string{"salon d'état", "contrôle", "<#12>"}},
+		{"de role", "de", norole, []string{"du hast Ansehen", "<@&13>"}},
+		{"fr role", "fr", norole, []string{"vous avez lecture", "<@&13>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r *policy.Refusal
+			if !errors.As(tt.err, &r) {
+				t.Fatalf("Check = %v, want a refusal", tt.err)
+			}
+			got := refusalText(tt.locale, r)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("refusalText(%s) = %q, want it to contain %q", tt.locale, got, w)
+				}
+			}
+		})
+	}
+	lim := &policy.Limited{RetryIn: 1500 * time.Millisecond}
+	if got := limitedText("de", lim); got != "Nicht so schnell: versuche es in 2 s wieder." {
+		t.Errorf("limitedText(de) = %q", got)
+	}
+}

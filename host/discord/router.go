@@ -1,0 +1,417 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/ddc-go/ddc/host/discord/outbox"
+	"github.com/ddc-go/ddc/host/policy"
+	"github.com/ddc-go/ddc/sdk"
+)
+
+// Interaction callback types.
+const (
+	callbackMessage         = 4
+	callbackDeferredMessage = 5
+	callbackDeferredUpdate  = 6
+	callbackUpdateMessage   = 7
+	callbackAutocomplete    = 8
+	callbackModal           = 9
+)
+
+// Time limits of an interaction.
+const (
+	// autocompleteBudget is how long a plugin may take to suggest choices;
+	// there is no deferring autocomplete.
+	autocompleteBudget = 2500 * time.Millisecond
+	// tokenLife is how long an interaction token may be used.
+	tokenLife = 15 * time.Minute
+	// maxMessage is Discord's limit of message content.
+	maxMessage = 2000
+)
+
+// handle serves one interaction. received is when the gateway delivered it.
+func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received time.Time) {
+	in := interactionOf(i)
+	r := &responder{b: b, i: i, in: in, tx: textsFor(in.Locale), received: received}
+	log := b.log.With("interaction", i.ID, "user", in.User.ID, "channel", in.ChannelID)
+	pol := b.policy.Load()
+	who := policy.Who{GuildID: in.GuildID, ChannelID: in.ChannelID, UserID: in.User.ID, RoleIDs: in.RoleIDs}
+	in.Level = pol.Level(who).Level
+	r.in = in
+
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		d := i.ApplicationCommandData()
+		req := commandRequest(in, d)
+		what := "/" + strings.Join(append([]string{d.Name}, req.Subcommand...), " ")
+		owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
+		if !ok {
+			log.Warn("interaction for a command no running plugin owns", "command", what)
+			r.sendEphemeral(ctx, r.tx.unavailable)
+			return
+		}
+		r.plugin = owner
+		log = log.With("plugin", owner, "command", what)
+		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
+		if !r.admit(ctx, log, pol, who, need, what, "cmd:"+what, policy.KindCommand) {
+			return
+		}
+		r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
+			return b.cfg.Plugins.HandleCommand(ctx, owner, req)
+		})
+
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		d := i.ApplicationCommandData()
+		req := commandRequest(in, d)
+		owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
+		choices := []sdk.Choice{}
+		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
+		if ok && in.Level.Allows(need) {
+			actx, cancel := context.WithTimeout(sdk.WithInteraction(ctx, in), autocompleteBudget-time.Since(received))
+			got, err := b.cfg.Plugins.HandleAutocomplete(actx, owner, req)
+			cancel()
+			if err != nil {
+				log.Warn("autocomplete failed", "plugin", owner, "error", err)
+			} else if got != nil {
+				choices = got
+			}
+		}
+		if len(choices) > 25 {
+			choices = choices[:25]
+		}
+		out := make([]map[string]any, 0, len(choices))
+		for _, c := range choices {
+			m := map[string]any{"name": c.Name, "value": c.Value}
+			if l := localizations(c.NameLocalizations); l != nil {
+				m["name_localizations"] = l
+			}
+			out = append(out, m)
+		}
+		if err := r.callback(ctx, callbackAutocomplete, map[string]any{"choices": out}); err != nil {
+			log.Warn("answer autocomplete", "error", err)
+		}
+
+	case discordgo.InteractionMessageComponent:
+		d := i.MessageComponentData()
+		owner, ok := b.cfg.Plugins.ComponentOwner(d.CustomID)
+		if !ok {
+			log.Warn("interaction for a component no running plugin owns", "custom_id", d.CustomID)
+			r.sendEphemeral(ctx, r.tx.unavailable)
+			return
+		}
+		r.plugin, r.component = owner, true
+		log = log.With("plugin", owner, "custom_id", d.CustomID)
+		need := componentLevel(b.cfg.Plugins.Manifests()[owner], d.CustomID)
+		what := r.tx.button
+		if d.ComponentType == discordgo.SelectMenuComponent {
+			what = r.tx.menu
+		}
+		if !r.admit(ctx, log, pol, who, need, what, "cmp:"+d.CustomID, policy.KindComponent) {
+			return
+		}
+		req := &sdk.ComponentRequest{Interaction: in, CustomID: d.CustomID, Type: sdk.ComponentType(d.ComponentType), Values: d.Values}
+		if i.Message != nil {
+			req.MessageID = i.Message.ID
+		}
+		r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
+			return b.cfg.Plugins.HandleComponent(ctx, owner, req)
+		})
+
+	case discordgo.InteractionModalSubmit:
+		d := i.ModalSubmitData()
+		owner, ok := b.cfg.Plugins.ComponentOwner(d.CustomID)
+		if !ok {
+			log.Warn("interaction for a form no running plugin owns", "custom_id", d.CustomID)
+			r.sendEphemeral(ctx, r.tx.unavailable)
+			return
+		}
+		r.plugin, r.modal = owner, true
+		log = log.With("plugin", owner, "custom_id", d.CustomID)
+		need := componentLevel(b.cfg.Plugins.Manifests()[owner], d.CustomID)
+		if !r.admit(ctx, log, pol, who, need, r.tx.form, "cmp:"+d.CustomID, policy.KindComponent) {
+			return
+		}
+		req := &sdk.ModalRequest{Interaction: in, CustomID: d.CustomID, Fields: modalFields(d.Components)}
+		r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
+			return b.cfg.Plugins.HandleModal(ctx, owner, req)
+		})
+
+	default:
+		log.Debug("ignoring interaction", "type", int(i.Type))
+	}
+}
+
+func modalFields(cs []discordgo.MessageComponent) map[string]string {
+	out := map[string]string{}
+	for _, c := range cs {
+		switch v := c.(type) {
+		case *discordgo.ActionsRow:
+			for k, val := range modalFields(v.Components) {
+				out[k] = val
+			}
+		case *discordgo.TextInput:
+			out[v.CustomID] = v.Value
+		}
+	}
+	return out
+}
+
+// responder answers one interaction: at most one callback, then edits and
+// follow-ups through the interaction's webhook.
+type responder struct {
+	b        *Bot
+	i        *discordgo.Interaction
+	in       sdk.Interaction
+	tx       texts
+	received time.Time
+	plugin   string
+
+	component, modal bool
+
+	deferred int // the deferred callback type sent, 0 if none
+}
+
+// admit checks the permission level and the spam limits; on refusal it
+// answers with an ephemeral message saying why.
+func (r *responder) admit(ctx context.Context, log logger, pol *policy.Policy, who policy.Who, need sdk.Level, what, key string, kind policy.Kind) bool {
+	if err := pol.Check(who, need, what); err != nil {
+		log.Info("interaction refused", "need", need.String(), "have", r.in.Level.String(), "reason", err.Error())
+		text := err.Error()
+		var ref *policy.Refusal
+		if errors.As(err, &ref) {
+			text = refusalText(r.in.Locale, ref)
+		}
+		r.sendEphemeral(ctx, r.tx.refused+text)
+		return false
+	}
+	if th := r.b.throttle.Load(); th != nil {
+		if err := th.Allow(who.UserID, key, kind); err != nil {
+			log.Info("interaction throttled", "reason", err.Error())
+			text := err.Error()
+			var lim *policy.Limited
+			if errors.As(err, &lim) {
+				text = limitedText(r.in.Locale, lim)
+			}
+			r.sendEphemeral(ctx, r.tx.slowDown+text)
+			return false
+		}
+	}
+	return true
+}
+
+// run calls the plugin, defers if it has not answered after DeferAfter,
+// and delivers its answer.
+func (r *responder) run(ctx context.Context, log logger, call func(context.Context) (*sdk.Response, error)) {
+	r.b.inter.put(r.i.ID, r.i.Token, r.plugin, r.received.Add(tokenLife))
+	type result struct {
+		resp *sdk.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	pctx, cancel := context.WithTimeout(sdk.WithInteraction(ctx, r.in), tokenLife-time.Minute)
+	defer cancel()
+	go func() {
+		resp, err := call(pctx)
+		done <- result{resp, err}
+	}()
+	t := time.NewTimer(r.b.cfg.DeferAfter - time.Since(r.received))
+	defer t.Stop()
+	var res result
+	select {
+	case res = <-done:
+	case <-t.C:
+		typ := callbackDeferredMessage
+		if r.component {
+			typ = callbackDeferredUpdate
+		}
+		if err := r.callback(ctx, typ, nil); err != nil {
+			log.Error("defer interaction", "error", err)
+		} else {
+			r.deferred = typ
+			log.Debug("interaction deferred", "after", time.Since(r.received))
+		}
+		res = <-done
+	}
+	if res.err != nil {
+		msg, ok := sdk.UserMessage(res.err)
+		if ok {
+			log.Info("plugin refused the interaction", "error", res.err)
+		} else {
+			msg = r.tx.apology
+			log.Error("plugin failed to handle the interaction", "error", res.err)
+		}
+		r.sendEphemeral(ctx, msg)
+		return
+	}
+	if err := r.deliver(ctx, res.resp); err != nil {
+		log.Error("answer interaction", "error", err)
+	}
+}
+
+type logger interface {
+	Debug(string, ...any)
+	Info(string, ...any)
+	Error(string, ...any)
+}
+
+// deliver sends a plugin's answer, as a callback or, after a defer, as an
+// edit of the original response or a follow-up.
+func (r *responder) deliver(ctx context.Context, resp *sdk.Response) error {
+	if resp == nil {
+		if r.component {
+			if r.deferred != 0 {
+				return nil
+			}
+			return r.callback(ctx, callbackDeferredUpdate, nil)
+		}
+		resp = sdk.Ephemeral("✅")
+	}
+	if resp.Modal != nil {
+		if r.deferred != 0 || r.modal {
+			r.sendEphemeral(ctx, r.tx.tooSlow)
+			return fmt.Errorf("plugin %s answered with a modal too late or to a modal", r.plugin)
+		}
+		return r.callback(ctx, callbackModal, toModal(resp.Modal))
+	}
+	p := toPayload(resp.Message)
+	switch {
+	case r.deferred == 0 && r.component && resp.Update:
+		p.Flags = 0
+		return r.callback(ctx, callbackUpdateMessage, p)
+	case r.deferred == 0:
+		return r.callback(ctx, callbackMessage, p)
+	case r.deferred == callbackDeferredUpdate && resp.Update:
+		p.Flags = 0
+		return r.editOriginal(ctx, p)
+	case r.deferred == callbackDeferredUpdate:
+		return r.followup(ctx, p)
+	case resp.Message.Ephemeral:
+		// The deferred placeholder is public: replace it by an ephemeral
+		// follow-up.
+		if err := r.deleteOriginal(ctx); err != nil {
+			return err
+		}
+		return r.followup(ctx, p)
+	default:
+		return r.editOriginal(ctx, p)
+	}
+}
+
+// sendEphemeral shows text only to the user, whatever was sent before.
+func (r *responder) sendEphemeral(ctx context.Context, text string) {
+	if len(text) > maxMessage {
+		text = text[:maxMessage-1] + "…"
+	}
+	p := toPayload(sdk.Message{Content: text, Ephemeral: true})
+	var err error
+	switch r.deferred {
+	case 0:
+		err = r.callback(ctx, callbackMessage, p)
+	case callbackDeferredMessage:
+		if err = r.deleteOriginal(ctx); err == nil {
+			err = r.followup(ctx, p)
+		}
+	default:
+		err = r.followup(ctx, p)
+	}
+	if err != nil {
+		r.b.log.Error("answer interaction", "interaction", r.i.ID, "error", err)
+	}
+}
+
+func (r *responder) callback(ctx context.Context, typ int, data any) error {
+	body := map[string]any{"type": typ}
+	if data != nil {
+		body["data"] = data
+	}
+	_, err := r.b.out.Do(ctx, outbox.Request{
+		Method: http.MethodPost, Path: "/interactions/" + r.i.ID + "/" + r.i.Token + "/callback", Body: body, Callback: true,
+	})
+	if err != nil {
+		return fmt.Errorf("interaction callback %d: %w", typ, err)
+	}
+	return nil
+}
+
+func (r *responder) webhook() string { return "/webhooks/" + r.i.AppID + "/" + r.i.Token }
+
+func (r *responder) editOriginal(ctx context.Context, p messagePayload) error {
+	_, err := r.b.out.Do(ctx, outbox.Request{Method: http.MethodPatch, Path: r.webhook() + "/messages/@original", Body: p})
+	if err != nil {
+		return fmt.Errorf("edit original response: %w", err)
+	}
+	return nil
+}
+
+func (r *responder) deleteOriginal(ctx context.Context) error {
+	_, err := r.b.out.Do(ctx, outbox.Request{Method: http.MethodDelete, Path: r.webhook() + "/messages/@original"})
+	if err != nil && !outbox.IsUnknownMessage(err) {
+		return fmt.Errorf("delete original response: %w", err)
+	}
+	return nil
+}
+
+func (r *responder) followup(ctx context.Context, p messagePayload) error {
+	_, err := r.b.out.Do(ctx, outbox.Request{Method: http.MethodPost, Path: r.webhook(), Body: p})
+	if err != nil {
+		return fmt.Errorf("send follow-up: %w", err)
+	}
+	return nil
+}
+
+// interactions remembers recent interactions' tokens and owners, so
+// plugins can send follow-ups by interaction id.
+type interactions struct {
+	mu sync.Mutex
+	m  map[string]interactionRecord
+}
+
+type interactionRecord struct {
+	token, plugin string
+	expires       time.Time
+}
+
+func newInteractions() *interactions { return &interactions{m: map[string]interactionRecord{}} }
+
+func (s *interactions) put(id, token, plugin string, expires time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for k, v := range s.m {
+		if now.After(v.expires) {
+			delete(s.m, k)
+		}
+	}
+	s.m[id] = interactionRecord{token: token, plugin: plugin, expires: expires}
+}
+
+func (s *interactions) get(id string) (interactionRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.m[id]
+	if !ok || time.Now().After(rec.expires) {
+		return interactionRecord{}, false
+	}
+	return rec, true
+}
+
+// jsonField returns a top-level string field of a JSON object.
+func jsonField(body []byte, name string) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	s, _ := m[name].(string)
+	return s
+}
+
+var errNotOwner = errors.New("interaction belongs to another plugin")
