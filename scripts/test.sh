@@ -29,6 +29,9 @@ if [[ -n "$unformatted" ]]; then
 	exit 1
 fi
 
+step "Taskfile parses"
+task --list >/dev/null
+
 step "go vet"
 go vet -tags nomsgpack ./...
 
