@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -24,8 +25,9 @@ import (
 const guardChildEnv = "DDC_SDK_TEST_GUARD_CHILD"
 
 const (
-	strayLine = "stray write to fd 1"
-	strayDone = "stray writes done"
+	strayLine  = "stray write to fd 1"
+	strayDone  = "stray writes done"
+	strayPrint = "stray print to os.Stdout"
 )
 
 type quiet struct{}
@@ -44,8 +46,14 @@ func serveGuardChild() {
 		for !sameFile(1, 2) {
 			time.Sleep(time.Millisecond)
 		}
-		for range 200 {
+		for i := range 200 {
 			_, _ = syscall.Write(1, []byte(strayLine+"\n"))
+			if i%2 == 0 {
+				// And through os.Stdout, as fmt.Println does.
+				// After go-plugin's own stdout swap these go to its stdio
+				// stream instead; either way never to the handshake.
+				fmt.Fprintln(os.Stdout, strayPrint)
+			}
 		}
 		_, _ = syscall.Write(1, []byte(strayDone+"\n"))
 	}()
