@@ -5,7 +5,8 @@
 # already there it runs as any user.
 #
 #   Debian packages: docker.io (engine + CLI), protobuf-compiler (protoc,
-#                    for the generated-code drift check)
+#                    for the generated-code drift check), gcc (cgo for the
+#                    race detector)
 #   Go tools (pinned): staticcheck, task, protoc-gen-go, protoc-gen-go-grpc
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev) # go test -race needs cgo
 if ((${#missing[@]} > 0)); then
 	if [[ "$(id -u)" != 0 ]]; then
 		log "missing Debian packages: ${missing[*]}; run this script as root (sudo) to install them"
