@@ -8,7 +8,7 @@
 # packages and start dockerd). CI=true is set for the tests: a test whose
 # real part is missing fails instead of skipping.
 #
-# Extra arguments go to `go test` (e.g. -run TestName, -race).
+# Extra arguments go to `go test` (e.g. -run TestName, -v).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI=true
