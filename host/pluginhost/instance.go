@@ -637,9 +637,14 @@ func (i *instance) stderrTailLine() string {
 
 // pluginEnv is the whole environment of a plugin process: the host's own
 // environment (with the bot token and other secrets) never reaches it.
+//
+// It passes only what is not secret: the time zone, paths, the Docker
+// client's standard variables (so the containers plugin's default endpoint
+// follows DOCKER_HOST like every Docker tool) and DDC's memory-trim switch.
 func pluginEnv(id, level string) []string {
 	env := []string{"DDC_PLUGIN_ID=" + id, "DDC_PLUGIN_LOG_LEVEL=" + level}
-	for _, k := range []string{"TZ", "PATH", "HOME", "TMPDIR", "DDC_MEMORY_TRIM"} {
+	for _, k := range []string{"TZ", "PATH", "HOME", "TMPDIR", "DDC_MEMORY_TRIM",
+		"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}

@@ -6,8 +6,8 @@
 // # Lifecycle
 //
 // New has no side effects. Configure checks the settings (see Settings; the
-// zero value means one endpoint "local" on unix:///var/run/docker.sock —
-// the plugin process does not inherit DOCKER_HOST). Start connects to every
+// zero value means one endpoint "local" on DOCKER_HOST, or
+// unix:///var/run/docker.sock when it is not set). Start connects to every
 // endpoint; Configure may be called again while running: changed endpoints
 // reconnect, the rest applies at once. Stop ends the event streams.
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,5 +122,34 @@ func TestApplyEvents(t *testing.T) {
 	}
 	if last := published[len(published)-1]; !strings.Contains(last, `"state":"removed"`) {
 		t.Errorf("last event = %s, want state removed", last)
+	}
+}
+
+func TestDefaultHost(t *testing.T) {
+	tests := []struct {
+		name, dockerHost, settings, want string
+	}{
+		{"no DOCKER_HOST, no settings", "", ``, DefaultHost},
+		{"DOCKER_HOST, no settings", "tcp://10.0.0.2:2376", ``, "tcp://10.0.0.2:2376"},
+		{"DOCKER_HOST, endpoint without host", "unix:///run/user/1000/docker.sock", `{"endpoints":[{"name":"home"}]}`, "unix:///run/user/1000/docker.sock"},
+		{"settings win over DOCKER_HOST", "tcp://10.0.0.2:2376", `{"endpoints":[{"name":"nas","host":"unix:///srv/docker.sock"}]}`, "unix:///srv/docker.sock"},
+		{"blank DOCKER_HOST", "  ", ``, DefaultHost},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fallback := defaultHost(func(k string) string {
+				if k == "DOCKER_HOST" {
+					return tt.dockerHost
+				}
+				return ""
+			})
+			cfg, err := parseSettings(json.RawMessage(tt.settings), fallback)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.endpoints) != 1 || cfg.endpoints[0].Host != tt.want {
+				t.Errorf("endpoints = %+v, want one on %s", cfg.endpoints, tt.want)
+			}
+		})
 	}
 }

@@ -30,12 +30,15 @@ type Plugin struct {
 	self     map[string]bool // container ids that may be DDC's own
 	hostname string
 	started  bool
+	fallback string // host of endpoints configured without one
 }
 
-// New returns the containers plugin. It has no side effects.
+// New returns the containers plugin. It has no side effects; it reads
+// DOCKER_HOST for the default endpoint.
 func New() *Plugin {
-	cfg, _ := parseSettings(nil)
-	return &Plugin{cfg: cfg, eps: map[string]*endpoint{}, log: slog.New(slog.DiscardHandler)}
+	fallback := defaultHost(os.Getenv)
+	cfg, _ := parseSettings(nil, fallback)
+	return &Plugin{cfg: cfg, eps: map[string]*endpoint{}, log: slog.New(slog.DiscardHandler), fallback: fallback}
 }
 
 var (
@@ -82,7 +85,7 @@ func (p *Plugin) Info() sdk.Info {
 // Configure checks and applies settings. While running, changed endpoints
 // are reconnected and the rest applies at once.
 func (p *Plugin) Configure(ctx context.Context, settings json.RawMessage) error {
-	cfg, err := parseSettings(settings)
+	cfg, err := parseSettings(settings, p.fallback)
 	if err != nil {
 		return err
 	}

@@ -96,8 +96,18 @@ type config struct {
 	startCheck time.Duration
 }
 
-// parseSettings decodes and checks raw settings.
-func parseSettings(raw json.RawMessage) (config, error) {
+// defaultHost is an endpoint's host when the settings give none: DOCKER_HOST
+// when set, as for every Docker tool, else the local socket.
+func defaultHost(getenv func(string) string) string {
+	if h := strings.TrimSpace(getenv("DOCKER_HOST")); h != "" {
+		return h
+	}
+	return DefaultHost
+}
+
+// parseSettings decodes and checks raw settings; fallbackHost fills in
+// endpoints without a host.
+func parseSettings(raw json.RawMessage, fallbackHost string) (config, error) {
 	var s Settings
 	if len(strings.TrimSpace(string(raw))) > 0 {
 		dec := json.NewDecoder(strings.NewReader(string(raw)))
@@ -115,13 +125,13 @@ func parseSettings(raw json.RawMessage) (config, error) {
 		startCheck: DefaultStartCheck,
 	}
 	if len(c.endpoints) == 0 {
-		c.endpoints = []EndpointSettings{{Name: DefaultEndpointName, Host: DefaultHost}}
+		c.endpoints = []EndpointSettings{{Name: DefaultEndpointName, Host: fallbackHost}}
 	}
 	seen := map[string]bool{}
 	for i, ep := range c.endpoints {
 		if ep.Host == "" {
-			c.endpoints[i].Host = DefaultHost
-			ep.Host = DefaultHost
+			c.endpoints[i].Host = fallbackHost
+			ep.Host = fallbackHost
 		}
 		if err := ValidEndpointName(ep.Name); err != nil {
 			return config{}, fmt.Errorf("endpoint %d: %w", i+1, err)
@@ -231,7 +241,7 @@ const settingsSchema = `{
   "properties": {
     "endpoints": {
       "title": "Docker endpoints",
-      "description": "Docker daemons to control. Empty means one endpoint named local on unix:///var/run/docker.sock.",
+      "description": "Docker daemons to control. Empty means one endpoint named local on DOCKER_HOST, or unix:///var/run/docker.sock.",
       "type": "array",
       "items": {
         "type": "object",

@@ -341,3 +341,32 @@ func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// TestPluginEnvironmentHasNoSecrets: a plugin process sees none of the
+// host's environment (the bot token above all), only the documented
+// variables.
+func TestPluginEnvironmentHasNoSecrets(t *testing.T) {
+	t.Setenv("DISCORD_BOT_TOKEN", "secret-token-value")
+	t.Setenv("DDC_ADMIN_PASSWORD", "secret-password")
+	t.Setenv("DOCKER_HOST", "unix:///run/example/docker.sock")
+	t.Setenv("TZ", "Europe/Berlin")
+	data := t.TempDir()
+	install(t, data, "fault", "fault", bins.fault, nil)
+	e := start(t, data, nil)
+	waitState(t, e.mgr, "fault", pluginhost.StateRunning, 10*time.Second)
+	resp, err := command(context.Background(), e.mgr, "fault", "fault", do("env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := resp.Message.Content
+	for _, secret := range []string{"secret-token-value", "secret-password", "DISCORD_BOT_TOKEN", "DDC_ADMIN_PASSWORD"} {
+		if strings.Contains(env, secret) {
+			t.Errorf("plugin environment contains %q:\n%s", secret, env)
+		}
+	}
+	for _, want := range []string{"DOCKER_HOST=unix:///run/example/docker.sock", "TZ=Europe/Berlin", "DDC_PLUGIN_ID=fault"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("plugin environment lacks %q:\n%s", want, env)
+		}
+	}
+}

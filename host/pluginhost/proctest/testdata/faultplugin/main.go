@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,8 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+	case "env":
+		return sdk.Reply(strings.Join(os.Environ(), "\n")), nil
 	case "invoke":
 		var out map[string]string
 		if err := p.host.Invoke(ctx, req.String("action"), map[string]string{"text": "via " + p.id}, &out); err != nil {
