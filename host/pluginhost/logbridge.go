@@ -58,6 +58,11 @@ func (w *slogWriter) emit(line []byte) {
 		if strings.HasPrefix(k, "@") || k == "timestamp" {
 			continue
 		}
+		if k == "plugin" {
+			// go-plugin's own lines name the executable "plugin"; the
+			// logger already carries plugin=<id>.
+			k = "executable"
+		}
 		attrs = append(attrs, k, v)
 	}
 	w.log.Log(context.Background(), levelOf(lvl), msg, attrs...)
