@@ -1,51 +1,21 @@
 package containers_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/internal/procmem"
 	"github.com/ddc-go/ddc/plugins/containers"
 )
-
-// smapsRollup reads Pss and Rss (kB) of a process from
-// /proc/PID/smaps_rollup.
-func smapsRollup(tb testing.TB, pid int) (pssKB, rssKB int) {
-	tb.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		tb.Fatalf("read memory of pid %d: %v", pid, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		n, _ := strconv.Atoi(fields[1])
-		switch fields[0] {
-		case "Pss:":
-			pssKB = n
-		case "Rss:":
-			rssKB = n
-		}
-	}
-	return pssKB, rssKB
-}
 
 // BenchmarkIdleMemory100 runs the containers plugin as the real bundled
 // subprocess (`ddc plugin containers`, started by the plugin manager) over
@@ -113,10 +83,12 @@ func BenchmarkIdleMemory100(b *testing.B) {
 	// health check (10 s), which faults some pages back: the steady state.
 	time.Sleep(12 * time.Second)
 	s, _ := mgr.Status("containers")
-	var pss, rss int
+	var u procmem.Usage
 	for b.Loop() {
-		pss, rss = smapsRollup(b, s.PID)
+		if u, err = procmem.Read(s.PID); err != nil {
+			b.Fatal(err)
+		}
 	}
-	b.ReportMetric(float64(pss)/1024, "plugin-pss-MB")
-	b.ReportMetric(float64(rss)/1024, "plugin-rss-MB")
+	b.ReportMetric(procmem.MB(u.PSS), "plugin-pss-MB")
+	b.ReportMetric(procmem.MB(u.RSS), "plugin-rss-MB")
 }

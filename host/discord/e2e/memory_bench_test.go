@@ -2,18 +2,16 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/procmem"
 )
 
 // BenchmarkIdleMemoryConnected runs the real `ddc serve` binary with the
@@ -72,71 +70,19 @@ func BenchmarkIdleMemoryConnected(b *testing.B) {
 	// check (10 s): the steady state, not the dip right after a trim.
 	time.Sleep(12 * time.Second)
 
-	pids := append([]int{cmd.Process.Pid}, childPIDs(b, cmd.Process.Pid)...)
-	var pss, rss int
+	var each []procmem.Usage
+	var total procmem.Usage
 	for b.Loop() {
-		pss, rss = 0, 0
-		for _, pid := range pids {
-			p, r := rollup(b, pid)
-			pss += p
-			rss += r
+		var err error
+		if each, total, err = procmem.ReadTree(cmd.Process.Pid); err != nil {
+			b.Fatal(err)
 		}
 	}
-	for _, pid := range pids {
-		p, r := rollup(b, pid)
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		b.Logf("pid %d %-28s PSS %5.1f MB RSS %5.1f MB", pid, strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " ")[len(bins.ddc):], float64(p)/1024, float64(r)/1024)
+	for _, u := range each {
+		b.Logf("pid %d %-40s PSS %5.1f MB RSS %5.1f MB anon %5.1f MB", u.PID, u.Cmd, procmem.MB(u.PSS), procmem.MB(u.RSS), procmem.MB(u.Anon))
 	}
-	b.ReportMetric(float64(len(pids)), "procs")
-	b.ReportMetric(float64(pss)/1024, "pss-MB")
-	b.ReportMetric(float64(rss)/1024, "rss-MB")
-}
-
-// childPIDs returns the processes whose parent is pid.
-func childPIDs(tb testing.TB, pid int) []int {
-	tb.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var out []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
-		if err != nil {
-			continue
-		}
-		s := string(raw)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, child)
-		}
-	}
-	return out
-}
-
-// rollup reads Pss and Rss (kB) from /proc/PID/smaps_rollup.
-func rollup(tb testing.TB, pid int) (pssKB, rssKB int) {
-	tb.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		tb.Fatalf("memory of pid %d: %v", pid, err)
-	}
-	for _, l := range strings.Split(string(raw), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		n, _ := strconv.Atoi(f[1])
-		switch f[0] {
-		case "Pss:":
-			pssKB = n
-		case "Rss:":
-			rssKB = n
-		}
-	}
-	return pssKB, rssKB
+	b.ReportMetric(float64(len(each)), "procs")
+	b.ReportMetric(procmem.MB(total.PSS), "pss-MB")
+	b.ReportMetric(procmem.MB(total.RSS), "rss-MB")
+	b.ReportMetric(procmem.MB(total.Anon), "anon-MB")
 }

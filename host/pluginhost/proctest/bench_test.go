@@ -1,14 +1,11 @@
 package proctest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/internal/procmem"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -310,53 +308,6 @@ func (s *served) stop(b *testing.B) {
 	}
 }
 
-// procMem is one process's memory as /proc/PID/smaps_rollup reports it.
-type procMem struct {
-	pid      int
-	cmd      string
-	rss, pss int64 // kB
-	anon     int64 // kB, Anonymous: mostly the Go heap and stacks
-}
-
-// readMem reads pid's smaps_rollup and command line.
-func readMem(pid int) (procMem, error) {
-	m := procMem{pid: pid}
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
-	if err != nil {
-		return m, err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "Rss:":
-			m.rss = v
-		case "Pss:":
-			m.pss = v
-		case "Anonymous:":
-			m.anon = v
-		}
-	}
-	cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
-	args[0] = args[0][strings.LastIndexByte(args[0], '/')+1:]
-	m.cmd = strings.Join(args, " ")
-	return m, nil
-}
-
-// tree returns pid and all its descendants.
-func tree(b *testing.B, pid int) []int {
-	out := []int{pid}
-	for i := 0; i < len(out); i++ {
-		out = append(out, children(b, out[i])...)
-	}
-	return out
-}
-
 // idleSettle is how long the processes idle after every plugin runs before
 // memory is read. Idle is a steady state only after the first health check
 // (10 s after start): before it, internal/exetrim's first trim (5 s after
@@ -379,42 +330,31 @@ func BenchmarkIdleMemory(b *testing.B) {
 			s := serve(b, b.TempDir(), tt.config)
 			s.waitAllRunning(b, 30*time.Second)
 			time.Sleep(idleSettle)
-			pids := tree(b, s.cmd.Process.Pid)
-			sample := func() (rss, pss int64, per []procMem) {
-				for _, pid := range pids {
-					m, err := readMem(pid)
-					if err != nil {
-						b.Fatalf("process %d: %v", pid, err)
-					}
-					rss += m.rss
-					pss += m.pss
-					per = append(per, m)
-				}
-				return rss, pss, per
+			first, _, err := procmem.ReadTree(s.cmd.Process.Pid)
+			if err != nil {
+				b.Fatal(err)
 			}
-			_, _, first := sample()
 			for _, m := range first {
-				b.Logf("pid %d %-24s pss %6.1f MB  rss %6.1f MB  anon %6.1f MB", m.pid, m.cmd, mb(m.pss), mb(m.rss), mb(m.anon))
+				b.Logf("pid %d %-24s pss %6.1f MB  rss %6.1f MB  anon %6.1f MB", m.PID, m.Cmd, procmem.MB(m.PSS), procmem.MB(m.RSS), procmem.MB(m.Anon))
 			}
-			var sumRSS, sumPSS, sumAnon, n int64
+			var sum procmem.Usage
+			var n int64
 			for b.Loop() {
-				rss, pss, per := sample()
-				sumRSS += rss
-				sumPSS += pss
-				for _, m := range per {
-					sumAnon += m.anon
+				_, total, err := procmem.ReadTree(s.cmd.Process.Pid)
+				if err != nil {
+					b.Fatal(err)
 				}
+				sum.PSS += total.PSS
+				sum.RSS += total.RSS
+				sum.Anon += total.Anon
 				n++
 			}
 			b.StopTimer()
-			b.ReportMetric(mb(sumPSS/n), "pss-MB")
-			b.ReportMetric(mb(sumRSS/n), "rss-MB")
-			b.ReportMetric(mb(sumAnon/n), "anon-MB")
-			b.ReportMetric(float64(len(pids)), "procs")
+			b.ReportMetric(procmem.MB(sum.PSS/n), "pss-MB")
+			b.ReportMetric(procmem.MB(sum.RSS/n), "rss-MB")
+			b.ReportMetric(procmem.MB(sum.Anon/n), "anon-MB")
+			b.ReportMetric(float64(len(first)), "procs")
 			s.stop(b)
 		})
 	}
 }
-
-// mb converts kB to MB.
-func mb(kb int64) float64 { return float64(kb) / 1024 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/store"
+	"github.com/ddc-go/ddc/internal/procmem"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -183,12 +184,4 @@ func do(what string) sdk.OptionValue {
 }
 
 // alive reports whether pid is a live (non-zombie) process.
-func alive(pid int) bool {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(raw)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
-}
+func alive(pid int) bool { return procmem.Alive(pid) }

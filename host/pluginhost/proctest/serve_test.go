@@ -9,12 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ddc-go/ddc/internal/procmem"
 )
 
 // health is the part of GET /healthz these tests read.
@@ -162,40 +163,11 @@ func (s *served) waitHealthy(t testing.TB, timeout time.Duration, ids ...string)
 // children returns the PIDs whose parent is pid.
 func children(t testing.TB, pid int) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	kids, err := procmem.Children(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ppid, _, ok := procStat(child); ok && ppid == pid {
-			out = append(out, child)
-		}
-	}
-	return out
-}
-
-// procStat reads a process's parent PID and state from /proc/PID/stat.
-func procStat(pid int) (ppid int, state string, ok bool) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, "", false
-	}
-	// The command name is in parentheses and may contain spaces.
-	rest := string(raw)
-	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	f := strings.Fields(rest)
-	if len(f) < 2 {
-		return 0, "", false
-	}
-	ppid, err = strconv.Atoi(f[1])
-	return ppid, f[0], err == nil
+	return kids
 }
 
 // TestServeBundledPlugins runs `ddc serve` with no Discord token: the web
