@@ -55,6 +55,9 @@ type Config struct {
 	// problems found while loading (unknown keys, token conflicts),
 	// reported by Validate.
 	problems []error
+	// read is the config file's state when it was read: WatchFrom's
+	// baseline.
+	read fileState
 }
 
 // Web configures the web UI and REST API.

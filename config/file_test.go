@@ -341,3 +341,41 @@ func TestWatch(t *testing.T) {
 		t.Fatal("Watch did not return after ctx was canceled")
 	}
 }
+
+// TestWatchFromSeesEditsBeforeItStarts: an edit made after Load but before
+// watching starts is still a change, and an unchanged file is not.
+func TestWatchFromSeesEditsBeforeItStarts(t *testing.T) {
+	tests := []struct {
+		name       string
+		edit       bool
+		wantChange bool
+	}{
+		{"edited between Load and WatchFrom", true, true},
+		{"not edited", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dataDir := writeConfig(t, "log:\n  level: info\n")
+			base, err := Load(dataDir, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.edit {
+				if err := os.WriteFile(filepath.Join(dataDir, FileName), []byte("log:\n  level: debug\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			var got *Config
+			WatchFrom(ctx, base, dataDir, nil, nil, 10*time.Millisecond,
+				func(c *Config) { got = c; cancel() }, func(err error) { t.Errorf("onError(%v)", err) })
+			if (got != nil) != tt.wantChange {
+				t.Fatalf("onChange called = %v, want %v", got != nil, tt.wantChange)
+			}
+			if got != nil && got.Log.Level != "debug" {
+				t.Errorf("changed config log.level = %q, want debug", got.Log.Level)
+			}
+		})
+	}
+}

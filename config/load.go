@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,6 +89,9 @@ type layer struct {
 // there is no file).
 func load(path string, data []byte, env []string, flags map[string]any) (*Config, error) {
 	c := &Config{File: path, origin: map[string]string{}}
+	if path != "" {
+		c.read = fileState{exists: true, sum: sha256.Sum256(data)}
+	}
 	layers := []layer{{
 		values: map[string]any{
 			"web": map[string]any{"listen": DefaultListen},

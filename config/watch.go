@@ -27,11 +27,21 @@ const DefaultWatchInterval = 2 * time.Second
 // Each problem is reported once, not on every poll. Watch blocks; run it in
 // its own goroutine. The callbacks run on Watch's goroutine.
 func Watch(ctx context.Context, dataDir string, env []string, flags map[string]any, interval time.Duration, onChange func(*Config), onError func(error)) {
+	WatchFrom(ctx, nil, dataDir, env, flags, interval, onChange, onError)
+}
+
+// WatchFrom is Watch with the file's content when base was loaded as the
+// baseline (the content when Watch starts if base is nil), so that an edit
+// made between Load and the start of watching is not missed.
+func WatchFrom(ctx context.Context, base *Config, dataDir string, env []string, flags map[string]any, interval time.Duration, onChange func(*Config), onError func(error)) {
 	if interval <= 0 {
 		interval = DefaultWatchInterval
 	}
 	path := filepath.Join(dataDir, FileName)
 	last, _, _ := readState(path)
+	if base != nil {
+		last = base.read
+	}
 	lastReadErr := ""
 	t := time.NewTicker(interval)
 	defer t.Stop()

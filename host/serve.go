@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -94,30 +93,15 @@ func Serve(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	var bot *discord.Bot
-	if cfg.Discord.Token != "" {
-		bot, err = discord.New(discord.Config{
-			Token: cfg.Discord.Token, APIURL: cfg.Discord.APIURL, GuildIDs: cfg.Discord.GuildIDs, Plugins: mgr,
-			Policy: policyOf(cfg), Throttle: throttleOf(cfg), Logger: log.With("component", "discord"),
-		})
-		if err != nil {
-			return err
-		}
-		mgr.SetMessenger(bot)
-	}
-	discordState := func() string {
-		if bot == nil {
-			return discord.StateNoToken
-		}
-		return bot.State()
-	}
+	bots := &discordRunner{mgr: mgr, log: log.With("component", "discord")}
+	discordState := bots.state
 	problems := func() []string {
 		var p []string
 		switch discordState() {
 		case discord.StateNoToken:
-			p = append(p, "No Discord bot token: set DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE, or discord.token in "+filepath.Join(opts.DataDir, config.FileName)+") and restart. The web side runs without it.")
+			p = append(p, "No Discord bot token: set discord.token in "+filepath.Join(opts.DataDir, config.FileName)+" (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart. The web side runs without it.")
 		case discord.StateInvalidToken:
-			p = append(p, "Discord rejected the bot token: set a valid DISCORD_BOT_TOKEN (or DISCORD_BOT_TOKEN_FILE, or discord.token in "+filepath.Join(opts.DataDir, config.FileName)+") and restart.")
+			p = append(p, "Discord rejected the bot token: set a valid one in discord.token in "+filepath.Join(opts.DataDir, config.FileName)+" (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart.")
 		}
 		return p
 	}
@@ -139,35 +123,13 @@ func Serve(ctx context.Context, opts Options) error {
 	}
 
 	mgr.Start(ctx)
-	botCtx, stopBot := context.WithCancel(ctx)
-	defer stopBot()
-	botDone := make(chan struct{})
-	if bot != nil {
-		go func() {
-			defer close(botDone)
-			if err := bot.Run(botCtx); err != nil {
-				log.Error("discord stopped; the web side keeps running", "error", err)
-			}
-		}()
-	} else {
-		close(botDone)
-	}
-	go config.Watch(ctx, opts.DataDir, opts.Env, opts.Flags, 0, func(c *config.Config) {
+	bots.apply(ctx, cfg)
+	go config.WatchFrom(ctx, cfg, opts.DataDir, opts.Env, opts.Flags, 0, func(c *config.Config) {
 		cfgMu.Lock()
-		old := current
 		current = c
 		cfgMu.Unlock()
 		log.Info("config changed; applying", "file", c.File)
-		if bot != nil {
-			bot.SetPolicy(policyOf(c))
-			if c.Discord.CommandCooldown != old.Discord.CommandCooldown || c.Discord.ButtonCooldown != old.Discord.ButtonCooldown ||
-				c.Discord.PerMinuteCap != old.Discord.PerMinuteCap {
-				bot.SetThrottle(throttleOf(c)) // a new throttle forgets the running cooldowns
-			}
-			if c.Discord.Token != old.Discord.Token || c.Discord.APIURL != old.Discord.APIURL || !slices.Equal(c.Discord.GuildIDs, old.Discord.GuildIDs) {
-				log.Warn("discord token, api_url or guild_ids changed: restart DDC to apply")
-			}
-		}
+		bots.apply(ctx, c)
 		mgr.Reconfigure(ctx)
 	}, func(err error) {
 		log.Error("config file rejected; keeping the running config", "error", err)
@@ -184,11 +146,7 @@ func Serve(ctx context.Context, opts Options) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutCtx)
-	stopBot()
-	select {
-	case <-botDone:
-	case <-shutCtx.Done():
-	}
+	bots.close(shutCtx)
 	mgr.Stop(shutCtx)
 	return nil
 }

@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +226,46 @@ func TestBadToken(t *testing.T) {
 	if d, _ := e.health(t); d != "invalid_token" {
 		t.Errorf("healthz discord = %q later, want invalid_token", d)
 	}
+}
+
+// TestTokenFromConfigWhileRunning: a DDC started without a token connects
+// as soon as a token is saved in config.yaml, without a restart; a wrong
+// token saved later replaces the session and shows as invalid_token.
+func TestTokenFromConfigWhileRunning(t *testing.T) {
+	t.Parallel()
+	e := startHost(t, options{noToken: true, noWait: true})
+	if d, _ := e.health(t); d != "no_token" {
+		t.Fatalf("healthz discord = %q, want no_token", d)
+	}
+	setToken := func(token string) {
+		t.Helper()
+		path := filepath.Join(e.data, "config.yaml")
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["discord"].(map[string]any)["token"] = token
+		if raw, err = json.Marshal(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setToken(e.srv.Token())
+	waitFor(t, 30*time.Second, "connected after the token was saved", func() bool {
+		d, _ := e.health(t)
+		return d == "connected"
+	})
+	waitFor(t, 30*time.Second, "commands registered", func() bool { return len(e.srv.Commands(guildID)) == 2 })
+
+	setToken("not-the-token")
+	waitFor(t, 30*time.Second, "invalid_token after a wrong token was saved", func() bool {
+		d, _ := e.health(t)
+		return d == "invalid_token"
+	})
 }

@@ -93,6 +93,7 @@ type options struct {
 	containers map[string]any // containers plugin settings; nil disables the plugin
 	fake       *fakediscord.Config
 	noWait     bool // do not wait for commands
+	noToken    bool // start without any token (DISCORD_BOT_TOKEN unset)
 }
 
 // startHost runs host.Serve against a new fake Discord until the test ends.
@@ -134,12 +135,16 @@ func startHost(t testing.TB, o options) *hostEnv {
 	if token == "" {
 		token = srv.Token()
 	}
+	env := []string{"DISCORD_BOT_TOKEN=" + token}
+	if o.noToken {
+		env = nil
+	}
 	ready := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- host.Serve(ctx, host.Options{
-			DataDir: data, Env: []string{"DISCORD_BOT_TOKEN=" + token}, Version: "test",
+			DataDir: data, Env: env, Version: "test",
 			Bundled: []pluginhost.Bundled{{ID: "containers", Name: "Containers", Version: "0.1.0", Path: bins.ddc, Args: []string{"plugin", "containers"}}},
 			Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Ready:   func(a net.Addr) { ready <- a },

@@ -1,0 +1,127 @@
+package host
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ddc-go/ddc/config"
+	"github.com/ddc-go/ddc/host/discord"
+	"github.com/ddc-go/ddc/host/pluginhost"
+)
+
+// discordRunner runs the Discord bot for the current config. A change of
+// the token, the API URL or the guilds replaces the bot (so adding a token
+// to a running, token-less DDC connects it); other Discord settings
+// (channels, roles, cooldowns) apply to the running bot at once.
+type discordRunner struct {
+	mgr *pluginhost.Manager
+	log *slog.Logger
+
+	mu      sync.Mutex
+	bot     *discord.Bot
+	key     string         // identity of the running bot's session
+	last    *config.Config // config the bot was last given
+	stop    context.CancelFunc
+	done    chan struct{}
+	lastErr error
+}
+
+// sessionKey is what a bot session is built from: a change means a new
+// session.
+func sessionKey(c *config.Config) string {
+	d := c.Discord
+	return strings.Join([]string{d.Token, d.APIURL, strings.Join(d.GuildIDs, ",")}, "\x00")
+}
+
+// apply brings the bot in line with c. It never blocks for long: the old
+// bot gets a few seconds to close.
+func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := sessionKey(c)
+	if r.last != nil && key == r.key {
+		if r.bot != nil {
+			r.bot.SetPolicy(policyOf(c))
+			old := r.last.Discord
+			if c.Discord.CommandCooldown != old.CommandCooldown || c.Discord.ButtonCooldown != old.ButtonCooldown ||
+				c.Discord.PerMinuteCap != old.PerMinuteCap {
+				r.bot.SetThrottle(throttleOf(c)) // a new throttle forgets the running cooldowns
+			}
+		}
+		r.last = c
+		return
+	}
+	if r.last != nil {
+		r.log.Info("discord token, api_url or guild_ids changed; reconnecting with the new settings")
+	}
+	r.stopLocked(5 * time.Second)
+	r.key, r.last, r.lastErr = key, c, nil
+	if c.Discord.Token == "" {
+		r.mgr.SetMessenger(nil)
+		return
+	}
+	bot, err := discord.New(discord.Config{
+		Token: c.Discord.Token, APIURL: c.Discord.APIURL, GuildIDs: slices.Clone(c.Discord.GuildIDs), Plugins: r.mgr,
+		Policy: policyOf(c), Throttle: throttleOf(c), Logger: r.log,
+	})
+	if err != nil {
+		r.lastErr = err
+		r.log.Error("discord cannot start; the web side keeps running", "error", err)
+		r.mgr.SetMessenger(nil)
+		return
+	}
+	r.bot = bot
+	r.mgr.SetMessenger(bot)
+	bctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	r.stop, r.done = stop, done
+	go func() {
+		defer close(done)
+		if err := bot.Run(bctx); err != nil {
+			r.log.Error("discord stopped; the web side keeps running", "error", err)
+		}
+	}()
+}
+
+// stopLocked stops the running bot, waiting at most wait for it.
+func (r *discordRunner) stopLocked(wait time.Duration) {
+	if r.bot == nil {
+		return
+	}
+	r.stop()
+	select {
+	case <-r.done:
+	case <-time.After(wait):
+		r.log.Warn("discord session did not close in time; going on", "waited", wait)
+	}
+	r.mgr.SetMessenger(nil)
+	r.bot, r.stop, r.done = nil, nil, nil
+}
+
+// close stops the bot, waiting until ctx ends at most.
+func (r *discordRunner) close(ctx context.Context) {
+	wait := 15 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked(wait)
+}
+
+// state is the Discord state for /healthz.
+func (r *discordRunner) state() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bot == nil {
+		if r.last != nil && r.last.Discord.Token != "" && r.lastErr != nil {
+			return discord.StateDisconnected
+		}
+		return discord.StateNoToken
+	}
+	return r.bot.State()
+}
