@@ -28,6 +28,9 @@ type Bus struct {
 
 	mu   sync.RWMutex
 	subs map[string]*subscriber
+	// retired holds the drops of ended subscriptions by id, so that a
+	// plugin's count survives its restarts.
+	retired map[string]int64
 
 	published atomic.Int64
 	dropped   atomic.Int64
@@ -54,7 +57,7 @@ func NewBus(log *slog.Logger, queueSize int, timeout time.Duration) *Bus {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Bus{log: log, queueSize: queueSize, timeout: timeout, subs: map[string]*subscriber{}}
+	return &Bus{log: log, queueSize: queueSize, timeout: timeout, subs: map[string]*subscriber{}, retired: map[string]int64{}}
 }
 
 // Subscribe registers id for topics (exact names or "prefix.*") and starts
@@ -68,6 +71,7 @@ func (b *Bus) Subscribe(id string, topics []string, deliver Deliverer) {
 	b.mu.Unlock()
 	if old != nil {
 		old.stop()
+		b.retire(old)
 	}
 	go func() {
 		defer close(s.done)
@@ -104,6 +108,16 @@ func (b *Bus) Unsubscribe(id string) {
 	b.mu.Unlock()
 	if s != nil {
 		s.stop()
+		b.retire(s)
+	}
+}
+
+// retire keeps the drop count of a stopped subscription.
+func (b *Bus) retire(s *subscriber) {
+	if n := s.dropped.Load(); n > 0 {
+		b.mu.Lock()
+		b.retired[s.id] += n
+		b.mu.Unlock()
 	}
 }
 
@@ -142,7 +156,7 @@ func (s *subscriber) wants(topic string) bool {
 type BusStats struct {
 	Published int64            // Published events.
 	Dropped   int64            // Dropped deliveries, all subscribers.
-	DroppedBy map[string]int64 // DroppedBy subscriber.
+	DroppedBy map[string]int64 // DroppedBy subscriber id, over all its subscriptions.
 }
 
 // Stats returns the bus's counters.
@@ -150,8 +164,11 @@ func (b *Bus) Stats() BusStats {
 	st := BusStats{Published: b.published.Load(), Dropped: b.dropped.Load(), DroppedBy: map[string]int64{}}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
+	for id, n := range b.retired {
+		st.DroppedBy[id] = n
+	}
 	for id, s := range b.subs {
-		st.DroppedBy[id] = s.dropped.Load()
+		st.DroppedBy[id] += s.dropped.Load()
 	}
 	return st
 }

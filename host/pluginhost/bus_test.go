@@ -190,6 +190,17 @@ func TestBusSlowSubscriber(t *testing.T) {
 	if diff := cmp.Diff(ticks, slow.events()); diff != "" {
 		t.Errorf("slow subscriber's events mismatch (-want +got):\n%s", diff)
 	}
+
+	// A restarted plugin unsubscribes and subscribes again: its drops are
+	// not forgotten.
+	b.Unsubscribe("slow")
+	if got := b.Stats().DroppedBy["slow"]; got != wantDropped {
+		t.Errorf("after Unsubscribe, DroppedBy[slow] = %d, want %d", got, wantDropped)
+	}
+	b.Subscribe("slow", []string{"tick"}, func(context.Context, sdk.Event) error { return nil })
+	if got := b.Stats().DroppedBy["slow"]; got != wantDropped {
+		t.Errorf("after subscribing again, DroppedBy[slow] = %d, want %d", got, wantDropped)
+	}
 }
 
 // TestBusDeliveryTimeout checks that one delivery is cut off at the bus's
