@@ -124,6 +124,13 @@ type Bot struct {
 
 	inter   *interactions
 	trigger chan struct{}
+	// reidentify asks Run for a new session (a fresh Identify) because the
+	// plugins' intents are no longer those of the session.
+	reidentify     chan struct{}
+	sessionIntents atomic.Int64 // -1 while no session is open
+	// session is the current discordgo session: events of a replaced one
+	// (its late Disconnect) are ignored.
+	session atomic.Pointer[discordgo.Session]
 
 	mu     sync.Mutex
 	cached map[string]sdk.Manifest // last manifest of each plugin, kept while it restarts
@@ -175,7 +182,9 @@ func New(cfg Config) (*Bot, error) {
 	b := &Bot{
 		cfg: cfg, log: log, client: client, out: outbox.New(ocfg),
 		inter: newInteractions(), trigger: make(chan struct{}, 1), cached: map[string]sdk.Manifest{},
+		reidentify: make(chan struct{}, 1),
 	}
+	b.sessionIntents.Store(-1)
 	b.state.Store(StateConnecting)
 	b.appID.Store("")
 	if cfg.Policy == nil {
@@ -245,47 +254,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	_ = b.cfg.Plugins.WaitSettled(wctx)
 	cancel()
 
-	dg, err := discordgo.New("Bot " + b.cfg.Token)
-	if err != nil {
-		return fmt.Errorf("discord session: %w", err)
-	}
-	dg.Client = b.client
-	dg.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
-	dg.ShouldReconnectOnError = false // Run reconnects, so a rejected token stops it
-	dg.ShouldRetryOnRateLimit = false
-	dg.MaxRestRetries = 0
-	dg.StateEnabled = false
-	dg.LogLevel = -1 // Run logs connection changes itself
-	dg.Identify.Intents = b.intents()
-
 	disconnected := make(chan struct{}, 1)
-	dg.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		if r.Application != nil && r.Application.ID != "" {
-			b.appID.Store(r.Application.ID)
-		} else if r.User != nil {
-			b.appID.Store(r.User.ID)
-		}
-		b.setState(StateConnected)
-		b.log.Info("discord connected", "session", r.SessionID, "guilds", len(r.Guilds), "intents", int64(dg.Identify.Intents))
-		b.Resync()
-	})
-	dg.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
-		b.setState(StateConnected)
-		b.log.Info("discord session resumed")
-	})
-	dg.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
-		if ctx.Err() == nil {
-			b.setState(StateConnecting)
-			b.log.Warn("discord gateway connection lost; reconnecting")
-		}
-		select {
-		case disconnected <- struct{}{}:
-		default:
-		}
-	})
-	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-		b.handle(ctx, ic.Interaction, time.Now())
-	})
+	dg, err := b.newSession(ctx, disconnected)
+	if err != nil {
+		return err
+	}
 	b.cfg.Plugins.OnChange(b.Resync)
 	go b.syncLoop(ctx)
 
@@ -319,6 +292,20 @@ func (b *Bot) Run(ctx context.Context) error {
 				return nil
 			case <-disconnected:
 				continue
+			case <-b.reidentify:
+				if b.sessionIntents.Load() == int64(b.intents()) {
+					continue // a stale request: this session has them
+				}
+				// Resuming would keep the old intents: close, and identify
+				// again on a new session.
+				b.log.Info("plugin intents changed; identifying again", "intents", int64(b.intents()))
+				old := dg
+				if dg, err = b.newSession(ctx, disconnected); err != nil {
+					_ = old.Close()
+					return err
+				}
+				_ = old.Close() // its Disconnect is ignored: dg is current
+				continue
 			}
 		}
 		var ce *websocket.CloseError
@@ -341,6 +328,65 @@ func (b *Bot) Run(ctx context.Context) error {
 		backoff = min(max(backoff*2, b.cfg.MinReconnect), b.cfg.MaxReconnect)
 		b.log.Warn("discord connect failed; retrying", "error", err, "in", backoff)
 	}
+}
+
+// newSession returns a discordgo session for this bot, not yet open, with
+// the plugins' current intents and the bot's handlers. Disconnects are
+// signalled on disconnected.
+func (b *Bot) newSession(ctx context.Context, disconnected chan<- struct{}) (*discordgo.Session, error) {
+	dg, err := discordgo.New("Bot " + b.cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord session: %w", err)
+	}
+	dg.Client = b.client
+	dg.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
+	dg.ShouldReconnectOnError = false // Run reconnects, so a rejected token stops it
+	dg.ShouldRetryOnRateLimit = false
+	dg.MaxRestRetries = 0
+	dg.StateEnabled = false
+	dg.LogLevel = -1 // Run logs connection changes itself
+	dg.Identify.Intents = b.intents()
+
+	current := func(s *discordgo.Session) bool { return b.session.Load() == s }
+	dg.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
+		if !current(s) {
+			return
+		}
+		if r.Application != nil && r.Application.ID != "" {
+			b.appID.Store(r.Application.ID)
+		} else if r.User != nil {
+			b.appID.Store(r.User.ID)
+		}
+		b.setState(StateConnected)
+		b.log.Info("discord connected", "session", r.SessionID, "guilds", len(r.Guilds), "intents", int64(dg.Identify.Intents))
+		b.Resync()
+	})
+	dg.AddHandler(func(s *discordgo.Session, _ *discordgo.Resumed) {
+		if !current(s) {
+			return
+		}
+		b.setState(StateConnected)
+		b.log.Info("discord session resumed")
+	})
+	dg.AddHandler(func(s *discordgo.Session, _ *discordgo.Disconnect) {
+		if !current(s) {
+			return
+		}
+		if ctx.Err() == nil {
+			b.setState(StateConnecting)
+			b.log.Warn("discord gateway connection lost; reconnecting")
+		}
+		select {
+		case disconnected <- struct{}{}:
+		default:
+		}
+	})
+	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		b.handle(ctx, ic.Interaction, time.Now())
+	})
+	b.sessionIntents.Store(int64(dg.Identify.Intents))
+	b.session.Store(dg)
+	return dg, nil
 }
 
 // checkToken asks Discord who the bot is, retrying network failures; a 401
@@ -390,6 +436,12 @@ func (b *Bot) syncLoop(ctx context.Context) {
 		}
 		if err := b.SyncCommands(ctx); err != nil {
 			b.log.Error("sync discord commands", "error", err)
+		}
+		if cur := b.sessionIntents.Load(); cur >= 0 && cur != int64(b.intents()) {
+			select {
+			case b.reidentify <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

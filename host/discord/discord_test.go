@@ -621,3 +621,25 @@ func TestFollowup(t *testing.T) {
 		t.Errorf("Followup to an unknown interaction = %v, want ErrNotFound", err)
 	}
 }
+
+// TestIntentsChangeIdentifiesAgain: when a plugin that needs more gateway
+// intents starts, the bot identifies again with the new union (a resume
+// would keep the old intents), and commands keep working.
+func TestIntentsChangeIdentifiesAgain(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	first := e.srv.Identifies()
+	if len(first) != 1 {
+		t.Fatalf("%d identifies at start, want 1", len(first))
+	}
+	const guildMessages = 1 << 9
+	e.plugins.change(func(p *fakePlugins) { p.manifest.Intents = guildMessages })
+	waitFor(t, 15*time.Second, "a second identify with the new intents", func() bool {
+		ids := e.srv.Identifies()
+		return len(ids) == 2 && ids[1].Intents&guildMessages != 0 && ids[1].SessionID != ""
+	})
+	waitFor(t, 15*time.Second, "connected again", func() bool { return e.bot.State() == discord.StateConnected })
+	if n := len(e.srv.Identifies()); n != 2 {
+		t.Errorf("%d identifies, want 2", n)
+	}
+}
