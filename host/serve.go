@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,6 +104,10 @@ func Serve(ctx context.Context, opts Options) error {
 		case discord.StateInvalidToken:
 			p = append(p, "Discord rejected the bot token: set a valid one in discord.token in "+filepath.Join(opts.DataDir, config.FileName)+" (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart.")
 		}
+		cfgMu.Lock()
+		c := current
+		cfgMu.Unlock()
+		p = append(p, unknownPlugins(c, mgr.Statuses())...)
 		return p
 	}
 	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems})
@@ -115,15 +120,15 @@ func Serve(ctx context.Context, opts Options) error {
 	webErr := make(chan error, 1)
 	go func() { webErr <- srv.Serve(ln) }()
 	log.Info("web server listening", "addr", ln.Addr().String())
-	for _, p := range problems() {
-		log.Warn(p)
-	}
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr())
 	}
 
 	mgr.Start(ctx)
 	bots.apply(ctx, cfg)
+	for _, p := range problems() {
+		log.Warn(p)
+	}
 	go config.WatchFrom(ctx, cfg, opts.DataDir, opts.Env, opts.Flags, 0, func(c *config.Config) {
 		cfgMu.Lock()
 		current = c
@@ -149,6 +154,23 @@ func Serve(ctx context.Context, opts Options) error {
 	bots.close(shutCtx)
 	mgr.Stop(shutCtx)
 	return nil
+}
+
+// unknownPlugins names the plugins the config has settings for that are
+// not installed, most often a typo in the id.
+func unknownPlugins(c *config.Config, installed []pluginhost.Status) []string {
+	have := map[string]bool{}
+	for _, s := range installed {
+		have[s.ID] = true
+	}
+	var out []string
+	for id := range c.Plugins {
+		if !have[id] {
+			out = append(out, fmt.Sprintf("%s has settings for plugin %q, but no such plugin is installed (a typo in the id?).", c.File, id))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // policyOf builds the permission policy from the config.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -346,4 +347,31 @@ func TestCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnknownPluginInConfigIsReported: settings for a plugin that is not
+// installed (a typo) show on the start page and in the log.
+func TestUnknownPluginInConfigIsReported(t *testing.T) {
+	data := t.TempDir()
+	s := serve(t, data, "plugins:\n  containers:\n    enabled: false\n  contianers:\n    settings: {}\n")
+	s.waitHealthy(t, 30*time.Second)
+	resp, err := http.Get("http://" + s.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page strings.Builder
+	if _, err := io.Copy(&page, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	want := `has settings for plugin &#34;contianers&#34;, but no such plugin is installed`
+	if !strings.Contains(page.String(), want) {
+		t.Errorf("start page lacks %q:\n%s", want, page.String())
+	}
+	if strings.Contains(page.String(), `plugin &#34;containers&#34;`) {
+		t.Error("start page reports the installed containers plugin as unknown")
+	}
+	waitFor(t, 5*time.Second, "the warning in the log", func() (bool, string) {
+		return strings.Contains(s.logs.String(), `no such plugin is installed`), ""
+	})
 }
