@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -641,5 +642,50 @@ func TestIntentsChangeIdentifiesAgain(t *testing.T) {
 	waitFor(t, 15*time.Second, "connected again", func() bool { return e.bot.State() == discord.StateConnected })
 	if n := len(e.srv.Identifies()); n != 2 {
 		t.Errorf("%d identifies, want 2", n)
+	}
+}
+
+// TestRejectedAnswerBecomesApology: a plugin answer Discord refuses (too
+// long, too many buttons) is not Discord's silent "interaction failed": the
+// user gets the apology, in time and only once.
+func TestRejectedAnswerBecomesApology(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	e.plugins.command = func(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+		switch req.String("do") {
+		case "long":
+			return sdk.Reply(strings.Repeat("é", 2500)), nil
+		case "slow-long":
+			time.Sleep(2 * time.Second)
+			return sdk.Reply(strings.Repeat("é", 2500)), nil
+		}
+		var row []sdk.Component
+		for i := range 7 {
+			row = append(row, sdk.Button(fmt.Sprintf("demo:b:%d", i), "B", sdk.ButtonSecondary))
+		}
+		return &sdk.Response{Message: sdk.Message{Content: "too many", Components: []sdk.ActionRow{sdk.Row(row...)}}}, nil
+	}
+	do := func(what string) fakediscord.Interaction {
+		in := poke(operator, controlCh, "fr")
+		in.Options[0].Options[0].Value = what
+		return in
+	}
+	for _, what := range []string{"long", "buttons"} {
+		t.Run(what, func(t *testing.T) {
+			r, text := content(t, fire(t, e.srv, do(what)))
+			if !strings.HasPrefix(text, "Désolé") || r.Message.Flags&discordgo.MessageFlagsEphemeral == 0 {
+				t.Errorf("response %q (flags %d), want the ephemeral French apology", text, r.Message.Flags)
+			}
+		})
+	}
+	t.Run("deferred then too long", func(t *testing.T) {
+		h := fire(t, e.srv, do("slow-long"))
+		fs, err := h.WaitFollowups(ctxT(t, 10*time.Second), 1)
+		if err != nil || !strings.HasPrefix(fs[0].Content, "Désolé") {
+			t.Fatalf("follow-ups %+v (%v), want the apology", fs, err)
+		}
+	})
+	if v := e.srv.Violations(); len(v) > 0 {
+		t.Errorf("rate-limit violations: %+v", v)
 	}
 }

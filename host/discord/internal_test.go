@@ -171,3 +171,22 @@ func TestRefusalText(t *testing.T) {
 		t.Errorf("limitedText(de) = %q", got)
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven chars", 10, "eleven ch…"},
+		{"ééééééééééé", 10, "ééééééééé…"}, // runes, not bytes: no broken UTF-8
+		{"", 5, ""},
+	}
+	for _, tt := range tests {
+		if got := truncate(tt.in, tt.max); got != tt.want {
+			t.Errorf("truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}

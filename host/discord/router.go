@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -253,7 +254,11 @@ func (r *responder) run(ctx context.Context, log logger, call func(context.Conte
 		return
 	}
 	if err := r.deliver(ctx, res.resp); err != nil {
-		log.Error("answer interaction", "error", err)
+		// Discord refused the answer (too long, too many components...)
+		// or could not be reached: the user gets the apology rather than
+		// Discord's silent "interaction failed", the admin the cause.
+		log.Error("plugin's answer could not be delivered; apologising instead", "plugin", r.plugin, "error", err)
+		r.sendEphemeral(ctx, r.tx.apology)
 	}
 }
 
@@ -277,8 +282,9 @@ func (r *responder) deliver(ctx context.Context, resp *sdk.Response) error {
 	}
 	if resp.Modal != nil {
 		if r.deferred != 0 || r.modal {
+			r.b.log.Error("plugin answered with a modal too late or to a modal", "plugin", r.plugin, "interaction", r.i.ID)
 			r.sendEphemeral(ctx, r.tx.tooSlow)
-			return fmt.Errorf("plugin %s answered with a modal too late or to a modal", r.plugin)
+			return nil
 		}
 		return r.callback(ctx, callbackModal, toModal(resp.Modal))
 	}
@@ -306,11 +312,19 @@ func (r *responder) deliver(ctx context.Context, resp *sdk.Response) error {
 	}
 }
 
+// truncate shortens text to at most max characters (Discord counts
+// characters, not bytes), ending it with "…" when it cut.
+func truncate(text string, max int) string {
+	if utf8.RuneCountInString(text) <= max {
+		return text
+	}
+	rs := []rune(text)
+	return string(rs[:max-1]) + "…"
+}
+
 // sendEphemeral shows text only to the user, whatever was sent before.
 func (r *responder) sendEphemeral(ctx context.Context, text string) {
-	if len(text) > maxMessage {
-		text = text[:maxMessage-1] + "…"
-	}
+	text = truncate(text, maxMessage)
 	p := toPayload(sdk.Message{Content: text, Ephemeral: true})
 	var err error
 	switch r.deferred {
