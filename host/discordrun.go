@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddc-go/ddc/config"
@@ -21,13 +22,16 @@ type discordRunner struct {
 	mgr *pluginhost.Manager
 	log *slog.Logger
 
-	mu      sync.Mutex
-	bot     *discord.Bot
-	key     string         // identity of the running bot's session
-	last    *config.Config // config the bot was last given
-	stop    context.CancelFunc
-	done    chan struct{}
-	lastErr error
+	// bot is the running bot, nil without one. It is read without mu so
+	// that /healthz never waits for a bot being replaced.
+	bot       atomic.Pointer[discord.Bot]
+	cantStart atomic.Bool // the token is set but the bot could not be built
+
+	mu   sync.Mutex     // serialises apply and close
+	key  string         // identity of the running bot's session
+	last *config.Config // config the bot was last given
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // sessionKey is what a bot session is built from: a change means a new
@@ -44,12 +48,12 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 	defer r.mu.Unlock()
 	key := sessionKey(c)
 	if r.last != nil && key == r.key {
-		if r.bot != nil {
-			r.bot.SetPolicy(policyOf(c))
+		if bot := r.bot.Load(); bot != nil {
+			bot.SetPolicy(policyOf(c))
 			old := r.last.Discord
 			if c.Discord.CommandCooldown != old.CommandCooldown || c.Discord.ButtonCooldown != old.ButtonCooldown ||
 				c.Discord.PerMinuteCap != old.PerMinuteCap {
-				r.bot.SetThrottle(throttleOf(c)) // a new throttle forgets the running cooldowns
+				bot.SetThrottle(throttleOf(c)) // a new throttle forgets the running cooldowns
 			}
 		}
 		r.last = c
@@ -59,7 +63,8 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 		r.log.Info("discord token, api_url or guild_ids changed; reconnecting with the new settings")
 	}
 	r.stopLocked(5 * time.Second)
-	r.key, r.last, r.lastErr = key, c, nil
+	r.key, r.last = key, c
+	r.cantStart.Store(false)
 	if c.Discord.Token == "" {
 		r.mgr.SetMessenger(nil)
 		return
@@ -69,12 +74,12 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 		Policy: policyOf(c), Throttle: throttleOf(c), Logger: r.log,
 	})
 	if err != nil {
-		r.lastErr = err
+		r.cantStart.Store(true)
 		r.log.Error("discord cannot start; the web side keeps running", "error", err)
 		r.mgr.SetMessenger(nil)
 		return
 	}
-	r.bot = bot
+	r.bot.Store(bot)
 	r.mgr.SetMessenger(bot)
 	bctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -89,7 +94,7 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 
 // stopLocked stops the running bot, waiting at most wait for it.
 func (r *discordRunner) stopLocked(wait time.Duration) {
-	if r.bot == nil {
+	if r.bot.Load() == nil {
 		return
 	}
 	r.stop()
@@ -99,7 +104,8 @@ func (r *discordRunner) stopLocked(wait time.Duration) {
 		r.log.Warn("discord session did not close in time; going on", "waited", wait)
 	}
 	r.mgr.SetMessenger(nil)
-	r.bot, r.stop, r.done = nil, nil, nil
+	r.bot.Store(nil)
+	r.stop, r.done = nil, nil
 }
 
 // close stops the bot, waiting until ctx ends at most.
@@ -115,13 +121,11 @@ func (r *discordRunner) close(ctx context.Context) {
 
 // state is the Discord state for /healthz.
 func (r *discordRunner) state() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.bot == nil {
-		if r.last != nil && r.last.Discord.Token != "" && r.lastErr != nil {
-			return discord.StateDisconnected
-		}
-		return discord.StateNoToken
+	if bot := r.bot.Load(); bot != nil {
+		return bot.State()
 	}
-	return r.bot.State()
+	if r.cantStart.Load() {
+		return discord.StateDisconnected
+	}
+	return discord.StateNoToken
 }

@@ -33,7 +33,7 @@ func isForbidden(path string) bool {
 // imports that brings it in.
 func TestImportBoundary(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go command not found")
+		t.Fatalf("the import-boundary check needs the go command: %v", err)
 	}
 	patterns := []string{"./sdk/...", "./plugins/..."}
 	args := append([]string{"list", "-deps", "-test=false", "-f", "{{.ImportPath}}|{{.DepOnly}}|{{join .Imports \" \"}}"}, patterns...)

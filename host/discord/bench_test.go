@@ -1,11 +1,11 @@
 package discord_test
 
 import (
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/latency"
 )
 
 // BenchmarkInteractionFirstResponse measures the time from the fake firing
@@ -28,12 +28,6 @@ func BenchmarkInteractionFirstResponse(b *testing.B) {
 		}
 		lat = append(lat, r.After)
 	}
-	reportPercentiles(b, lat)
-}
-
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(p(0.5), "p50-ms")
-	b.ReportMetric(p(0.99), "p99-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.5)), "p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.99)), "p99-ms")
 }

@@ -20,6 +20,16 @@ type texts struct {
 	button      string // button names a clicked button in refusals.
 	menu        string // menu names a select menu in refusals.
 	form        string // form names a submitted modal in refusals.
+
+	// Refusal sentences, composed by refusalText (English uses the
+	// policy's own reason instead).
+	cannotUse     string // cannotUse: what, needed level.
+	statusChannel string // statusChannel ends it in a status channel.
+	ceiling       string // ceiling ends it with the channel's ceiling level.
+	have          string // have ends it with the user's own level.
+	useIn         string // useIn: control channel mentions.
+	needRole      string // needRole: role mentions.
+	askAdmin      string // askAdmin when no role would do.
 }
 
 var catalog = map[string]texts{
@@ -38,6 +48,13 @@ var catalog = map[string]texts{
 		slowDown:    "⏳ ",
 		tooSlow:     "Entschuldigung, die Antwort hat zu lange gedauert. Bitte versuche es noch einmal.",
 		button:      "diesen Knopf", menu: "dieses Menü", form: "dieses Formular",
+		cannotUse:     "Du darfst %s hier nicht verwenden: dafür braucht es die Stufe %s",
+		statusChannel: ", und dies ist ein Status-Kanal (nur Ansehen).",
+		ceiling:       ", und dieser Kanal erlaubt höchstens %s.",
+		have:          ", du hast %s.",
+		useIn:         " Verwende es in einem Steuer-Kanal: %s.",
+		needRole:      " Nötig ist eine dieser Rollen: %s.",
+		askAdmin:      " Frag einen DDC-Admin.",
 	},
 	"fr": {
 		apology:     "Désolé, une erreur s'est produite. L'administrateur de DDC trouvera les détails dans le journal.",
@@ -46,6 +63,13 @@ var catalog = map[string]texts{
 		slowDown:    "⏳ ",
 		tooSlow:     "Désolé, la réponse a pris trop de temps. Veuillez réessayer.",
 		button:      "ce bouton", menu: "ce menu", form: "ce formulaire",
+		cannotUse:     "Vous ne pouvez pas utiliser %s ici : il faut le niveau %s",
+		statusChannel: ", et ce salon est un salon d'état (lecture seule).",
+		ceiling:       ", et ce salon permet au plus %s.",
+		have:          ", vous avez %s.",
+		useIn:         " Utilisez-le dans un salon de contrôle : %s.",
+		needRole:      " Il faut l'un de ces rôles : %s.",
+		askAdmin:      " Demandez à un administrateur DDC.",
 	},
 }
 
@@ -81,48 +105,25 @@ func refusalText(locale string, r *policy.Refusal) string {
 	if l == "en" {
 		return r.Reason
 	}
-	need, have := levelName(l, r.Need), levelName(l, r.Decision.Own)
+	t := catalog[l]
 	var b strings.Builder
-	switch l {
-	case "de":
-		fmt.Fprintf(&b, "Du darfst %s hier nicht verwenden: dafür braucht es die Stufe %s", r.What, need)
-		switch {
-		case r.ChannelProblem && r.Decision.Channel == policy.ChannelStatus:
-			b.WriteString(", und dies ist ein Status-Kanal (nur Ansehen).")
-		case r.ChannelProblem:
-			fmt.Fprintf(&b, ", und dieser Kanal erlaubt höchstens %s.", levelName(l, r.Decision.Ceiling))
-		default:
-			fmt.Fprintf(&b, ", du hast %s.", have)
-		}
-		if len(r.Channels) > 0 {
-			fmt.Fprintf(&b, " Verwende es in einem Steuer-Kanal: %s.", policy.Mentions("#", r.Channels))
-		}
-		if !r.ChannelProblem {
-			if len(r.Roles) > 0 {
-				fmt.Fprintf(&b, " Nötig ist eine dieser Rollen: %s.", policy.Mentions("@&", r.Roles))
-			} else {
-				b.WriteString(" Frag einen DDC-Admin.")
-			}
-		}
-	case "fr":
-		fmt.Fprintf(&b, "Vous ne pouvez pas utiliser %s ici : il faut le niveau %s", r.What, need)
-		switch {
-		case r.ChannelProblem && r.Decision.Channel == policy.ChannelStatus:
-			b.WriteString(", et ce salon est un salon d'état (lecture seule).")
-		case r.ChannelProblem:
-			fmt.Fprintf(&b, ", et ce salon permet au plus %s.", levelName(l, r.Decision.Ceiling))
-		default:
-			fmt.Fprintf(&b, ", vous avez %s.", have)
-		}
-		if len(r.Channels) > 0 {
-			fmt.Fprintf(&b, " Utilisez-le dans un salon de contrôle : %s.", policy.Mentions("#", r.Channels))
-		}
-		if !r.ChannelProblem {
-			if len(r.Roles) > 0 {
-				fmt.Fprintf(&b, " Il faut l'un de ces rôles : %s.", policy.Mentions("@&", r.Roles))
-			} else {
-				b.WriteString(" Demandez à un administrateur DDC.")
-			}
+	fmt.Fprintf(&b, t.cannotUse, r.What, levelName(l, r.Need))
+	switch {
+	case r.ChannelProblem && r.Decision.Channel == policy.ChannelStatus:
+		b.WriteString(t.statusChannel)
+	case r.ChannelProblem:
+		fmt.Fprintf(&b, t.ceiling, levelName(l, r.Decision.Ceiling))
+	default:
+		fmt.Fprintf(&b, t.have, levelName(l, r.Decision.Own))
+	}
+	if len(r.Channels) > 0 {
+		fmt.Fprintf(&b, t.useIn, policy.Mentions("#", r.Channels))
+	}
+	if !r.ChannelProblem {
+		if len(r.Roles) > 0 {
+			fmt.Fprintf(&b, t.needRole, policy.Mentions("@&", r.Roles))
+		} else {
+			b.WriteString(t.askAdmin)
 		}
 	}
 	return b.String()

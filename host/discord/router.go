@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -103,20 +104,13 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 
 	case discordgo.InteractionMessageComponent:
 		d := i.MessageComponentData()
-		owner, ok := b.cfg.Plugins.ComponentOwner(d.CustomID)
-		if !ok {
-			log.Warn("interaction for a component no running plugin owns", "custom_id", d.CustomID)
-			r.sendEphemeral(ctx, r.tx.unavailable)
-			return
-		}
-		r.plugin, r.component = owner, true
-		log = log.With("plugin", owner, "custom_id", d.CustomID)
-		need := componentLevel(b.cfg.Plugins.Manifests()[owner], d.CustomID)
+		r.component = true
 		what := r.tx.button
 		if d.ComponentType == discordgo.SelectMenuComponent {
 			what = r.tx.menu
 		}
-		if !r.admit(ctx, log, pol, who, need, what, "cmp:"+d.CustomID, policy.KindComponent) {
+		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "component", what)
+		if !ok {
 			return
 		}
 		req := &sdk.ComponentRequest{Interaction: in, CustomID: d.CustomID, Type: sdk.ComponentType(d.ComponentType), Values: d.Values}
@@ -129,16 +123,9 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 
 	case discordgo.InteractionModalSubmit:
 		d := i.ModalSubmitData()
-		owner, ok := b.cfg.Plugins.ComponentOwner(d.CustomID)
+		r.modal = true
+		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "form", r.tx.form)
 		if !ok {
-			log.Warn("interaction for a form no running plugin owns", "custom_id", d.CustomID)
-			r.sendEphemeral(ctx, r.tx.unavailable)
-			return
-		}
-		r.plugin, r.modal = owner, true
-		log = log.With("plugin", owner, "custom_id", d.CustomID)
-		need := componentLevel(b.cfg.Plugins.Manifests()[owner], d.CustomID)
-		if !r.admit(ctx, log, pol, who, need, r.tx.form, "cmp:"+d.CustomID, policy.KindComponent) {
 			return
 		}
 		req := &sdk.ModalRequest{Interaction: in, CustomID: d.CustomID, Fields: modalFields(d.Components)}
@@ -207,6 +194,22 @@ func (r *responder) admit(ctx context.Context, log logger, pol *policy.Policy, w
 		}
 	}
 	return true
+}
+
+// claimComponent finds the plugin owning a button, select or form by its
+// custom id and checks that the user may use it (kind names it in the log,
+// what to the user). ok is false when the user has been answered already.
+func (r *responder) claimComponent(ctx context.Context, log *slog.Logger, pol *policy.Policy, who policy.Who, customID, kind, what string) (owner string, _ *slog.Logger, ok bool) {
+	owner, ok = r.b.cfg.Plugins.ComponentOwner(customID)
+	if !ok {
+		log.Warn("interaction for a "+kind+" no running plugin owns", "custom_id", customID)
+		r.sendEphemeral(ctx, r.tx.unavailable)
+		return "", log, false
+	}
+	r.plugin = owner
+	log = log.With("plugin", owner, "custom_id", customID)
+	need := componentLevel(r.b.cfg.Plugins.Manifests()[owner], customID)
+	return owner, log, r.admit(ctx, log, pol, who, need, what, "cmp:"+customID, policy.KindComponent)
 }
 
 // run calls the plugin, defers if it has not answered after DeferAfter,

@@ -67,8 +67,8 @@ func (m *Manager) newInstance(d Descriptor) *instance {
 func (i *instance) markTried() { i.triedOnce.Do(func() { close(i.tried) }) }
 
 // newFailedInstance returns an instance that is failed from the start
-// (invalid install, duplicate id). It notifies no one: it is not yet
-// registered, and the caller may hold m.mu.
+// (invalid install, duplicate id), without a state-change notification:
+// it is not registered yet, and Start notifies once for all plugins.
 func (m *Manager) newFailedInstance(d Descriptor, err error) *instance {
 	inst := m.newInstance(d)
 	inst.st, inst.lastErr = StateFailed, err

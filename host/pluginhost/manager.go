@@ -134,8 +134,12 @@ type Manager struct {
 	instances map[string]*instance
 	order     []string
 	msgr      Messenger
-	listeners []func()
 	closed    bool
+
+	// listeners have their own lock: state changes notify them from code
+	// that may hold mu.
+	listenMu  sync.Mutex
+	listeners []func()
 }
 
 // New returns a manager; it starts nothing.
@@ -181,15 +185,15 @@ func (m *Manager) messenger() Messenger {
 // plugin's state or the set of running manifests changes, e.g. to resync
 // Discord commands.
 func (m *Manager) OnChange(fn func()) {
-	m.mu.Lock()
+	m.listenMu.Lock()
 	m.listeners = append(m.listeners, fn)
-	m.mu.Unlock()
+	m.listenMu.Unlock()
 }
 
 func (m *Manager) changed() {
-	m.mu.Lock()
+	m.listenMu.Lock()
 	ls := append([]func(){}, m.listeners...)
-	m.mu.Unlock()
+	m.listenMu.Unlock()
 	for _, fn := range ls {
 		go fn()
 	}

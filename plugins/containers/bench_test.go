@@ -3,13 +3,13 @@ package containers_test
 import (
 	"context"
 	"runtime"
-	"slices"
 	"testing"
 	"time"
 
 	dcontainer "github.com/docker/docker/api/types/container"
 
 	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/internal/latency"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/sdk"
 )
@@ -81,10 +81,10 @@ func BenchmarkActions(b *testing.B) {
 		run(containers.ActStart, &starts)
 		run(containers.ActRestart, &restarts)
 	}
-	b.ReportMetric(ms(pct(stops, 50)), "stop-p50-ms")
-	b.ReportMetric(ms(pct(starts, 50)), "start-p50-ms")
-	b.ReportMetric(ms(pct(restarts, 50)), "restart-p50-ms")
-	b.ReportMetric(ms(pct(restarts, 99)), "restart-p99-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(stops, 0.50)), "stop-p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(starts, 0.50)), "start-p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(restarts, 0.50)), "restart-p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(restarts, 0.99)), "restart-p99-ms")
 }
 
 // BenchmarkEventLatency measures the time from a Docker API call (stop
@@ -122,21 +122,8 @@ func BenchmarkEventLatency(b *testing.B) {
 		})
 		measure("running", func() error { return e.Client.ContainerStart(ctx, c.ID, dcontainer.StartOptions{}) })
 	}
-	b.ReportMetric(ms(pct(lat, 50)), "event-p50-ms")
-	b.ReportMetric(ms(pct(lat, 99)), "event-p99-ms")
-	b.ReportMetric(ms(pct(after, 50)), "after-return-p50-ms")
-	b.ReportMetric(ms(pct(after, 99)), "after-return-p99-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.50)), "event-p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.99)), "event-p99-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(after, 0.50)), "after-return-p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(after, 0.99)), "after-return-p99-ms")
 }
-
-// pct returns the p-th percentile of ds.
-func pct(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[min(max(i-1, 0), len(s)-1)]
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

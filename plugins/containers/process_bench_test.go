@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/internal/dockertest"
 	"github.com/ddc-go/ddc/internal/procmem"
+	"github.com/ddc-go/ddc/internal/testbin"
 	"github.com/ddc-go/ddc/plugins/containers"
 )
 
@@ -30,10 +30,9 @@ func BenchmarkIdleMemory100(b *testing.B) {
 	}
 	e.CreateMany(b, 90, "ddc-bench-idle")
 
-	bin := filepath.Join(b.TempDir(), "ddc")
-	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", bin, "github.com/ddc-go/ddc/cmd/ddc")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build ddc: %v\n%s", err, out)
+	bin, err := testbin.Build(b.TempDir(), "ddc", "github.com/ddc-go/ddc/cmd/ddc")
+	if err != nil {
+		b.Fatal(err)
 	}
 	st, err := store.Open(filepath.Join(b.TempDir(), "ddc.db"))
 	if err != nil {

@@ -1,9 +1,10 @@
 package e2e
 
 import (
-	"sort"
 	"testing"
 	"time"
+
+	"github.com/ddc-go/ddc/internal/latency"
 )
 
 // BenchmarkInteractionFirstResponse measures, through the whole host with
@@ -25,8 +26,6 @@ func BenchmarkInteractionFirstResponse(b *testing.B) {
 		}
 		lat = append(lat, r.After)
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(p(0.5), "p50-ms")
-	b.ReportMetric(p(0.99), "p99-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.5)), "p50-ms")
+	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.99)), "p99-ms")
 }

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,6 +25,7 @@ import (
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testbin"
 )
 
 // bins holds the binaries TestMain builds once.
@@ -39,11 +39,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	build := func(out, pkg string) string {
-		path := filepath.Join(dir, out)
-		cmd := exec.Command("go", "build", "-tags", "nomsgpack", "-o", path, pkg)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n", pkg, err)
+		path, err := testbin.Build(dir, out, pkg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.RemoveAll(dir)
 			os.Exit(1)
 		}

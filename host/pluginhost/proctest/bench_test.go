@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/internal/latency"
 	"github.com/ddc-go/ddc/internal/procmem"
 	"github.com/ddc-go/ddc/sdk"
 )
@@ -37,13 +38,8 @@ func (ts timings) report(b *testing.B) {
 	if len(ts) == 0 {
 		return
 	}
-	s := slices.Clone(ts)
-	slices.Sort(s)
-	at := func(q float64) float64 {
-		return float64(s[min(len(s)-1, int(q*float64(len(s))))].Nanoseconds()) / 1e3
-	}
-	b.ReportMetric(at(0.50), "p50-µs")
-	b.ReportMetric(at(0.99), "p99-µs")
+	b.ReportMetric(latency.Us(latency.Percentile(ts, 0.50)), "p50-µs")
+	b.ReportMetric(latency.Us(latency.Percentile(ts, 0.99)), "p99-µs")
 }
 
 // loopTimed runs op under b.Loop, timing each call, and reports p50/p99.

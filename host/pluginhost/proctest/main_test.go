@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/internal/procmem"
+	"github.com/ddc-go/ddc/internal/testbin"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -32,11 +32,9 @@ func TestMain(m *testing.M) {
 	}
 	bins.dir = dir
 	build := func(out, pkg string) string {
-		path := filepath.Join(dir, out)
-		cmd := exec.Command("go", "build", "-tags", "nomsgpack", "-o", path, pkg)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n", pkg, err)
+		path, err := testbin.Build(dir, out, pkg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.RemoveAll(dir)
 			os.Exit(1)
 		}
