@@ -4,26 +4,31 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ddc-go/ddc/sdk/internal/wire"
 )
 
 // Sentinel errors. They cross the process boundary as gRPC status codes, so
 // errors.Is works on errors returned by Host methods and by the host's calls
 // into plugins.
 var (
-	// ErrNotFound: the thing asked for does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrPermission: the caller may not do this.
-	ErrPermission = errors.New("permission denied")
-	// ErrInvalid: the input is wrong.
-	ErrInvalid = errors.New("invalid argument")
-	// ErrBusy: the thing is busy with another operation; try again later.
-	ErrBusy = errors.New("busy")
-	// ErrUnavailable: something the operation needs cannot be reached.
-	ErrUnavailable = errors.New("unavailable")
-	// ErrUnsupported: the plugin or host does not implement this.
-	ErrUnsupported = errors.New("not supported")
-	// ErrTimeout: the operation did not finish in time.
-	ErrTimeout = errors.New("timed out")
+	// ErrNotFound: the thing asked for does not exist ("not found").
+	ErrNotFound = wire.ErrNotFound
+	// ErrPermission: the caller may not do this ("permission denied").
+	ErrPermission = wire.ErrPermission
+	// ErrInvalid: the input is wrong ("invalid argument").
+	ErrInvalid = wire.ErrInvalid
+	// ErrBusy: the thing is busy with another operation; try again later
+	// ("busy").
+	ErrBusy = wire.ErrBusy
+	// ErrUnavailable: something the operation needs cannot be reached
+	// ("unavailable").
+	ErrUnavailable = wire.ErrUnavailable
+	// ErrUnsupported: the plugin or host does not implement this ("not
+	// supported").
+	ErrUnsupported = wire.ErrUnsupported
+	// ErrTimeout: the operation did not finish in time ("timed out").
+	ErrTimeout = wire.ErrTimeout
 )
 
 // UserError is an error whose message is meant for the Discord user or web

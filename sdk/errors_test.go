@@ -35,68 +35,68 @@ func TestStatusErrorRoundTrip(t *testing.T) {
 	for _, tt := range sentinels {
 		t.Run(tt.name, func(t *testing.T) {
 			in := fmt.Errorf("restart plex: %w", tt.err)
-			wire := sdk.StatusError(in)
+			wire := sdk.ToStatus(in)
 			if got := status.Code(wire); got != tt.code {
-				t.Errorf("status.Code(StatusError(%v)) = %v, want %v", in, got, tt.code)
+				t.Errorf("status.Code(ToStatus(%v)) = %v, want %v", in, got, tt.code)
 			}
 			out := sdk.FromStatus(wire)
 			if !errors.Is(out, tt.err) {
-				t.Errorf("FromStatus(StatusError(%v)) = %v, want errors.Is %v", in, out, tt.err)
+				t.Errorf("FromStatus(ToStatus(%v)) = %v, want errors.Is %v", in, out, tt.err)
 			}
 			if out.Error() != in.Error() {
-				t.Errorf("FromStatus(StatusError(%v)).Error() = %q, want %q", in, out.Error(), in.Error())
+				t.Errorf("FromStatus(ToStatus(%v)).Error() = %q, want %q", in, out.Error(), in.Error())
 			}
 			for _, other := range sentinels {
 				if other.err != tt.err && errors.Is(out, other.err) {
-					t.Errorf("FromStatus(StatusError(%v)) also matches %v", in, other.err)
+					t.Errorf("FromStatus(ToStatus(%v)) also matches %v", in, other.err)
 				}
 			}
 			if _, ok := sdk.UserMessage(out); ok {
-				t.Errorf("FromStatus(StatusError(%v)) carries a user message, want none", in)
+				t.Errorf("FromStatus(ToStatus(%v)) carries a user message, want none", in)
 			}
 		})
 	}
 
 	t.Run("nil", func(t *testing.T) {
-		if err := sdk.StatusError(nil); err != nil {
-			t.Errorf("StatusError(nil) = %v, want nil", err)
+		if err := sdk.ToStatus(nil); err != nil {
+			t.Errorf("ToStatus(nil) = %v, want nil", err)
 		}
 		if err := sdk.FromStatus(nil); err != nil {
 			t.Errorf("FromStatus(nil) = %v, want nil", err)
 		}
 	})
 	t.Run("context errors", func(t *testing.T) {
-		if out := sdk.FromStatus(sdk.StatusError(context.DeadlineExceeded)); !errors.Is(out, context.DeadlineExceeded) || !errors.Is(out, sdk.ErrTimeout) {
-			t.Errorf("FromStatus(StatusError(DeadlineExceeded)) = %v, want it to match context.DeadlineExceeded and ErrTimeout", out)
+		if out := sdk.FromStatus(sdk.ToStatus(context.DeadlineExceeded)); !errors.Is(out, context.DeadlineExceeded) || !errors.Is(out, sdk.ErrTimeout) {
+			t.Errorf("FromStatus(ToStatus(DeadlineExceeded)) = %v, want it to match context.DeadlineExceeded and ErrTimeout", out)
 		}
-		if out := sdk.FromStatus(sdk.StatusError(context.Canceled)); !errors.Is(out, context.Canceled) {
-			t.Errorf("FromStatus(StatusError(Canceled)) = %v, want it to match context.Canceled", out)
+		if out := sdk.FromStatus(sdk.ToStatus(context.Canceled)); !errors.Is(out, context.Canceled) {
+			t.Errorf("FromStatus(ToStatus(Canceled)) = %v, want it to match context.Canceled", out)
 		}
 	})
 	t.Run("plain error", func(t *testing.T) {
 		in := errors.New("disk on fire")
-		wire := sdk.StatusError(in)
+		wire := sdk.ToStatus(in)
 		if got := status.Code(wire); got != codes.Unknown {
-			t.Errorf("status.Code(StatusError(%v)) = %v, want Unknown", in, got)
+			t.Errorf("status.Code(ToStatus(%v)) = %v, want Unknown", in, got)
 		}
 		out := sdk.FromStatus(wire)
 		if out.Error() != in.Error() {
-			t.Errorf("FromStatus(StatusError(%v)) = %q, want %q", in, out, in)
+			t.Errorf("FromStatus(ToStatus(%v)) = %q, want %q", in, out, in)
 		}
 		for _, s := range sentinels {
 			if errors.Is(out, s.err) {
-				t.Errorf("FromStatus(StatusError(%v)) matches %v, want no sentinel", in, s.err)
+				t.Errorf("FromStatus(ToStatus(%v)) matches %v, want no sentinel", in, s.err)
 			}
 		}
 	})
 	t.Run("user error with sentinel", func(t *testing.T) {
 		in := sdk.Errorf("container %s is busy: %w", "plex", sdk.ErrBusy)
-		out := sdk.FromStatus(sdk.StatusError(in))
+		out := sdk.FromStatus(sdk.ToStatus(in))
 		if msg, ok := sdk.UserMessage(out); !ok || msg != "container plex is busy: busy" {
-			t.Errorf("UserMessage(FromStatus(StatusError(%v))) = %q, %v; want the user message", in, msg, ok)
+			t.Errorf("UserMessage(FromStatus(ToStatus(%v))) = %q, %v; want the user message", in, msg, ok)
 		}
 		if !errors.Is(out, sdk.ErrBusy) {
-			t.Errorf("FromStatus(StatusError(%v)) = %v, want errors.Is ErrBusy", in, out)
+			t.Errorf("FromStatus(ToStatus(%v)) = %v, want errors.Is ErrBusy", in, out)
 		}
 	})
 	t.Run("non-status error passes", func(t *testing.T) {
@@ -115,7 +115,9 @@ type failing struct {
 func (p *failing) Info() sdk.Info {
 	return sdk.Info{
 		ID: "failing", Name: "Failing", Version: "1.0.0", Description: "Fails on purpose.",
-		Commands: []sdk.Command{{Name: "fail", Description: "Fail"}},
+		Commands:   []sdk.Command{{Name: "fail", Description: "Fail"}},
+		Components: []sdk.ComponentKind{{Kind: "x", Level: sdk.LevelView}, {Kind: "m", Level: sdk.LevelView}},
+		Subscribes: []string{"x.*"},
 	}
 }
 
@@ -167,7 +169,7 @@ var otherCalls = []struct {
 		return err
 	}},
 	{"HandleEvent", func(ctx context.Context, h *sdktest.Harness) error {
-		return h.Event(ctx, "x.y", []byte(`{}`))
+		return h.Event(ctx, "host", "x.y", []byte(`{}`))
 	}},
 	{"Invoke", func(ctx context.Context, h *sdktest.Harness) error {
 		_, err := h.Invoke(ctx, "failing.do", nil)
@@ -299,7 +301,7 @@ func TestErrorf(t *testing.T) {
 				}
 			}
 			// Across the wire, the same message, text and sentinels.
-			remote := sdk.FromStatus(sdk.StatusError(tt.err))
+			remote := sdk.FromStatus(sdk.ToStatus(tt.err))
 			if msg, _ := sdk.UserMessage(remote); msg != tt.msg {
 				t.Errorf("remote UserMessage = %q, want %q", msg, tt.msg)
 			}

@@ -3,6 +3,8 @@ package sdk
 import (
 	"context"
 	"log/slog"
+
+	"github.com/ddc-go/ddc/sdk/internal/wire"
 )
 
 // Host is the plugin's way back into the host: Discord messages, events,
@@ -71,16 +73,11 @@ func AuditFor(in Interaction, action, target, result, detail string) AuditEntry 
 	}
 }
 
-type interactionKey struct{}
-
-// WithInteraction returns a context carrying in. Handler contexts carry
-// their interaction already; Host.Invoke forwards it to the called plugin.
-func WithInteraction(ctx context.Context, in Interaction) context.Context {
-	return context.WithValue(ctx, interactionKey{}, in)
-}
-
-// InteractionFrom returns the interaction ctx carries, if any.
+// InteractionFrom returns the interaction ctx carries, if any. The
+// contexts of command, autocomplete, component and modal handlers carry
+// theirs, and so does an action's when a user's interaction led to the
+// call; Host.Invoke forwards it to the called plugin.
 func InteractionFrom(ctx context.Context) (Interaction, bool) {
-	in, ok := ctx.Value(interactionKey{}).(Interaction)
+	in, ok := ctx.Value(wire.InteractionKey{}).(Interaction)
 	return in, ok
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 	"github.com/ddc-go/ddc/sdk/sdktest"
 )
 
@@ -183,7 +184,7 @@ func TestHostAPIThroughHarness(t *testing.T) {
 			userMsg string
 		}{
 			{name: "allowed", ctx: ctx, action: "containers.restart", want: map[string]string{"restarted": "plex"}},
-			{name: "with interaction", ctx: sdk.WithInteraction(ctx, in), action: "containers.restart", want: map[string]string{"restarted": "plex"}},
+			{name: "with interaction", ctx: grpcplugin.WithInteraction(ctx, in), action: "containers.restart", want: map[string]string{"restarted": "plex"}},
 			{name: "not in calls", ctx: ctx, action: "containers.stop", err: sdk.ErrPermission},
 			{name: "nobody provides it", ctx: ctx, action: "containers.list", err: sdk.ErrNotFound},
 			{name: "provider busy", ctx: ctx, action: "busy.now", err: sdk.ErrBusy},

@@ -13,15 +13,27 @@ type Plugin interface {
 	Info() Info
 }
 
+// HostSetter receives the plugin's Host before anything can use it: Serve
+// calls SetHost once, before it serves the plugin, so before the first
+// Configure, Start or handler call. A plugin may keep host in a plain field
+// and use it from Configure on, with no lock and no nil check. SetHost must
+// only keep host: the connection to the host is made with the first
+// Configure, and calls made earlier wait for it.
+type HostSetter interface {
+	SetHost(host Host)
+}
+
 // Configurer receives the plugin's settings as a JSON object, before Start
 // and again whenever they change. An error rejects the settings; the plugin
-// keeps running with the previous ones.
+// keeps running with the previous ones. The Host (see HostSetter) is
+// connected before the first Configure.
 type Configurer interface {
 	Configure(ctx context.Context, settings json.RawMessage) error
 }
 
-// Starter begins the plugin's work. host stays valid until the process ends;
-// keep it. Start must return promptly; long-running work goes in goroutines.
+// Starter begins the plugin's work. host is the same Host HostSetter
+// receives; it stays valid until the process ends. Start must return
+// promptly; long-running work goes in goroutines.
 type Starter interface {
 	Start(ctx context.Context, host Host) error
 }
@@ -139,6 +151,12 @@ func (f ConfigurerFunc) Configure(ctx context.Context, settings json.RawMessage)
 	return f(ctx, settings)
 }
 
+// HostSetterFunc adapts a function to a HostSetter.
+type HostSetterFunc func(host Host)
+
+// SetHost calls f.
+func (f HostSetterFunc) SetHost(host Host) { f(host) }
+
 // StarterFunc adapts a function to a Starter.
 type StarterFunc func(ctx context.Context, host Host) error
 
@@ -160,6 +178,7 @@ var (
 	_ EventHandler        = EventHandlerFunc(nil)
 	_ ActionHandler       = ActionHandlerFunc(nil)
 	_ HealthChecker       = HealthCheckerFunc(nil)
+	_ HostSetter          = HostSetterFunc(nil)
 	_ Configurer          = ConfigurerFunc(nil)
 	_ Starter             = StarterFunc(nil)
 	_ Stopper             = StopperFunc(nil)

@@ -12,6 +12,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/ddc-go/ddc/sdk/internal/inprocess"
+	"github.com/ddc-go/ddc/sdk/internal/wire"
 )
 
 // ErrNotLaunchedByHost is returned by Serve when the program was run by hand
@@ -28,13 +31,17 @@ var ErrNotLaunchedByHost = errors.New("this program is a DDC plugin: it is start
 //		}
 //	}
 //
-// Serve points file descriptor 1 at stderr while it runs, so a stray write to
-// stdout cannot corrupt the go-plugin handshake; go-plugin's own handshake
-// line still reaches the host. When the host process dies, Serve calls the
-// plugin's Stop (if any) and ends the process: the one place the SDK exits,
-// as nothing is left to return to.
+// Before serving, Serve hands a HostSetter its Host. It points file
+// descriptor 1 at stderr while it runs, so a stray write to stdout cannot
+// corrupt the go-plugin handshake; go-plugin's own handshake line still
+// reaches the host. When the host process dies, Serve calls the plugin's
+// Stop (if any) and ends the process: the one place the SDK exits, as
+// nothing is left to return to.
 func Serve(p Plugin) error {
-	hs := Handshake()
+	if r, ok := p.(inprocess.Requester); ok {
+		return serveInProcess(r.InProcess())
+	}
+	hs := wire.Handshake()
 	if os.Getenv(hs.MagicCookieKey) != hs.MagicCookieValue {
 		return ErrNotLaunchedByHost
 	}
@@ -57,12 +64,36 @@ func Serve(p Plugin) error {
 
 	go watchParent(p, log)
 
-	goplugin.Serve(&goplugin.ServeConfig{
-		HandshakeConfig:  hs,
-		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p, Logger: log}}},
+	goplugin.Serve(serveConfig(p, log, hlog))
+	return nil
+}
+
+// serveConfig is go-plugin's configuration for serving p; it hands p its
+// Host first.
+func serveConfig(p Plugin, log *slog.Logger, hlog hclog.Logger) *goplugin.ServeConfig {
+	host := newHostClient(log)
+	if hs, ok := p.(HostSetter); ok {
+		hs.SetHost(host)
+	}
+	return &goplugin.ServeConfig{
+		HandshakeConfig:  wire.Handshake(),
+		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: {wire.PluginKey: &pluginGRPC{impl: p, host: host}}},
 		GRPCServer:       goplugin.DefaultGRPCServer,
 		Logger:           hlog,
-	})
+	}
+}
+
+// serveInProcess serves a plugin for sdktest in go-plugin's test mode: no
+// handshake on stdout, no stdout guard and no parent watch, as the plugin
+// shares the test's process.
+func serveInProcess(cfg inprocess.Config) error {
+	p, ok := cfg.Plugin.(Plugin)
+	if !ok || p == nil {
+		return fmt.Errorf("serve plugin in-process: %T is not a plugin", cfg.Plugin)
+	}
+	sc := serveConfig(p, cfg.Logger, cfg.GoPluginLogger)
+	sc.Test = cfg.Test
+	goplugin.Serve(sc)
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // guardChildEnv makes the test binary act as a plugin process for
@@ -106,7 +107,7 @@ func TestServeGuardsStdout(t *testing.T) {
 		serveGuardChild()
 		return
 	}
-	hs := sdk.Handshake()
+	hs := grpcplugin.Handshake()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeGuardsStdout$", "-test.count=1")
 	cmd.Env = append(os.Environ(),
 		guardChildEnv+"=1",
@@ -175,7 +176,7 @@ func TestServeGuardsStdout(t *testing.T) {
 // TestServeRefusesManualRun checks that Serve, run by hand, returns
 // ErrNotLaunchedByHost instead of serving.
 func TestServeRefusesManualRun(t *testing.T) {
-	t.Setenv(sdk.Handshake().MagicCookieKey, "")
+	t.Setenv(grpcplugin.Handshake().MagicCookieKey, "")
 	if err := sdk.Serve(quiet{}); !errors.Is(err, sdk.ErrNotLaunchedByHost) {
 		t.Errorf("Serve() without the host's cookie = %v, want ErrNotLaunchedByHost", err)
 	}

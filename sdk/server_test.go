@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 	"github.com/ddc-go/ddc/sdk/sdktest"
 )
 
@@ -31,7 +32,9 @@ func (p *panicky) panicIn(name string) {
 func (p *panicky) Info() sdk.Info {
 	return sdk.Info{
 		ID: "panicky", Name: "Panicky", Version: "1.0.0", Description: "Panics on purpose.",
-		Commands: []sdk.Command{{Name: "boom", Description: "Boom"}},
+		Commands:   []sdk.Command{{Name: "boom", Description: "Boom"}},
+		Components: []sdk.ComponentKind{{Kind: "b", Level: sdk.LevelView}, {Kind: "m", Level: sdk.LevelView}},
+		Subscribes: []string{"a.*"},
 	}
 }
 
@@ -84,10 +87,10 @@ func TestHandlerPanicBecomesError(t *testing.T) {
 		{"HandleCommand", func() error { _, err := h.Command(ctx, sdk.Interaction{}, "boom"); return err }},
 		{"HandleComponent", func() error { _, err := h.Click(ctx, sdk.Interaction{}, "panicky:b"); return err }},
 		{"HandleModal", func() error { _, err := h.Submit(ctx, sdk.Interaction{}, "panicky:m", nil); return err }},
-		{"HandleEvent", func() error { return h.Event(ctx, "a.b", nil) }},
+		{"HandleEvent", func() error { return h.Event(ctx, "host", "a.b", nil) }},
 		{"Invoke", func() error { _, err := h.Invoke(ctx, "panicky.do", nil); return err }},
 		{"HandleHTTP", func() error {
-			_, err := h.Client.HandleHTTP(ctx, &sdk.HTTPRequest{Method: "GET", Path: "/"})
+			_, err := h.Client.HandleHTTP(ctx, &grpcplugin.HTTPRequest{Method: "GET", Path: "/"})
 			return err
 		}},
 	}
@@ -206,10 +209,13 @@ func TestHandlersInManifest(t *testing.T) {
 		},
 		"component": func(h *sdktest.Harness) error { _, err := h.Click(ctx, sdk.Interaction{}, "caps:b"); return err },
 		"modal":     func(h *sdktest.Harness) error { _, err := h.Submit(ctx, sdk.Interaction{}, "caps:m", nil); return err },
-		"event":     func(h *sdktest.Harness) error { return h.Event(ctx, "a.b", nil) },
-		"invoke":    func(h *sdktest.Harness) error { _, err := h.Invoke(ctx, "caps.do", nil); return err },
+		// The plugin's own answer, whether or not the host would deliver.
+		"event": func(h *sdktest.Harness) error {
+			return h.Client.HandleEvent(ctx, sdk.Event{Topic: "a.b", Source: "host"})
+		},
+		"invoke": func(h *sdktest.Harness) error { _, err := h.Invoke(ctx, "caps.do", nil); return err },
 		"http": func(h *sdktest.Harness) error {
-			_, err := h.Client.HandleHTTP(ctx, &sdk.HTTPRequest{Method: "GET", Path: "/"})
+			_, err := h.Client.HandleHTTP(ctx, &grpcplugin.HTTPRequest{Method: "GET", Path: "/"})
 			return err
 		},
 	}

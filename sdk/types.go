@@ -64,11 +64,11 @@ type Info struct {
 	Commands []Command
 	// ComponentPrefix routes buttons, selects and modals whose custom id
 	// starts with ComponentPrefix+":" to this plugin. Defaults to ID.
-	// The host checks a permission level on every click too: for a custom
-	// id "prefix:kind:...", the level of the plugin's command or
-	// subcommand named kind ("containers:restart:web" needs what
-	// /container restart needs); any other kind needs LevelView.
 	ComponentPrefix string
+	// Components declares each kind of custom id the plugin's buttons,
+	// selects and modals use ("prefix:kind:..."), with the level a user
+	// needs to use it. The host checks it on every click and submit.
+	Components []ComponentKind
 	// Subscribes lists event topics ("container.state"; "container.*" matches
 	// every topic starting with "container.").
 	Subscribes []string
@@ -84,6 +84,13 @@ type Info struct {
 	Capabilities []string
 	// Intents are the Discord gateway intents the plugin needs.
 	Intents int64
+}
+
+// ComponentKind is one kind of component or modal custom id,
+// "<ComponentPrefix>:<Kind>:...", and the level a user needs to use it.
+type ComponentKind struct {
+	Kind  string // Kind: 1-32 lowercase letters, digits, '-' or '_'.
+	Level Level  // Level needed to click or submit it: view, control or admin.
 }
 
 // Page is a web page a plugin serves.

@@ -1,13 +1,17 @@
 // Package sdktest runs a DDC plugin in memory against a recording fake host,
 // so plugin authors can unit-test their plugins without a host process.
 //
-// The plugin is served over real gRPC on a private unix socket, exactly as
-// the host talks to it, so conversion and error mapping are exercised too.
+// The plugin is served by sdk.Serve's own code in go-plugin's test mode,
+// over real gRPC on a private unix socket, and called through the host's
+// own client, exactly as the host talks to it: conversion, error mapping
+// and the Host API connection are exercised too. go-plugin's own log lines
+// stay out of the test output unless they are warnings or errors.
 package sdktest
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -16,11 +20,22 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
+	"github.com/ddc-go/ddc/sdk/internal/inprocess"
+	"github.com/ddc-go/ddc/sdk/topic"
 )
+
+// ErrNotDelivered is returned by Harness.Event for an event the host would
+// not deliver: the plugin does not subscribe to its topic or has no event
+// handler.
+var ErrNotDelivered = errors.New("sdktest: the host would not deliver this event")
 
 // Config configures a Harness. The zero value works.
 type Config struct {
@@ -35,9 +50,9 @@ type Harness struct {
 	// Host records what the plugin asked of the host.
 	Host *Host
 	// Client calls the plugin as the host would.
-	Client *sdk.Client
+	Client *grpcplugin.Client
 	// Manifest is what the plugin returned from GetInfo.
-	Manifest sdk.Manifest
+	Manifest grpcplugin.Manifest
 
 	t    testing.TB
 	next int
@@ -49,28 +64,19 @@ type Harness struct {
 func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 	t.Helper()
 	host := newHost(t)
-	ps := map[string]goplugin.Plugin{sdk.PluginKey: &sdk.GRPCPlugin{Impl: p, Logger: host.log}}
-	gc, _ := goplugin.TestPluginGRPCConn(t, false, ps)
-	raw, err := gc.Dispense(sdk.PluginKey)
-	if err != nil {
-		t.Fatalf("dispense plugin: %v", err)
-	}
-	client := raw.(*sdk.Client)
+	client := serve(t, p, host.log, host.goPluginLog)
 	h := &Harness{Host: host, Client: client, t: t}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5e9)
-		defer cancel()
-		_ = client.Stop(ctx)
-		// Close asks the server to shut down over its controller, which
-		// stops gs; stopping gs here too would race with that.
-		_ = gc.Close()
-	})
 	ctx := context.Background()
+	var err error
 	if h.Manifest, err = client.Manifest(ctx); err != nil {
 		t.Fatalf("plugin manifest: %v", err)
 	}
+	host.mu.Lock()
 	host.manifest = h.Manifest
-	client.ServeHost(host)
+	host.mu.Unlock()
+	if err := client.ServeHost(host); err != nil {
+		t.Fatalf("serve the host api: %v", err)
+	}
 	settings := []byte("{}")
 	if cfg.Settings != nil {
 		if settings, err = json.Marshal(cfg.Settings); err != nil {
@@ -86,6 +92,94 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 		}
 	}
 	return h
+}
+
+// inProcess asks sdk.Serve to serve a plugin in this process.
+type inProcess struct {
+	sdk.Plugin
+	cfg inprocess.Config
+}
+
+func (p inProcess) InProcess() inprocess.Config { return p.cfg }
+
+// served stands for the in-process plugin where go-plugin expects a
+// process: it ends when sdk.Serve returns.
+type served struct{ done <-chan struct{} }
+
+func (s served) Wait(ctx context.Context) error {
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func (served) Kill(context.Context) error { return nil }
+func (served) ID() string                 { return "sdktest" }
+
+func (served) PluginToHost(network, addr string) (string, string, error) { return network, addr, nil }
+func (served) HostToPlugin(network, addr string) (string, string, error) { return network, addr, nil }
+
+var _ runner.AttachedRunner = served{}
+
+// serve runs p with sdk.Serve in go-plugin's test mode and returns the
+// host's client of it. The plugin is stopped when the test ends.
+func serve(t testing.TB, p sdk.Plugin, log *slog.Logger, goPluginLog hclog.Logger) *grpcplugin.Client {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	reattach := make(chan *goplugin.ReattachConfig, 1)
+	closed := make(chan struct{})
+	returned := make(chan error, 1)
+	go func() {
+		returned <- sdk.Serve(inProcess{Plugin: p, cfg: inprocess.Config{
+			Plugin: p, Logger: log, GoPluginLogger: goPluginLog,
+			Test: &goplugin.ServeTestConfig{Context: ctx, ReattachConfigCh: reattach, CloseCh: closed},
+		}})
+	}()
+	var rc *goplugin.ReattachConfig
+	select {
+	case rc = <-reattach:
+	case err := <-returned:
+		cancel()
+		t.Fatalf("serve plugin: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve plugin: no reattach config within 30s")
+	}
+	rc.ReattachFunc = func() (runner.AttachedRunner, error) { return served{done: closed}, nil }
+	gc := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  grpcplugin.Handshake(),
+		Plugins:          grpcplugin.VersionedPlugins()[sdk.ProtocolVersion],
+		Reattach:         rc,
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		Logger:           goPluginLog,
+	})
+	proto, err := gc.Client()
+	if err != nil {
+		cancel()
+		t.Fatalf("connect to plugin: %v", err)
+	}
+	client, err := grpcplugin.Dispense(proto)
+	if err != nil {
+		cancel()
+		t.Fatalf("connect to plugin: %v", err)
+	}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = client.Stop(sctx)
+		// Close asks the server to shut down over its controller. The
+		// context stops it only if that failed: go-plugin's two ways of
+		// stopping must not run at once.
+		_ = proto.Close()
+		defer cancel()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Errorf("plugin %T still served 10s after the test", p)
+		}
+	})
+	return client
 }
 
 // fill completes an interaction with test defaults: a fresh id, a guild, a
@@ -153,9 +247,19 @@ func (h *Harness) Submit(ctx context.Context, in sdk.Interaction, customID strin
 	return h.Client.HandleModal(ctx, &sdk.ModalRequest{Interaction: in, CustomID: customID, Fields: fields})
 }
 
-// Event delivers an event as if published by source.
-func (h *Harness) Event(ctx context.Context, topic string, payload []byte) error {
-	return h.Client.HandleEvent(ctx, sdk.Event{Topic: topic, Payload: payload, Source: "host"})
+// Event delivers an event on topic as published by source (a plugin id or
+// "host"), as the host's event bus would: only when the plugin has an
+// event handler and subscribes to the topic (Info.Subscribes, with the
+// same matching rule). Otherwise it returns an error matching
+// ErrNotDelivered.
+func (h *Harness) Event(ctx context.Context, source, topicName string, payload []byte) error {
+	if !h.Manifest.Has("event") {
+		return fmt.Errorf("event %s from %s: plugin %s has no event handler: %w", topicName, source, h.Manifest.ID, ErrNotDelivered)
+	}
+	if !topic.MatchAny(h.Manifest.Subscribes, topicName) {
+		return fmt.Errorf("event %s from %s: plugin %s subscribes only to %v: %w", topicName, source, h.Manifest.ID, h.Manifest.Subscribes, ErrNotDelivered)
+	}
+	return h.Client.HandleEvent(ctx, sdk.Event{Topic: topicName, Payload: payload, Source: source})
 }
 
 // Invoke calls one of the plugin's actions as the host.
@@ -178,10 +282,11 @@ type Sent struct {
 // memory, records events and audit entries, and answers Invoke with the
 // handlers a test registered. It is safe for concurrent use.
 type Host struct {
-	log      *slog.Logger
-	manifest sdk.Manifest
+	log         *slog.Logger
+	goPluginLog hclog.Logger
 
 	mu           sync.Mutex
+	manifest     grpcplugin.Manifest
 	nextID       int
 	messages     map[string]Sent // by message id
 	sent         []Sent
@@ -198,9 +303,13 @@ type Host struct {
 func newHost(t testing.TB) *Host {
 	done := new(atomic.Bool)
 	t.Cleanup(func() { done.Store(true) })
+	w := testWriter{t, done}
 	return &Host{
-		log:      slog.New(slog.NewTextHandler(testWriter{t, done}, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		messages: map[string]Sent{}, kv: map[string][]byte{},
+		log: slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// go-plugin's debug lines ("[DEBUG] stdio: received EOF, ...") are
+		// noise in a test; its warnings and errors are not.
+		goPluginLog: hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Output: w, Level: hclog.Warn}),
+		messages:    map[string]Sent{}, kv: map[string][]byte{},
 		actions: map[string]func(context.Context, json.RawMessage) (any, error){}, interactions: map[string]bool{},
 	}
 }
@@ -294,10 +403,10 @@ func (h *Host) Followup(_ context.Context, interactionID string, m sdk.Message) 
 }
 
 // Publish records an event.
-func (h *Host) Publish(_ context.Context, topic string, payload []byte) error {
+func (h *Host) Publish(_ context.Context, topicName string, payload []byte) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.published = append(h.published, sdk.Event{Topic: topic, Payload: append([]byte(nil), payload...), Source: h.manifest.ID})
+	h.published = append(h.published, sdk.Event{Topic: topicName, Payload: append([]byte(nil), payload...), Source: h.manifest.ID})
 	return nil
 }
 
@@ -306,13 +415,7 @@ func (h *Host) Publish(_ context.Context, topic string, payload []byte) error {
 func (h *Host) Invoke(ctx context.Context, action string, args, result any) error {
 	h.mu.Lock()
 	fn := h.actions[action]
-	allowed := false
-	for _, c := range h.manifest.Calls {
-		// "prefix.*" allows every action starting with "prefix.", as in the host.
-		if prefix, ok := strings.CutSuffix(c, "*"); (ok && strings.HasPrefix(action, prefix)) || c == action {
-			allowed = true
-		}
-	}
+	allowed := topic.MatchAny(h.manifest.Calls, action)
 	h.mu.Unlock()
 	if !allowed {
 		return fmt.Errorf("plugin %s may not call %s (not in its manifest's calls): %w", h.manifest.ID, action, sdk.ErrPermission)

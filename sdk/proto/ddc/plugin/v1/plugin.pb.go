@@ -379,7 +379,10 @@ type Manifest struct {
 	// handlers lists the optional handlers the plugin implements ("command",
 	// "autocomplete", "component", "modal", "event", "invoke", "http",
 	// "health", "configure", "start", "stop"); filled in by the SDK.
-	Handlers      []string `protobuf:"bytes,15,rep,name=handlers,proto3" json:"handlers,omitempty"`
+	Handlers []string `protobuf:"bytes,15,rep,name=handlers,proto3" json:"handlers,omitempty"`
+	// components declare the permission level of each kind of component and
+	// modal custom_id ("<component_prefix>:<kind>:..."), one entry per kind.
+	Components    []*ComponentKind `protobuf:"bytes,16,rep,name=components,proto3" json:"components,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -519,6 +522,70 @@ func (x *Manifest) GetHandlers() []string {
 	return nil
 }
 
+func (x *Manifest) GetComponents() []*ComponentKind {
+	if x != nil {
+		return x.Components
+	}
+	return nil
+}
+
+// ComponentKind is one kind of custom_id a plugin uses for its buttons,
+// selects and modals, with the level a user needs to use it.
+type ComponentKind struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kind is the part after the component prefix: "<prefix>:<kind>:...";
+	// 1-32 lowercase letters, digits, '-' or '_'.
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// level a user needs to click or submit a component of this kind.
+	Level         PermissionLevel `protobuf:"varint,2,opt,name=level,proto3,enum=ddc.plugin.v1.PermissionLevel" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComponentKind) Reset() {
+	*x = ComponentKind{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComponentKind) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComponentKind) ProtoMessage() {}
+
+func (x *ComponentKind) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComponentKind.ProtoReflect.Descriptor instead.
+func (*ComponentKind) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ComponentKind) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ComponentKind) GetLevel() PermissionLevel {
+	if x != nil {
+		return x.Level
+	}
+	return PermissionLevel_PERMISSION_LEVEL_UNSPECIFIED
+}
+
 // WebPage is a page a plugin serves.
 type WebPage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -532,7 +599,7 @@ type WebPage struct {
 
 func (x *WebPage) Reset() {
 	*x = WebPage{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[1]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +611,7 @@ func (x *WebPage) String() string {
 func (*WebPage) ProtoMessage() {}
 
 func (x *WebPage) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[1]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +624,7 @@ func (x *WebPage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebPage.ProtoReflect.Descriptor instead.
 func (*WebPage) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{1}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *WebPage) GetPath() string {
@@ -595,7 +662,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[2]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -607,7 +674,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[2]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -620,7 +687,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{2}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Command) GetName() string {
@@ -694,7 +761,7 @@ type CommandOption struct {
 
 func (x *CommandOption) Reset() {
 	*x = CommandOption{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[3]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +773,7 @@ func (x *CommandOption) String() string {
 func (*CommandOption) ProtoMessage() {}
 
 func (x *CommandOption) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[3]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +786,7 @@ func (x *CommandOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommandOption.ProtoReflect.Descriptor instead.
 func (*CommandOption) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{3}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CommandOption) GetName() string {
@@ -807,7 +874,7 @@ type Choice struct {
 
 func (x *Choice) Reset() {
 	*x = Choice{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -819,7 +886,7 @@ func (x *Choice) String() string {
 func (*Choice) ProtoMessage() {}
 
 func (x *Choice) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -832,7 +899,7 @@ func (x *Choice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Choice.ProtoReflect.Descriptor instead.
 func (*Choice) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{4}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Choice) GetName() string {
@@ -869,7 +936,7 @@ type User struct {
 
 func (x *User) Reset() {
 	*x = User{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +948,7 @@ func (x *User) String() string {
 func (*User) ProtoMessage() {}
 
 func (x *User) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +961,7 @@ func (x *User) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use User.ProtoReflect.Descriptor instead.
 func (*User) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{5}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *User) GetId() string {
@@ -934,7 +1001,7 @@ type InteractionContext struct {
 
 func (x *InteractionContext) Reset() {
 	*x = InteractionContext{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1013,7 @@ func (x *InteractionContext) String() string {
 func (*InteractionContext) ProtoMessage() {}
 
 func (x *InteractionContext) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1026,7 @@ func (x *InteractionContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InteractionContext.ProtoReflect.Descriptor instead.
 func (*InteractionContext) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *InteractionContext) GetInteractionId() string {
@@ -1035,7 +1102,7 @@ type OptionValue struct {
 
 func (x *OptionValue) Reset() {
 	*x = OptionValue{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1047,7 +1114,7 @@ func (x *OptionValue) String() string {
 func (*OptionValue) ProtoMessage() {}
 
 func (x *OptionValue) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1060,7 +1127,7 @@ func (x *OptionValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionValue.ProtoReflect.Descriptor instead.
 func (*OptionValue) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *OptionValue) GetName() string {
@@ -1182,7 +1249,7 @@ type Embed struct {
 
 func (x *Embed) Reset() {
 	*x = Embed{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1194,7 +1261,7 @@ func (x *Embed) String() string {
 func (*Embed) ProtoMessage() {}
 
 func (x *Embed) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1207,7 +1274,7 @@ func (x *Embed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Embed.ProtoReflect.Descriptor instead.
 func (*Embed) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Embed) GetTitle() string {
@@ -1274,7 +1341,7 @@ type EmbedField struct {
 
 func (x *EmbedField) Reset() {
 	*x = EmbedField{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1286,7 +1353,7 @@ func (x *EmbedField) String() string {
 func (*EmbedField) ProtoMessage() {}
 
 func (x *EmbedField) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1299,7 +1366,7 @@ func (x *EmbedField) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbedField.ProtoReflect.Descriptor instead.
 func (*EmbedField) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EmbedField) GetName() string {
@@ -1334,7 +1401,7 @@ type ActionRow struct {
 
 func (x *ActionRow) Reset() {
 	*x = ActionRow{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1346,7 +1413,7 @@ func (x *ActionRow) String() string {
 func (*ActionRow) ProtoMessage() {}
 
 func (x *ActionRow) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1359,7 +1426,7 @@ func (x *ActionRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActionRow.ProtoReflect.Descriptor instead.
 func (*ActionRow) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ActionRow) GetComponents() []*Component {
@@ -1408,7 +1475,7 @@ type Component struct {
 
 func (x *Component) Reset() {
 	*x = Component{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1420,7 +1487,7 @@ func (x *Component) String() string {
 func (*Component) ProtoMessage() {}
 
 func (x *Component) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1433,7 +1500,7 @@ func (x *Component) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Component.ProtoReflect.Descriptor instead.
 func (*Component) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Component) GetType() ComponentType {
@@ -1560,7 +1627,7 @@ type SelectOption struct {
 
 func (x *SelectOption) Reset() {
 	*x = SelectOption{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1572,7 +1639,7 @@ func (x *SelectOption) String() string {
 func (*SelectOption) ProtoMessage() {}
 
 func (x *SelectOption) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1585,7 +1652,7 @@ func (x *SelectOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SelectOption.ProtoReflect.Descriptor instead.
 func (*SelectOption) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SelectOption) GetLabel() string {
@@ -1640,7 +1707,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1652,7 +1719,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1665,7 +1732,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Message) GetContent() string {
@@ -1711,7 +1778,7 @@ type Modal struct {
 
 func (x *Modal) Reset() {
 	*x = Modal{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1723,7 +1790,7 @@ func (x *Modal) String() string {
 func (*Modal) ProtoMessage() {}
 
 func (x *Modal) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1736,7 +1803,7 @@ func (x *Modal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Modal.ProtoReflect.Descriptor instead.
 func (*Modal) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Modal) GetCustomId() string {
@@ -1775,7 +1842,7 @@ type Response struct {
 
 func (x *Response) Reset() {
 	*x = Response{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1787,7 +1854,7 @@ func (x *Response) String() string {
 func (*Response) ProtoMessage() {}
 
 func (x *Response) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1800,7 +1867,7 @@ func (x *Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Response.ProtoReflect.Descriptor instead.
 func (*Response) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Response) GetMessage() *Message {
@@ -1833,7 +1900,7 @@ type GetInfoRequest struct {
 
 func (x *GetInfoRequest) Reset() {
 	*x = GetInfoRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1845,7 +1912,7 @@ func (x *GetInfoRequest) String() string {
 func (*GetInfoRequest) ProtoMessage() {}
 
 func (x *GetInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1858,7 +1925,7 @@ func (x *GetInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetInfoRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 // GetInfoResponse carries the manifest.
@@ -1872,7 +1939,7 @@ type GetInfoResponse struct {
 
 func (x *GetInfoResponse) Reset() {
 	*x = GetInfoResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1884,7 +1951,7 @@ func (x *GetInfoResponse) String() string {
 func (*GetInfoResponse) ProtoMessage() {}
 
 func (x *GetInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1897,7 +1964,7 @@ func (x *GetInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetInfoResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetInfoResponse) GetManifest() *Manifest {
@@ -1920,7 +1987,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1932,7 +1999,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1945,7 +2012,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConfigureRequest) GetSettingsJson() []byte {
@@ -1971,7 +2038,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1983,7 +2050,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1996,7 +2063,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 // StartRequest starts the plugin.
@@ -2010,7 +2077,7 @@ type StartRequest struct {
 
 func (x *StartRequest) Reset() {
 	*x = StartRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2022,7 +2089,7 @@ func (x *StartRequest) String() string {
 func (*StartRequest) ProtoMessage() {}
 
 func (x *StartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2035,7 +2102,7 @@ func (x *StartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartRequest.ProtoReflect.Descriptor instead.
 func (*StartRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *StartRequest) GetHostBrokerId() uint32 {
@@ -2054,7 +2121,7 @@ type StartResponse struct {
 
 func (x *StartResponse) Reset() {
 	*x = StartResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2066,7 +2133,7 @@ func (x *StartResponse) String() string {
 func (*StartResponse) ProtoMessage() {}
 
 func (x *StartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2079,7 +2146,7 @@ func (x *StartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartResponse.ProtoReflect.Descriptor instead.
 func (*StartResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 // StopRequest asks the plugin to stop.
@@ -2091,7 +2158,7 @@ type StopRequest struct {
 
 func (x *StopRequest) Reset() {
 	*x = StopRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2103,7 +2170,7 @@ func (x *StopRequest) String() string {
 func (*StopRequest) ProtoMessage() {}
 
 func (x *StopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2116,7 +2183,7 @@ func (x *StopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopRequest.ProtoReflect.Descriptor instead.
 func (*StopRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 // StopResponse acknowledges Stop.
@@ -2128,7 +2195,7 @@ type StopResponse struct {
 
 func (x *StopResponse) Reset() {
 	*x = StopResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2207,7 @@ func (x *StopResponse) String() string {
 func (*StopResponse) ProtoMessage() {}
 
 func (x *StopResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2220,7 @@ func (x *StopResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopResponse.ProtoReflect.Descriptor instead.
 func (*StopResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 // HandleCommandRequest is a slash command invocation.
@@ -2173,7 +2240,7 @@ type HandleCommandRequest struct {
 
 func (x *HandleCommandRequest) Reset() {
 	*x = HandleCommandRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2185,7 +2252,7 @@ func (x *HandleCommandRequest) String() string {
 func (*HandleCommandRequest) ProtoMessage() {}
 
 func (x *HandleCommandRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2198,7 +2265,7 @@ func (x *HandleCommandRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleCommandRequest.ProtoReflect.Descriptor instead.
 func (*HandleCommandRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *HandleCommandRequest) GetContext() *InteractionContext {
@@ -2240,7 +2307,7 @@ type HandleCommandResponse struct {
 
 func (x *HandleCommandResponse) Reset() {
 	*x = HandleCommandResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2252,7 +2319,7 @@ func (x *HandleCommandResponse) String() string {
 func (*HandleCommandResponse) ProtoMessage() {}
 
 func (x *HandleCommandResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2265,7 +2332,7 @@ func (x *HandleCommandResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleCommandResponse.ProtoReflect.Descriptor instead.
 func (*HandleCommandResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *HandleCommandResponse) GetResponse() *Response {
@@ -2292,7 +2359,7 @@ type HandleAutocompleteRequest struct {
 
 func (x *HandleAutocompleteRequest) Reset() {
 	*x = HandleAutocompleteRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2304,7 +2371,7 @@ func (x *HandleAutocompleteRequest) String() string {
 func (*HandleAutocompleteRequest) ProtoMessage() {}
 
 func (x *HandleAutocompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2317,7 +2384,7 @@ func (x *HandleAutocompleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleAutocompleteRequest.ProtoReflect.Descriptor instead.
 func (*HandleAutocompleteRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *HandleAutocompleteRequest) GetContext() *InteractionContext {
@@ -2359,7 +2426,7 @@ type HandleAutocompleteResponse struct {
 
 func (x *HandleAutocompleteResponse) Reset() {
 	*x = HandleAutocompleteResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2371,7 +2438,7 @@ func (x *HandleAutocompleteResponse) String() string {
 func (*HandleAutocompleteResponse) ProtoMessage() {}
 
 func (x *HandleAutocompleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2384,7 +2451,7 @@ func (x *HandleAutocompleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleAutocompleteResponse.ProtoReflect.Descriptor instead.
 func (*HandleAutocompleteResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *HandleAutocompleteResponse) GetChoices() []*Choice {
@@ -2413,7 +2480,7 @@ type HandleComponentRequest struct {
 
 func (x *HandleComponentRequest) Reset() {
 	*x = HandleComponentRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2425,7 +2492,7 @@ func (x *HandleComponentRequest) String() string {
 func (*HandleComponentRequest) ProtoMessage() {}
 
 func (x *HandleComponentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2438,7 +2505,7 @@ func (x *HandleComponentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleComponentRequest.ProtoReflect.Descriptor instead.
 func (*HandleComponentRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *HandleComponentRequest) GetContext() *InteractionContext {
@@ -2487,7 +2554,7 @@ type HandleComponentResponse struct {
 
 func (x *HandleComponentResponse) Reset() {
 	*x = HandleComponentResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2499,7 +2566,7 @@ func (x *HandleComponentResponse) String() string {
 func (*HandleComponentResponse) ProtoMessage() {}
 
 func (x *HandleComponentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2512,7 +2579,7 @@ func (x *HandleComponentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleComponentResponse.ProtoReflect.Descriptor instead.
 func (*HandleComponentResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *HandleComponentResponse) GetResponse() *Response {
@@ -2537,7 +2604,7 @@ type HandleModalRequest struct {
 
 func (x *HandleModalRequest) Reset() {
 	*x = HandleModalRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2549,7 +2616,7 @@ func (x *HandleModalRequest) String() string {
 func (*HandleModalRequest) ProtoMessage() {}
 
 func (x *HandleModalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2562,7 +2629,7 @@ func (x *HandleModalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleModalRequest.ProtoReflect.Descriptor instead.
 func (*HandleModalRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *HandleModalRequest) GetContext() *InteractionContext {
@@ -2597,7 +2664,7 @@ type HandleModalResponse struct {
 
 func (x *HandleModalResponse) Reset() {
 	*x = HandleModalResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2609,7 +2676,7 @@ func (x *HandleModalResponse) String() string {
 func (*HandleModalResponse) ProtoMessage() {}
 
 func (x *HandleModalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2622,7 +2689,7 @@ func (x *HandleModalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleModalResponse.ProtoReflect.Descriptor instead.
 func (*HandleModalResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *HandleModalResponse) GetResponse() *Response {
@@ -2647,7 +2714,7 @@ type HandleEventRequest struct {
 
 func (x *HandleEventRequest) Reset() {
 	*x = HandleEventRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2659,7 +2726,7 @@ func (x *HandleEventRequest) String() string {
 func (*HandleEventRequest) ProtoMessage() {}
 
 func (x *HandleEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2672,7 +2739,7 @@ func (x *HandleEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleEventRequest.ProtoReflect.Descriptor instead.
 func (*HandleEventRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *HandleEventRequest) GetTopic() string {
@@ -2705,7 +2772,7 @@ type HandleEventResponse struct {
 
 func (x *HandleEventResponse) Reset() {
 	*x = HandleEventResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2717,7 +2784,7 @@ func (x *HandleEventResponse) String() string {
 func (*HandleEventResponse) ProtoMessage() {}
 
 func (x *HandleEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2730,7 +2797,7 @@ func (x *HandleEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleEventResponse.ProtoReflect.Descriptor instead.
 func (*HandleEventResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 // InvokeRequest calls an action.
@@ -2750,7 +2817,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2762,7 +2829,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2775,7 +2842,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *InvokeRequest) GetAction() string {
@@ -2817,7 +2884,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2829,7 +2896,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2842,7 +2909,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *InvokeResponse) GetResult() []byte {
@@ -2865,7 +2932,7 @@ type HTTPHeader struct {
 
 func (x *HTTPHeader) Reset() {
 	*x = HTTPHeader{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2877,7 +2944,7 @@ func (x *HTTPHeader) String() string {
 func (*HTTPHeader) ProtoMessage() {}
 
 func (x *HTTPHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2890,7 +2957,7 @@ func (x *HTTPHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPHeader.ProtoReflect.Descriptor instead.
 func (*HTTPHeader) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *HTTPHeader) GetName() string {
@@ -2928,7 +2995,7 @@ type HandleHTTPRequest struct {
 
 func (x *HandleHTTPRequest) Reset() {
 	*x = HandleHTTPRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2940,7 +3007,7 @@ func (x *HandleHTTPRequest) String() string {
 func (*HandleHTTPRequest) ProtoMessage() {}
 
 func (x *HandleHTTPRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2953,7 +3020,7 @@ func (x *HandleHTTPRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleHTTPRequest.ProtoReflect.Descriptor instead.
 func (*HandleHTTPRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *HandleHTTPRequest) GetMethod() string {
@@ -3013,7 +3080,7 @@ type HandleHTTPResponse struct {
 
 func (x *HandleHTTPResponse) Reset() {
 	*x = HandleHTTPResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3092,7 @@ func (x *HandleHTTPResponse) String() string {
 func (*HandleHTTPResponse) ProtoMessage() {}
 
 func (x *HandleHTTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3105,7 @@ func (x *HandleHTTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleHTTPResponse.ProtoReflect.Descriptor instead.
 func (*HandleHTTPResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *HandleHTTPResponse) GetStatus() int32 {
@@ -3071,7 +3138,7 @@ type CheckHealthRequest struct {
 
 func (x *CheckHealthRequest) Reset() {
 	*x = CheckHealthRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3083,7 +3150,7 @@ func (x *CheckHealthRequest) String() string {
 func (*CheckHealthRequest) ProtoMessage() {}
 
 func (x *CheckHealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3096,7 +3163,7 @@ func (x *CheckHealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckHealthRequest.ProtoReflect.Descriptor instead.
 func (*CheckHealthRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 // CheckHealthResponse reports health.
@@ -3108,14 +3175,19 @@ type CheckHealthResponse struct {
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// stuck_calls counts handler calls still running well past their deadline;
 	// the host restarts a plugin that reports any.
-	StuckCalls    int32 `protobuf:"varint,3,opt,name=stuck_calls,json=stuckCalls,proto3" json:"stuck_calls,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StuckCalls int32 `protobuf:"varint,3,opt,name=stuck_calls,json=stuckCalls,proto3" json:"stuck_calls,omitempty"`
+	// stuck describes each of the stuck_calls.
+	Stuck []*StuckCall `protobuf:"bytes,4,rep,name=stuck,proto3" json:"stuck,omitempty"`
+	// host_connection_lost is true when the plugin cannot reach the Host
+	// service any more; the host answers with ConnectHost.
+	HostConnectionLost bool `protobuf:"varint,5,opt,name=host_connection_lost,json=hostConnectionLost,proto3" json:"host_connection_lost,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CheckHealthResponse) Reset() {
 	*x = CheckHealthResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3127,7 +3199,7 @@ func (x *CheckHealthResponse) String() string {
 func (*CheckHealthResponse) ProtoMessage() {}
 
 func (x *CheckHealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3140,7 +3212,7 @@ func (x *CheckHealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckHealthResponse.ProtoReflect.Descriptor instead.
 func (*CheckHealthResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CheckHealthResponse) GetStatus() HealthStatus {
@@ -3164,6 +3236,178 @@ func (x *CheckHealthResponse) GetStuckCalls() int32 {
 	return 0
 }
 
+func (x *CheckHealthResponse) GetStuck() []*StuckCall {
+	if x != nil {
+		return x.Stuck
+	}
+	return nil
+}
+
+func (x *CheckHealthResponse) GetHostConnectionLost() bool {
+	if x != nil {
+		return x.HostConnectionLost
+	}
+	return false
+}
+
+// StuckCall is a call still running well past its deadline.
+type StuckCall struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// kind of call: "command", "autocomplete", "component", "modal", "event",
+	// "invoke", "http", "configure", "start", "stop", "health" or "info".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// name of what was called: "/command subcommand", a custom_id, an event
+	// topic, an action, "METHOD /path"; empty for lifecycle calls.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// running_ms is how long the call has been running, in milliseconds.
+	RunningMs int64 `protobuf:"varint,3,opt,name=running_ms,json=runningMs,proto3" json:"running_ms,omitempty"`
+	// deadline_ms is how long the call was given, in milliseconds.
+	DeadlineMs    int64 `protobuf:"varint,4,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StuckCall) Reset() {
+	*x = StuckCall{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StuckCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StuckCall) ProtoMessage() {}
+
+func (x *StuckCall) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StuckCall.ProtoReflect.Descriptor instead.
+func (*StuckCall) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *StuckCall) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *StuckCall) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StuckCall) GetRunningMs() int64 {
+	if x != nil {
+		return x.RunningMs
+	}
+	return 0
+}
+
+func (x *StuckCall) GetDeadlineMs() int64 {
+	if x != nil {
+		return x.DeadlineMs
+	}
+	return 0
+}
+
+// ConnectHostRequest carries a new broker id for the Host service.
+type ConnectHostRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// host_broker_id is the GRPCBroker id where the Host service is served.
+	HostBrokerId  uint32 `protobuf:"varint,1,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectHostRequest) Reset() {
+	*x = ConnectHostRequest{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectHostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectHostRequest) ProtoMessage() {}
+
+func (x *ConnectHostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectHostRequest.ProtoReflect.Descriptor instead.
+func (*ConnectHostRequest) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ConnectHostRequest) GetHostBrokerId() uint32 {
+	if x != nil {
+		return x.HostBrokerId
+	}
+	return 0
+}
+
+// ConnectHostResponse acknowledges ConnectHost once the plugin is connected.
+type ConnectHostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectHostResponse) Reset() {
+	*x = ConnectHostResponse{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectHostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectHostResponse) ProtoMessage() {}
+
+func (x *ConnectHostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectHostResponse.ProtoReflect.Descriptor instead.
+func (*ConnectHostResponse) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+}
+
 // SendMessageRequest posts a message.
 type SendMessageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3177,7 +3421,7 @@ type SendMessageRequest struct {
 
 func (x *SendMessageRequest) Reset() {
 	*x = SendMessageRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3189,7 +3433,7 @@ func (x *SendMessageRequest) String() string {
 func (*SendMessageRequest) ProtoMessage() {}
 
 func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3202,7 +3446,7 @@ func (x *SendMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessageRequest.ProtoReflect.Descriptor instead.
 func (*SendMessageRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SendMessageRequest) GetChannelId() string {
@@ -3230,7 +3474,7 @@ type SendMessageResponse struct {
 
 func (x *SendMessageResponse) Reset() {
 	*x = SendMessageResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3242,7 +3486,7 @@ func (x *SendMessageResponse) String() string {
 func (*SendMessageResponse) ProtoMessage() {}
 
 func (x *SendMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3255,7 +3499,7 @@ func (x *SendMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendMessageResponse.ProtoReflect.Descriptor instead.
 func (*SendMessageResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SendMessageResponse) GetMessageId() string {
@@ -3280,7 +3524,7 @@ type EditMessageRequest struct {
 
 func (x *EditMessageRequest) Reset() {
 	*x = EditMessageRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3292,7 +3536,7 @@ func (x *EditMessageRequest) String() string {
 func (*EditMessageRequest) ProtoMessage() {}
 
 func (x *EditMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3305,7 +3549,7 @@ func (x *EditMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditMessageRequest.ProtoReflect.Descriptor instead.
 func (*EditMessageRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *EditMessageRequest) GetChannelId() string {
@@ -3341,7 +3585,7 @@ type EditMessageResponse struct {
 
 func (x *EditMessageResponse) Reset() {
 	*x = EditMessageResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3353,7 +3597,7 @@ func (x *EditMessageResponse) String() string {
 func (*EditMessageResponse) ProtoMessage() {}
 
 func (x *EditMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3366,7 +3610,7 @@ func (x *EditMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditMessageResponse.ProtoReflect.Descriptor instead.
 func (*EditMessageResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *EditMessageResponse) GetCoalesced() bool {
@@ -3389,7 +3633,7 @@ type DeleteMessageRequest struct {
 
 func (x *DeleteMessageRequest) Reset() {
 	*x = DeleteMessageRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3401,7 +3645,7 @@ func (x *DeleteMessageRequest) String() string {
 func (*DeleteMessageRequest) ProtoMessage() {}
 
 func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3414,7 +3658,7 @@ func (x *DeleteMessageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMessageRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeleteMessageRequest) GetChannelId() string {
@@ -3440,7 +3684,7 @@ type DeleteMessageResponse struct {
 
 func (x *DeleteMessageResponse) Reset() {
 	*x = DeleteMessageResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3452,7 +3696,7 @@ func (x *DeleteMessageResponse) String() string {
 func (*DeleteMessageResponse) ProtoMessage() {}
 
 func (x *DeleteMessageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3465,7 +3709,7 @@ func (x *DeleteMessageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMessageResponse.ProtoReflect.Descriptor instead.
 func (*DeleteMessageResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 // FollowupRequest sends a follow-up to an interaction.
@@ -3481,7 +3725,7 @@ type FollowupRequest struct {
 
 func (x *FollowupRequest) Reset() {
 	*x = FollowupRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3493,7 +3737,7 @@ func (x *FollowupRequest) String() string {
 func (*FollowupRequest) ProtoMessage() {}
 
 func (x *FollowupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3506,7 +3750,7 @@ func (x *FollowupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowupRequest.ProtoReflect.Descriptor instead.
 func (*FollowupRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *FollowupRequest) GetInteractionId() string {
@@ -3534,7 +3778,7 @@ type FollowupResponse struct {
 
 func (x *FollowupResponse) Reset() {
 	*x = FollowupResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3546,7 +3790,7 @@ func (x *FollowupResponse) String() string {
 func (*FollowupResponse) ProtoMessage() {}
 
 func (x *FollowupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3559,7 +3803,7 @@ func (x *FollowupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowupResponse.ProtoReflect.Descriptor instead.
 func (*FollowupResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *FollowupResponse) GetMessageId() string {
@@ -3582,7 +3826,7 @@ type PublishRequest struct {
 
 func (x *PublishRequest) Reset() {
 	*x = PublishRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3594,7 +3838,7 @@ func (x *PublishRequest) String() string {
 func (*PublishRequest) ProtoMessage() {}
 
 func (x *PublishRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3607,7 +3851,7 @@ func (x *PublishRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRequest.ProtoReflect.Descriptor instead.
 func (*PublishRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *PublishRequest) GetTopic() string {
@@ -3635,7 +3879,7 @@ type PublishResponse struct {
 
 func (x *PublishResponse) Reset() {
 	*x = PublishResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3647,7 +3891,7 @@ func (x *PublishResponse) String() string {
 func (*PublishResponse) ProtoMessage() {}
 
 func (x *PublishResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3660,7 +3904,7 @@ func (x *PublishResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResponse.ProtoReflect.Descriptor instead.
 func (*PublishResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *PublishResponse) GetDelivered() int32 {
@@ -3685,7 +3929,7 @@ type HostInvokeRequest struct {
 
 func (x *HostInvokeRequest) Reset() {
 	*x = HostInvokeRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3697,7 +3941,7 @@ func (x *HostInvokeRequest) String() string {
 func (*HostInvokeRequest) ProtoMessage() {}
 
 func (x *HostInvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3710,7 +3954,7 @@ func (x *HostInvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostInvokeRequest.ProtoReflect.Descriptor instead.
 func (*HostInvokeRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *HostInvokeRequest) GetAction() string {
@@ -3745,7 +3989,7 @@ type HostInvokeResponse struct {
 
 func (x *HostInvokeResponse) Reset() {
 	*x = HostInvokeResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3757,7 +4001,7 @@ func (x *HostInvokeResponse) String() string {
 func (*HostInvokeResponse) ProtoMessage() {}
 
 func (x *HostInvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3770,7 +4014,7 @@ func (x *HostInvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostInvokeResponse.ProtoReflect.Descriptor instead.
 func (*HostInvokeResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *HostInvokeResponse) GetResult() []byte {
@@ -3791,7 +4035,7 @@ type KVGetRequest struct {
 
 func (x *KVGetRequest) Reset() {
 	*x = KVGetRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3803,7 +4047,7 @@ func (x *KVGetRequest) String() string {
 func (*KVGetRequest) ProtoMessage() {}
 
 func (x *KVGetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3816,7 +4060,7 @@ func (x *KVGetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVGetRequest.ProtoReflect.Descriptor instead.
 func (*KVGetRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *KVGetRequest) GetKey() string {
@@ -3839,7 +4083,7 @@ type KVGetResponse struct {
 
 func (x *KVGetResponse) Reset() {
 	*x = KVGetResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[54]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3851,7 +4095,7 @@ func (x *KVGetResponse) String() string {
 func (*KVGetResponse) ProtoMessage() {}
 
 func (x *KVGetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[54]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3864,7 +4108,7 @@ func (x *KVGetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVGetResponse.ProtoReflect.Descriptor instead.
 func (*KVGetResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *KVGetResponse) GetValue() []byte {
@@ -3894,7 +4138,7 @@ type KVPutRequest struct {
 
 func (x *KVPutRequest) Reset() {
 	*x = KVPutRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[55]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3906,7 +4150,7 @@ func (x *KVPutRequest) String() string {
 func (*KVPutRequest) ProtoMessage() {}
 
 func (x *KVPutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[55]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3919,7 +4163,7 @@ func (x *KVPutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVPutRequest.ProtoReflect.Descriptor instead.
 func (*KVPutRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *KVPutRequest) GetKey() string {
@@ -3945,7 +4189,7 @@ type KVPutResponse struct {
 
 func (x *KVPutResponse) Reset() {
 	*x = KVPutResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[56]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3957,7 +4201,7 @@ func (x *KVPutResponse) String() string {
 func (*KVPutResponse) ProtoMessage() {}
 
 func (x *KVPutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[56]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3970,7 +4214,7 @@ func (x *KVPutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVPutResponse.ProtoReflect.Descriptor instead.
 func (*KVPutResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
 }
 
 // KVDeleteRequest removes a key.
@@ -3984,7 +4228,7 @@ type KVDeleteRequest struct {
 
 func (x *KVDeleteRequest) Reset() {
 	*x = KVDeleteRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[57]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3996,7 +4240,7 @@ func (x *KVDeleteRequest) String() string {
 func (*KVDeleteRequest) ProtoMessage() {}
 
 func (x *KVDeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[57]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4009,7 +4253,7 @@ func (x *KVDeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVDeleteRequest.ProtoReflect.Descriptor instead.
 func (*KVDeleteRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *KVDeleteRequest) GetKey() string {
@@ -4028,7 +4272,7 @@ type KVDeleteResponse struct {
 
 func (x *KVDeleteResponse) Reset() {
 	*x = KVDeleteResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[58]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4040,7 +4284,7 @@ func (x *KVDeleteResponse) String() string {
 func (*KVDeleteResponse) ProtoMessage() {}
 
 func (x *KVDeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[58]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4053,7 +4297,7 @@ func (x *KVDeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVDeleteResponse.ProtoReflect.Descriptor instead.
 func (*KVDeleteResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
 }
 
 // KVListRequest lists keys.
@@ -4069,7 +4313,7 @@ type KVListRequest struct {
 
 func (x *KVListRequest) Reset() {
 	*x = KVListRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4081,7 +4325,7 @@ func (x *KVListRequest) String() string {
 func (*KVListRequest) ProtoMessage() {}
 
 func (x *KVListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4094,7 +4338,7 @@ func (x *KVListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVListRequest.ProtoReflect.Descriptor instead.
 func (*KVListRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *KVListRequest) GetPrefix() string {
@@ -4122,7 +4366,7 @@ type KVListResponse struct {
 
 func (x *KVListResponse) Reset() {
 	*x = KVListResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4134,7 +4378,7 @@ func (x *KVListResponse) String() string {
 func (*KVListResponse) ProtoMessage() {}
 
 func (x *KVListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[60]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4147,7 +4391,7 @@ func (x *KVListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVListResponse.ProtoReflect.Descriptor instead.
 func (*KVListResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *KVListResponse) GetKeys() []string {
@@ -4182,7 +4426,7 @@ type AuditEntry struct {
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[61]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4194,7 +4438,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[61]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4207,7 +4451,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *AuditEntry) GetUserId() string {
@@ -4277,7 +4521,7 @@ type AuditRequest struct {
 
 func (x *AuditRequest) Reset() {
 	*x = AuditRequest{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[62]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4289,7 +4533,7 @@ func (x *AuditRequest) String() string {
 func (*AuditRequest) ProtoMessage() {}
 
 func (x *AuditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[62]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4302,7 +4546,7 @@ func (x *AuditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditRequest.ProtoReflect.Descriptor instead.
 func (*AuditRequest) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{62}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *AuditRequest) GetEntry() *AuditEntry {
@@ -4321,7 +4565,7 @@ type AuditResponse struct {
 
 func (x *AuditResponse) Reset() {
 	*x = AuditResponse{}
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[63]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4333,7 +4577,7 @@ func (x *AuditResponse) String() string {
 func (*AuditResponse) ProtoMessage() {}
 
 func (x *AuditResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[63]
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4346,14 +4590,14 @@ func (x *AuditResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditResponse.ProtoReflect.Descriptor instead.
 func (*AuditResponse) Descriptor() ([]byte, []int) {
-	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{63}
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{67}
 }
 
 var File_ddc_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
-	"\x1addc/plugin/v1/plugin.proto\x12\rddc.plugin.v1\"\xf7\x03\n" +
+	"\x1addc/plugin/v1/plugin.proto\x12\rddc.plugin.v1\"\xb5\x04\n" +
 	"\bManifest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
@@ -4372,7 +4616,13 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05pages\x18\f \x03(\v2\x16.ddc.plugin.v1.WebPageR\x05pages\x12\"\n" +
 	"\fcapabilities\x18\r \x03(\tR\fcapabilities\x12\x18\n" +
 	"\aintents\x18\x0e \x01(\x03R\aintents\x12\x1a\n" +
-	"\bhandlers\x18\x0f \x03(\tR\bhandlers\"3\n" +
+	"\bhandlers\x18\x0f \x03(\tR\bhandlers\x12<\n" +
+	"\n" +
+	"components\x18\x10 \x03(\v2\x1c.ddc.plugin.v1.ComponentKindR\n" +
+	"components\"Y\n" +
+	"\rComponentKind\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x124\n" +
+	"\x05level\x18\x02 \x01(\x0e2\x1e.ddc.plugin.v1.PermissionLevelR\x05level\"3\n" +
 	"\aWebPage\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\"\x91\x04\n" +
@@ -4571,12 +4821,24 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x123\n" +
 	"\aheaders\x18\x02 \x03(\v2\x19.ddc.plugin.v1.HTTPHeaderR\aheaders\x12\x12\n" +
 	"\x04body\x18\x03 \x01(\fR\x04body\"\x14\n" +
-	"\x12CheckHealthRequest\"\x85\x01\n" +
+	"\x12CheckHealthRequest\"\xe7\x01\n" +
 	"\x13CheckHealthResponse\x123\n" +
 	"\x06status\x18\x01 \x01(\x0e2\x1b.ddc.plugin.v1.HealthStatusR\x06status\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1f\n" +
 	"\vstuck_calls\x18\x03 \x01(\x05R\n" +
-	"stuckCalls\"e\n" +
+	"stuckCalls\x12.\n" +
+	"\x05stuck\x18\x04 \x03(\v2\x18.ddc.plugin.v1.StuckCallR\x05stuck\x120\n" +
+	"\x14host_connection_lost\x18\x05 \x01(\bR\x12hostConnectionLost\"s\n" +
+	"\tStuckCall\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"running_ms\x18\x03 \x01(\x03R\trunningMs\x12\x1f\n" +
+	"\vdeadline_ms\x18\x04 \x01(\x03R\n" +
+	"deadlineMs\":\n" +
+	"\x12ConnectHostRequest\x12$\n" +
+	"\x0ehost_broker_id\x18\x01 \x01(\rR\fhostBrokerId\"\x15\n" +
+	"\x13ConnectHostResponse\"e\n" +
 	"\x12SendMessageRequest\x12\x1d\n" +
 	"\n" +
 	"channel_id\x18\x01 \x01(\tR\tchannelId\x120\n" +
@@ -4679,7 +4941,7 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fHealthStatus\x12\x1d\n" +
 	"\x19HEALTH_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10HEALTH_STATUS_OK\x10\x01\x12\x1a\n" +
-	"\x16HEALTH_STATUS_DEGRADED\x10\x022\xec\a\n" +
+	"\x16HEALTH_STATUS_DEGRADED\x10\x022\xc2\b\n" +
 	"\x06Plugin\x12H\n" +
 	"\aGetInfo\x12\x1d.ddc.plugin.v1.GetInfoRequest\x1a\x1e.ddc.plugin.v1.GetInfoResponse\x12N\n" +
 	"\tConfigure\x12\x1f.ddc.plugin.v1.ConfigureRequest\x1a .ddc.plugin.v1.ConfigureResponse\x12B\n" +
@@ -4693,7 +4955,8 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06Invoke\x12\x1c.ddc.plugin.v1.InvokeRequest\x1a\x1d.ddc.plugin.v1.InvokeResponse\x12Q\n" +
 	"\n" +
 	"HandleHTTP\x12 .ddc.plugin.v1.HandleHTTPRequest\x1a!.ddc.plugin.v1.HandleHTTPResponse\x12T\n" +
-	"\vCheckHealth\x12!.ddc.plugin.v1.CheckHealthRequest\x1a\".ddc.plugin.v1.CheckHealthResponse2\xd4\x06\n" +
+	"\vCheckHealth\x12!.ddc.plugin.v1.CheckHealthRequest\x1a\".ddc.plugin.v1.CheckHealthResponse\x12T\n" +
+	"\vConnectHost\x12!.ddc.plugin.v1.ConnectHostRequest\x1a\".ddc.plugin.v1.ConnectHostResponse2\xd4\x06\n" +
 	"\x04Host\x12T\n" +
 	"\vSendMessage\x12!.ddc.plugin.v1.SendMessageRequest\x1a\".ddc.plugin.v1.SendMessageResponse\x12T\n" +
 	"\vEditMessage\x12!.ddc.plugin.v1.EditMessageRequest\x1a\".ddc.plugin.v1.EditMessageResponse\x12Z\n" +
@@ -4720,7 +4983,7 @@ func file_ddc_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_ddc_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_ddc_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
+var file_ddc_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_ddc_plugin_v1_plugin_proto_goTypes = []any{
 	(PermissionLevel)(0),               // 0: ddc.plugin.v1.PermissionLevel
 	(OptionType)(0),                    // 1: ddc.plugin.v1.OptionType
@@ -4728,176 +4991,185 @@ var file_ddc_plugin_v1_plugin_proto_goTypes = []any{
 	(ButtonStyle)(0),                   // 3: ddc.plugin.v1.ButtonStyle
 	(HealthStatus)(0),                  // 4: ddc.plugin.v1.HealthStatus
 	(*Manifest)(nil),                   // 5: ddc.plugin.v1.Manifest
-	(*WebPage)(nil),                    // 6: ddc.plugin.v1.WebPage
-	(*Command)(nil),                    // 7: ddc.plugin.v1.Command
-	(*CommandOption)(nil),              // 8: ddc.plugin.v1.CommandOption
-	(*Choice)(nil),                     // 9: ddc.plugin.v1.Choice
-	(*User)(nil),                       // 10: ddc.plugin.v1.User
-	(*InteractionContext)(nil),         // 11: ddc.plugin.v1.InteractionContext
-	(*OptionValue)(nil),                // 12: ddc.plugin.v1.OptionValue
-	(*Embed)(nil),                      // 13: ddc.plugin.v1.Embed
-	(*EmbedField)(nil),                 // 14: ddc.plugin.v1.EmbedField
-	(*ActionRow)(nil),                  // 15: ddc.plugin.v1.ActionRow
-	(*Component)(nil),                  // 16: ddc.plugin.v1.Component
-	(*SelectOption)(nil),               // 17: ddc.plugin.v1.SelectOption
-	(*Message)(nil),                    // 18: ddc.plugin.v1.Message
-	(*Modal)(nil),                      // 19: ddc.plugin.v1.Modal
-	(*Response)(nil),                   // 20: ddc.plugin.v1.Response
-	(*GetInfoRequest)(nil),             // 21: ddc.plugin.v1.GetInfoRequest
-	(*GetInfoResponse)(nil),            // 22: ddc.plugin.v1.GetInfoResponse
-	(*ConfigureRequest)(nil),           // 23: ddc.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),          // 24: ddc.plugin.v1.ConfigureResponse
-	(*StartRequest)(nil),               // 25: ddc.plugin.v1.StartRequest
-	(*StartResponse)(nil),              // 26: ddc.plugin.v1.StartResponse
-	(*StopRequest)(nil),                // 27: ddc.plugin.v1.StopRequest
-	(*StopResponse)(nil),               // 28: ddc.plugin.v1.StopResponse
-	(*HandleCommandRequest)(nil),       // 29: ddc.plugin.v1.HandleCommandRequest
-	(*HandleCommandResponse)(nil),      // 30: ddc.plugin.v1.HandleCommandResponse
-	(*HandleAutocompleteRequest)(nil),  // 31: ddc.plugin.v1.HandleAutocompleteRequest
-	(*HandleAutocompleteResponse)(nil), // 32: ddc.plugin.v1.HandleAutocompleteResponse
-	(*HandleComponentRequest)(nil),     // 33: ddc.plugin.v1.HandleComponentRequest
-	(*HandleComponentResponse)(nil),    // 34: ddc.plugin.v1.HandleComponentResponse
-	(*HandleModalRequest)(nil),         // 35: ddc.plugin.v1.HandleModalRequest
-	(*HandleModalResponse)(nil),        // 36: ddc.plugin.v1.HandleModalResponse
-	(*HandleEventRequest)(nil),         // 37: ddc.plugin.v1.HandleEventRequest
-	(*HandleEventResponse)(nil),        // 38: ddc.plugin.v1.HandleEventResponse
-	(*InvokeRequest)(nil),              // 39: ddc.plugin.v1.InvokeRequest
-	(*InvokeResponse)(nil),             // 40: ddc.plugin.v1.InvokeResponse
-	(*HTTPHeader)(nil),                 // 41: ddc.plugin.v1.HTTPHeader
-	(*HandleHTTPRequest)(nil),          // 42: ddc.plugin.v1.HandleHTTPRequest
-	(*HandleHTTPResponse)(nil),         // 43: ddc.plugin.v1.HandleHTTPResponse
-	(*CheckHealthRequest)(nil),         // 44: ddc.plugin.v1.CheckHealthRequest
-	(*CheckHealthResponse)(nil),        // 45: ddc.plugin.v1.CheckHealthResponse
-	(*SendMessageRequest)(nil),         // 46: ddc.plugin.v1.SendMessageRequest
-	(*SendMessageResponse)(nil),        // 47: ddc.plugin.v1.SendMessageResponse
-	(*EditMessageRequest)(nil),         // 48: ddc.plugin.v1.EditMessageRequest
-	(*EditMessageResponse)(nil),        // 49: ddc.plugin.v1.EditMessageResponse
-	(*DeleteMessageRequest)(nil),       // 50: ddc.plugin.v1.DeleteMessageRequest
-	(*DeleteMessageResponse)(nil),      // 51: ddc.plugin.v1.DeleteMessageResponse
-	(*FollowupRequest)(nil),            // 52: ddc.plugin.v1.FollowupRequest
-	(*FollowupResponse)(nil),           // 53: ddc.plugin.v1.FollowupResponse
-	(*PublishRequest)(nil),             // 54: ddc.plugin.v1.PublishRequest
-	(*PublishResponse)(nil),            // 55: ddc.plugin.v1.PublishResponse
-	(*HostInvokeRequest)(nil),          // 56: ddc.plugin.v1.HostInvokeRequest
-	(*HostInvokeResponse)(nil),         // 57: ddc.plugin.v1.HostInvokeResponse
-	(*KVGetRequest)(nil),               // 58: ddc.plugin.v1.KVGetRequest
-	(*KVGetResponse)(nil),              // 59: ddc.plugin.v1.KVGetResponse
-	(*KVPutRequest)(nil),               // 60: ddc.plugin.v1.KVPutRequest
-	(*KVPutResponse)(nil),              // 61: ddc.plugin.v1.KVPutResponse
-	(*KVDeleteRequest)(nil),            // 62: ddc.plugin.v1.KVDeleteRequest
-	(*KVDeleteResponse)(nil),           // 63: ddc.plugin.v1.KVDeleteResponse
-	(*KVListRequest)(nil),              // 64: ddc.plugin.v1.KVListRequest
-	(*KVListResponse)(nil),             // 65: ddc.plugin.v1.KVListResponse
-	(*AuditEntry)(nil),                 // 66: ddc.plugin.v1.AuditEntry
-	(*AuditRequest)(nil),               // 67: ddc.plugin.v1.AuditRequest
-	(*AuditResponse)(nil),              // 68: ddc.plugin.v1.AuditResponse
-	nil,                                // 69: ddc.plugin.v1.Command.NameLocalizationsEntry
-	nil,                                // 70: ddc.plugin.v1.Command.DescriptionLocalizationsEntry
-	nil,                                // 71: ddc.plugin.v1.CommandOption.NameLocalizationsEntry
-	nil,                                // 72: ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
-	nil,                                // 73: ddc.plugin.v1.Choice.NameLocalizationsEntry
-	nil,                                // 74: ddc.plugin.v1.HandleModalRequest.FieldsEntry
+	(*ComponentKind)(nil),              // 6: ddc.plugin.v1.ComponentKind
+	(*WebPage)(nil),                    // 7: ddc.plugin.v1.WebPage
+	(*Command)(nil),                    // 8: ddc.plugin.v1.Command
+	(*CommandOption)(nil),              // 9: ddc.plugin.v1.CommandOption
+	(*Choice)(nil),                     // 10: ddc.plugin.v1.Choice
+	(*User)(nil),                       // 11: ddc.plugin.v1.User
+	(*InteractionContext)(nil),         // 12: ddc.plugin.v1.InteractionContext
+	(*OptionValue)(nil),                // 13: ddc.plugin.v1.OptionValue
+	(*Embed)(nil),                      // 14: ddc.plugin.v1.Embed
+	(*EmbedField)(nil),                 // 15: ddc.plugin.v1.EmbedField
+	(*ActionRow)(nil),                  // 16: ddc.plugin.v1.ActionRow
+	(*Component)(nil),                  // 17: ddc.plugin.v1.Component
+	(*SelectOption)(nil),               // 18: ddc.plugin.v1.SelectOption
+	(*Message)(nil),                    // 19: ddc.plugin.v1.Message
+	(*Modal)(nil),                      // 20: ddc.plugin.v1.Modal
+	(*Response)(nil),                   // 21: ddc.plugin.v1.Response
+	(*GetInfoRequest)(nil),             // 22: ddc.plugin.v1.GetInfoRequest
+	(*GetInfoResponse)(nil),            // 23: ddc.plugin.v1.GetInfoResponse
+	(*ConfigureRequest)(nil),           // 24: ddc.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),          // 25: ddc.plugin.v1.ConfigureResponse
+	(*StartRequest)(nil),               // 26: ddc.plugin.v1.StartRequest
+	(*StartResponse)(nil),              // 27: ddc.plugin.v1.StartResponse
+	(*StopRequest)(nil),                // 28: ddc.plugin.v1.StopRequest
+	(*StopResponse)(nil),               // 29: ddc.plugin.v1.StopResponse
+	(*HandleCommandRequest)(nil),       // 30: ddc.plugin.v1.HandleCommandRequest
+	(*HandleCommandResponse)(nil),      // 31: ddc.plugin.v1.HandleCommandResponse
+	(*HandleAutocompleteRequest)(nil),  // 32: ddc.plugin.v1.HandleAutocompleteRequest
+	(*HandleAutocompleteResponse)(nil), // 33: ddc.plugin.v1.HandleAutocompleteResponse
+	(*HandleComponentRequest)(nil),     // 34: ddc.plugin.v1.HandleComponentRequest
+	(*HandleComponentResponse)(nil),    // 35: ddc.plugin.v1.HandleComponentResponse
+	(*HandleModalRequest)(nil),         // 36: ddc.plugin.v1.HandleModalRequest
+	(*HandleModalResponse)(nil),        // 37: ddc.plugin.v1.HandleModalResponse
+	(*HandleEventRequest)(nil),         // 38: ddc.plugin.v1.HandleEventRequest
+	(*HandleEventResponse)(nil),        // 39: ddc.plugin.v1.HandleEventResponse
+	(*InvokeRequest)(nil),              // 40: ddc.plugin.v1.InvokeRequest
+	(*InvokeResponse)(nil),             // 41: ddc.plugin.v1.InvokeResponse
+	(*HTTPHeader)(nil),                 // 42: ddc.plugin.v1.HTTPHeader
+	(*HandleHTTPRequest)(nil),          // 43: ddc.plugin.v1.HandleHTTPRequest
+	(*HandleHTTPResponse)(nil),         // 44: ddc.plugin.v1.HandleHTTPResponse
+	(*CheckHealthRequest)(nil),         // 45: ddc.plugin.v1.CheckHealthRequest
+	(*CheckHealthResponse)(nil),        // 46: ddc.plugin.v1.CheckHealthResponse
+	(*StuckCall)(nil),                  // 47: ddc.plugin.v1.StuckCall
+	(*ConnectHostRequest)(nil),         // 48: ddc.plugin.v1.ConnectHostRequest
+	(*ConnectHostResponse)(nil),        // 49: ddc.plugin.v1.ConnectHostResponse
+	(*SendMessageRequest)(nil),         // 50: ddc.plugin.v1.SendMessageRequest
+	(*SendMessageResponse)(nil),        // 51: ddc.plugin.v1.SendMessageResponse
+	(*EditMessageRequest)(nil),         // 52: ddc.plugin.v1.EditMessageRequest
+	(*EditMessageResponse)(nil),        // 53: ddc.plugin.v1.EditMessageResponse
+	(*DeleteMessageRequest)(nil),       // 54: ddc.plugin.v1.DeleteMessageRequest
+	(*DeleteMessageResponse)(nil),      // 55: ddc.plugin.v1.DeleteMessageResponse
+	(*FollowupRequest)(nil),            // 56: ddc.plugin.v1.FollowupRequest
+	(*FollowupResponse)(nil),           // 57: ddc.plugin.v1.FollowupResponse
+	(*PublishRequest)(nil),             // 58: ddc.plugin.v1.PublishRequest
+	(*PublishResponse)(nil),            // 59: ddc.plugin.v1.PublishResponse
+	(*HostInvokeRequest)(nil),          // 60: ddc.plugin.v1.HostInvokeRequest
+	(*HostInvokeResponse)(nil),         // 61: ddc.plugin.v1.HostInvokeResponse
+	(*KVGetRequest)(nil),               // 62: ddc.plugin.v1.KVGetRequest
+	(*KVGetResponse)(nil),              // 63: ddc.plugin.v1.KVGetResponse
+	(*KVPutRequest)(nil),               // 64: ddc.plugin.v1.KVPutRequest
+	(*KVPutResponse)(nil),              // 65: ddc.plugin.v1.KVPutResponse
+	(*KVDeleteRequest)(nil),            // 66: ddc.plugin.v1.KVDeleteRequest
+	(*KVDeleteResponse)(nil),           // 67: ddc.plugin.v1.KVDeleteResponse
+	(*KVListRequest)(nil),              // 68: ddc.plugin.v1.KVListRequest
+	(*KVListResponse)(nil),             // 69: ddc.plugin.v1.KVListResponse
+	(*AuditEntry)(nil),                 // 70: ddc.plugin.v1.AuditEntry
+	(*AuditRequest)(nil),               // 71: ddc.plugin.v1.AuditRequest
+	(*AuditResponse)(nil),              // 72: ddc.plugin.v1.AuditResponse
+	nil,                                // 73: ddc.plugin.v1.Command.NameLocalizationsEntry
+	nil,                                // 74: ddc.plugin.v1.Command.DescriptionLocalizationsEntry
+	nil,                                // 75: ddc.plugin.v1.CommandOption.NameLocalizationsEntry
+	nil,                                // 76: ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
+	nil,                                // 77: ddc.plugin.v1.Choice.NameLocalizationsEntry
+	nil,                                // 78: ddc.plugin.v1.HandleModalRequest.FieldsEntry
 }
 var file_ddc_plugin_v1_plugin_proto_depIdxs = []int32{
-	7,  // 0: ddc.plugin.v1.Manifest.commands:type_name -> ddc.plugin.v1.Command
-	6,  // 1: ddc.plugin.v1.Manifest.pages:type_name -> ddc.plugin.v1.WebPage
-	69, // 2: ddc.plugin.v1.Command.name_localizations:type_name -> ddc.plugin.v1.Command.NameLocalizationsEntry
-	70, // 3: ddc.plugin.v1.Command.description_localizations:type_name -> ddc.plugin.v1.Command.DescriptionLocalizationsEntry
-	8,  // 4: ddc.plugin.v1.Command.options:type_name -> ddc.plugin.v1.CommandOption
-	0,  // 5: ddc.plugin.v1.Command.level:type_name -> ddc.plugin.v1.PermissionLevel
-	1,  // 6: ddc.plugin.v1.CommandOption.type:type_name -> ddc.plugin.v1.OptionType
-	9,  // 7: ddc.plugin.v1.CommandOption.choices:type_name -> ddc.plugin.v1.Choice
-	8,  // 8: ddc.plugin.v1.CommandOption.options:type_name -> ddc.plugin.v1.CommandOption
-	71, // 9: ddc.plugin.v1.CommandOption.name_localizations:type_name -> ddc.plugin.v1.CommandOption.NameLocalizationsEntry
-	72, // 10: ddc.plugin.v1.CommandOption.description_localizations:type_name -> ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
-	0,  // 11: ddc.plugin.v1.CommandOption.level:type_name -> ddc.plugin.v1.PermissionLevel
-	73, // 12: ddc.plugin.v1.Choice.name_localizations:type_name -> ddc.plugin.v1.Choice.NameLocalizationsEntry
-	10, // 13: ddc.plugin.v1.InteractionContext.user:type_name -> ddc.plugin.v1.User
-	0,  // 14: ddc.plugin.v1.InteractionContext.level:type_name -> ddc.plugin.v1.PermissionLevel
-	1,  // 15: ddc.plugin.v1.OptionValue.type:type_name -> ddc.plugin.v1.OptionType
-	14, // 16: ddc.plugin.v1.Embed.fields:type_name -> ddc.plugin.v1.EmbedField
-	16, // 17: ddc.plugin.v1.ActionRow.components:type_name -> ddc.plugin.v1.Component
-	2,  // 18: ddc.plugin.v1.Component.type:type_name -> ddc.plugin.v1.ComponentType
-	3,  // 19: ddc.plugin.v1.Component.style:type_name -> ddc.plugin.v1.ButtonStyle
-	17, // 20: ddc.plugin.v1.Component.options:type_name -> ddc.plugin.v1.SelectOption
-	13, // 21: ddc.plugin.v1.Message.embeds:type_name -> ddc.plugin.v1.Embed
-	15, // 22: ddc.plugin.v1.Message.components:type_name -> ddc.plugin.v1.ActionRow
-	15, // 23: ddc.plugin.v1.Modal.components:type_name -> ddc.plugin.v1.ActionRow
-	18, // 24: ddc.plugin.v1.Response.message:type_name -> ddc.plugin.v1.Message
-	19, // 25: ddc.plugin.v1.Response.modal:type_name -> ddc.plugin.v1.Modal
-	5,  // 26: ddc.plugin.v1.GetInfoResponse.manifest:type_name -> ddc.plugin.v1.Manifest
-	11, // 27: ddc.plugin.v1.HandleCommandRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	12, // 28: ddc.plugin.v1.HandleCommandRequest.options:type_name -> ddc.plugin.v1.OptionValue
-	20, // 29: ddc.plugin.v1.HandleCommandResponse.response:type_name -> ddc.plugin.v1.Response
-	11, // 30: ddc.plugin.v1.HandleAutocompleteRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	12, // 31: ddc.plugin.v1.HandleAutocompleteRequest.options:type_name -> ddc.plugin.v1.OptionValue
-	9,  // 32: ddc.plugin.v1.HandleAutocompleteResponse.choices:type_name -> ddc.plugin.v1.Choice
-	11, // 33: ddc.plugin.v1.HandleComponentRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	2,  // 34: ddc.plugin.v1.HandleComponentRequest.component_type:type_name -> ddc.plugin.v1.ComponentType
-	20, // 35: ddc.plugin.v1.HandleComponentResponse.response:type_name -> ddc.plugin.v1.Response
-	11, // 36: ddc.plugin.v1.HandleModalRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	74, // 37: ddc.plugin.v1.HandleModalRequest.fields:type_name -> ddc.plugin.v1.HandleModalRequest.FieldsEntry
-	20, // 38: ddc.plugin.v1.HandleModalResponse.response:type_name -> ddc.plugin.v1.Response
-	11, // 39: ddc.plugin.v1.InvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	41, // 40: ddc.plugin.v1.HandleHTTPRequest.headers:type_name -> ddc.plugin.v1.HTTPHeader
-	41, // 41: ddc.plugin.v1.HandleHTTPResponse.headers:type_name -> ddc.plugin.v1.HTTPHeader
-	4,  // 42: ddc.plugin.v1.CheckHealthResponse.status:type_name -> ddc.plugin.v1.HealthStatus
-	18, // 43: ddc.plugin.v1.SendMessageRequest.message:type_name -> ddc.plugin.v1.Message
-	18, // 44: ddc.plugin.v1.EditMessageRequest.message:type_name -> ddc.plugin.v1.Message
-	18, // 45: ddc.plugin.v1.FollowupRequest.message:type_name -> ddc.plugin.v1.Message
-	11, // 46: ddc.plugin.v1.HostInvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	66, // 47: ddc.plugin.v1.AuditRequest.entry:type_name -> ddc.plugin.v1.AuditEntry
-	21, // 48: ddc.plugin.v1.Plugin.GetInfo:input_type -> ddc.plugin.v1.GetInfoRequest
-	23, // 49: ddc.plugin.v1.Plugin.Configure:input_type -> ddc.plugin.v1.ConfigureRequest
-	25, // 50: ddc.plugin.v1.Plugin.Start:input_type -> ddc.plugin.v1.StartRequest
-	27, // 51: ddc.plugin.v1.Plugin.Stop:input_type -> ddc.plugin.v1.StopRequest
-	29, // 52: ddc.plugin.v1.Plugin.HandleCommand:input_type -> ddc.plugin.v1.HandleCommandRequest
-	31, // 53: ddc.plugin.v1.Plugin.HandleAutocomplete:input_type -> ddc.plugin.v1.HandleAutocompleteRequest
-	33, // 54: ddc.plugin.v1.Plugin.HandleComponent:input_type -> ddc.plugin.v1.HandleComponentRequest
-	35, // 55: ddc.plugin.v1.Plugin.HandleModal:input_type -> ddc.plugin.v1.HandleModalRequest
-	37, // 56: ddc.plugin.v1.Plugin.HandleEvent:input_type -> ddc.plugin.v1.HandleEventRequest
-	39, // 57: ddc.plugin.v1.Plugin.Invoke:input_type -> ddc.plugin.v1.InvokeRequest
-	42, // 58: ddc.plugin.v1.Plugin.HandleHTTP:input_type -> ddc.plugin.v1.HandleHTTPRequest
-	44, // 59: ddc.plugin.v1.Plugin.CheckHealth:input_type -> ddc.plugin.v1.CheckHealthRequest
-	46, // 60: ddc.plugin.v1.Host.SendMessage:input_type -> ddc.plugin.v1.SendMessageRequest
-	48, // 61: ddc.plugin.v1.Host.EditMessage:input_type -> ddc.plugin.v1.EditMessageRequest
-	50, // 62: ddc.plugin.v1.Host.DeleteMessage:input_type -> ddc.plugin.v1.DeleteMessageRequest
-	52, // 63: ddc.plugin.v1.Host.Followup:input_type -> ddc.plugin.v1.FollowupRequest
-	54, // 64: ddc.plugin.v1.Host.Publish:input_type -> ddc.plugin.v1.PublishRequest
-	56, // 65: ddc.plugin.v1.Host.Invoke:input_type -> ddc.plugin.v1.HostInvokeRequest
-	58, // 66: ddc.plugin.v1.Host.KVGet:input_type -> ddc.plugin.v1.KVGetRequest
-	60, // 67: ddc.plugin.v1.Host.KVPut:input_type -> ddc.plugin.v1.KVPutRequest
-	62, // 68: ddc.plugin.v1.Host.KVDelete:input_type -> ddc.plugin.v1.KVDeleteRequest
-	64, // 69: ddc.plugin.v1.Host.KVList:input_type -> ddc.plugin.v1.KVListRequest
-	67, // 70: ddc.plugin.v1.Host.Audit:input_type -> ddc.plugin.v1.AuditRequest
-	22, // 71: ddc.plugin.v1.Plugin.GetInfo:output_type -> ddc.plugin.v1.GetInfoResponse
-	24, // 72: ddc.plugin.v1.Plugin.Configure:output_type -> ddc.plugin.v1.ConfigureResponse
-	26, // 73: ddc.plugin.v1.Plugin.Start:output_type -> ddc.plugin.v1.StartResponse
-	28, // 74: ddc.plugin.v1.Plugin.Stop:output_type -> ddc.plugin.v1.StopResponse
-	30, // 75: ddc.plugin.v1.Plugin.HandleCommand:output_type -> ddc.plugin.v1.HandleCommandResponse
-	32, // 76: ddc.plugin.v1.Plugin.HandleAutocomplete:output_type -> ddc.plugin.v1.HandleAutocompleteResponse
-	34, // 77: ddc.plugin.v1.Plugin.HandleComponent:output_type -> ddc.plugin.v1.HandleComponentResponse
-	36, // 78: ddc.plugin.v1.Plugin.HandleModal:output_type -> ddc.plugin.v1.HandleModalResponse
-	38, // 79: ddc.plugin.v1.Plugin.HandleEvent:output_type -> ddc.plugin.v1.HandleEventResponse
-	40, // 80: ddc.plugin.v1.Plugin.Invoke:output_type -> ddc.plugin.v1.InvokeResponse
-	43, // 81: ddc.plugin.v1.Plugin.HandleHTTP:output_type -> ddc.plugin.v1.HandleHTTPResponse
-	45, // 82: ddc.plugin.v1.Plugin.CheckHealth:output_type -> ddc.plugin.v1.CheckHealthResponse
-	47, // 83: ddc.plugin.v1.Host.SendMessage:output_type -> ddc.plugin.v1.SendMessageResponse
-	49, // 84: ddc.plugin.v1.Host.EditMessage:output_type -> ddc.plugin.v1.EditMessageResponse
-	51, // 85: ddc.plugin.v1.Host.DeleteMessage:output_type -> ddc.plugin.v1.DeleteMessageResponse
-	53, // 86: ddc.plugin.v1.Host.Followup:output_type -> ddc.plugin.v1.FollowupResponse
-	55, // 87: ddc.plugin.v1.Host.Publish:output_type -> ddc.plugin.v1.PublishResponse
-	57, // 88: ddc.plugin.v1.Host.Invoke:output_type -> ddc.plugin.v1.HostInvokeResponse
-	59, // 89: ddc.plugin.v1.Host.KVGet:output_type -> ddc.plugin.v1.KVGetResponse
-	61, // 90: ddc.plugin.v1.Host.KVPut:output_type -> ddc.plugin.v1.KVPutResponse
-	63, // 91: ddc.plugin.v1.Host.KVDelete:output_type -> ddc.plugin.v1.KVDeleteResponse
-	65, // 92: ddc.plugin.v1.Host.KVList:output_type -> ddc.plugin.v1.KVListResponse
-	68, // 93: ddc.plugin.v1.Host.Audit:output_type -> ddc.plugin.v1.AuditResponse
-	71, // [71:94] is the sub-list for method output_type
-	48, // [48:71] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	8,  // 0: ddc.plugin.v1.Manifest.commands:type_name -> ddc.plugin.v1.Command
+	7,  // 1: ddc.plugin.v1.Manifest.pages:type_name -> ddc.plugin.v1.WebPage
+	6,  // 2: ddc.plugin.v1.Manifest.components:type_name -> ddc.plugin.v1.ComponentKind
+	0,  // 3: ddc.plugin.v1.ComponentKind.level:type_name -> ddc.plugin.v1.PermissionLevel
+	73, // 4: ddc.plugin.v1.Command.name_localizations:type_name -> ddc.plugin.v1.Command.NameLocalizationsEntry
+	74, // 5: ddc.plugin.v1.Command.description_localizations:type_name -> ddc.plugin.v1.Command.DescriptionLocalizationsEntry
+	9,  // 6: ddc.plugin.v1.Command.options:type_name -> ddc.plugin.v1.CommandOption
+	0,  // 7: ddc.plugin.v1.Command.level:type_name -> ddc.plugin.v1.PermissionLevel
+	1,  // 8: ddc.plugin.v1.CommandOption.type:type_name -> ddc.plugin.v1.OptionType
+	10, // 9: ddc.plugin.v1.CommandOption.choices:type_name -> ddc.plugin.v1.Choice
+	9,  // 10: ddc.plugin.v1.CommandOption.options:type_name -> ddc.plugin.v1.CommandOption
+	75, // 11: ddc.plugin.v1.CommandOption.name_localizations:type_name -> ddc.plugin.v1.CommandOption.NameLocalizationsEntry
+	76, // 12: ddc.plugin.v1.CommandOption.description_localizations:type_name -> ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
+	0,  // 13: ddc.plugin.v1.CommandOption.level:type_name -> ddc.plugin.v1.PermissionLevel
+	77, // 14: ddc.plugin.v1.Choice.name_localizations:type_name -> ddc.plugin.v1.Choice.NameLocalizationsEntry
+	11, // 15: ddc.plugin.v1.InteractionContext.user:type_name -> ddc.plugin.v1.User
+	0,  // 16: ddc.plugin.v1.InteractionContext.level:type_name -> ddc.plugin.v1.PermissionLevel
+	1,  // 17: ddc.plugin.v1.OptionValue.type:type_name -> ddc.plugin.v1.OptionType
+	15, // 18: ddc.plugin.v1.Embed.fields:type_name -> ddc.plugin.v1.EmbedField
+	17, // 19: ddc.plugin.v1.ActionRow.components:type_name -> ddc.plugin.v1.Component
+	2,  // 20: ddc.plugin.v1.Component.type:type_name -> ddc.plugin.v1.ComponentType
+	3,  // 21: ddc.plugin.v1.Component.style:type_name -> ddc.plugin.v1.ButtonStyle
+	18, // 22: ddc.plugin.v1.Component.options:type_name -> ddc.plugin.v1.SelectOption
+	14, // 23: ddc.plugin.v1.Message.embeds:type_name -> ddc.plugin.v1.Embed
+	16, // 24: ddc.plugin.v1.Message.components:type_name -> ddc.plugin.v1.ActionRow
+	16, // 25: ddc.plugin.v1.Modal.components:type_name -> ddc.plugin.v1.ActionRow
+	19, // 26: ddc.plugin.v1.Response.message:type_name -> ddc.plugin.v1.Message
+	20, // 27: ddc.plugin.v1.Response.modal:type_name -> ddc.plugin.v1.Modal
+	5,  // 28: ddc.plugin.v1.GetInfoResponse.manifest:type_name -> ddc.plugin.v1.Manifest
+	12, // 29: ddc.plugin.v1.HandleCommandRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	13, // 30: ddc.plugin.v1.HandleCommandRequest.options:type_name -> ddc.plugin.v1.OptionValue
+	21, // 31: ddc.plugin.v1.HandleCommandResponse.response:type_name -> ddc.plugin.v1.Response
+	12, // 32: ddc.plugin.v1.HandleAutocompleteRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	13, // 33: ddc.plugin.v1.HandleAutocompleteRequest.options:type_name -> ddc.plugin.v1.OptionValue
+	10, // 34: ddc.plugin.v1.HandleAutocompleteResponse.choices:type_name -> ddc.plugin.v1.Choice
+	12, // 35: ddc.plugin.v1.HandleComponentRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	2,  // 36: ddc.plugin.v1.HandleComponentRequest.component_type:type_name -> ddc.plugin.v1.ComponentType
+	21, // 37: ddc.plugin.v1.HandleComponentResponse.response:type_name -> ddc.plugin.v1.Response
+	12, // 38: ddc.plugin.v1.HandleModalRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	78, // 39: ddc.plugin.v1.HandleModalRequest.fields:type_name -> ddc.plugin.v1.HandleModalRequest.FieldsEntry
+	21, // 40: ddc.plugin.v1.HandleModalResponse.response:type_name -> ddc.plugin.v1.Response
+	12, // 41: ddc.plugin.v1.InvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	42, // 42: ddc.plugin.v1.HandleHTTPRequest.headers:type_name -> ddc.plugin.v1.HTTPHeader
+	42, // 43: ddc.plugin.v1.HandleHTTPResponse.headers:type_name -> ddc.plugin.v1.HTTPHeader
+	4,  // 44: ddc.plugin.v1.CheckHealthResponse.status:type_name -> ddc.plugin.v1.HealthStatus
+	47, // 45: ddc.plugin.v1.CheckHealthResponse.stuck:type_name -> ddc.plugin.v1.StuckCall
+	19, // 46: ddc.plugin.v1.SendMessageRequest.message:type_name -> ddc.plugin.v1.Message
+	19, // 47: ddc.plugin.v1.EditMessageRequest.message:type_name -> ddc.plugin.v1.Message
+	19, // 48: ddc.plugin.v1.FollowupRequest.message:type_name -> ddc.plugin.v1.Message
+	12, // 49: ddc.plugin.v1.HostInvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	70, // 50: ddc.plugin.v1.AuditRequest.entry:type_name -> ddc.plugin.v1.AuditEntry
+	22, // 51: ddc.plugin.v1.Plugin.GetInfo:input_type -> ddc.plugin.v1.GetInfoRequest
+	24, // 52: ddc.plugin.v1.Plugin.Configure:input_type -> ddc.plugin.v1.ConfigureRequest
+	26, // 53: ddc.plugin.v1.Plugin.Start:input_type -> ddc.plugin.v1.StartRequest
+	28, // 54: ddc.plugin.v1.Plugin.Stop:input_type -> ddc.plugin.v1.StopRequest
+	30, // 55: ddc.plugin.v1.Plugin.HandleCommand:input_type -> ddc.plugin.v1.HandleCommandRequest
+	32, // 56: ddc.plugin.v1.Plugin.HandleAutocomplete:input_type -> ddc.plugin.v1.HandleAutocompleteRequest
+	34, // 57: ddc.plugin.v1.Plugin.HandleComponent:input_type -> ddc.plugin.v1.HandleComponentRequest
+	36, // 58: ddc.plugin.v1.Plugin.HandleModal:input_type -> ddc.plugin.v1.HandleModalRequest
+	38, // 59: ddc.plugin.v1.Plugin.HandleEvent:input_type -> ddc.plugin.v1.HandleEventRequest
+	40, // 60: ddc.plugin.v1.Plugin.Invoke:input_type -> ddc.plugin.v1.InvokeRequest
+	43, // 61: ddc.plugin.v1.Plugin.HandleHTTP:input_type -> ddc.plugin.v1.HandleHTTPRequest
+	45, // 62: ddc.plugin.v1.Plugin.CheckHealth:input_type -> ddc.plugin.v1.CheckHealthRequest
+	48, // 63: ddc.plugin.v1.Plugin.ConnectHost:input_type -> ddc.plugin.v1.ConnectHostRequest
+	50, // 64: ddc.plugin.v1.Host.SendMessage:input_type -> ddc.plugin.v1.SendMessageRequest
+	52, // 65: ddc.plugin.v1.Host.EditMessage:input_type -> ddc.plugin.v1.EditMessageRequest
+	54, // 66: ddc.plugin.v1.Host.DeleteMessage:input_type -> ddc.plugin.v1.DeleteMessageRequest
+	56, // 67: ddc.plugin.v1.Host.Followup:input_type -> ddc.plugin.v1.FollowupRequest
+	58, // 68: ddc.plugin.v1.Host.Publish:input_type -> ddc.plugin.v1.PublishRequest
+	60, // 69: ddc.plugin.v1.Host.Invoke:input_type -> ddc.plugin.v1.HostInvokeRequest
+	62, // 70: ddc.plugin.v1.Host.KVGet:input_type -> ddc.plugin.v1.KVGetRequest
+	64, // 71: ddc.plugin.v1.Host.KVPut:input_type -> ddc.plugin.v1.KVPutRequest
+	66, // 72: ddc.plugin.v1.Host.KVDelete:input_type -> ddc.plugin.v1.KVDeleteRequest
+	68, // 73: ddc.plugin.v1.Host.KVList:input_type -> ddc.plugin.v1.KVListRequest
+	71, // 74: ddc.plugin.v1.Host.Audit:input_type -> ddc.plugin.v1.AuditRequest
+	23, // 75: ddc.plugin.v1.Plugin.GetInfo:output_type -> ddc.plugin.v1.GetInfoResponse
+	25, // 76: ddc.plugin.v1.Plugin.Configure:output_type -> ddc.plugin.v1.ConfigureResponse
+	27, // 77: ddc.plugin.v1.Plugin.Start:output_type -> ddc.plugin.v1.StartResponse
+	29, // 78: ddc.plugin.v1.Plugin.Stop:output_type -> ddc.plugin.v1.StopResponse
+	31, // 79: ddc.plugin.v1.Plugin.HandleCommand:output_type -> ddc.plugin.v1.HandleCommandResponse
+	33, // 80: ddc.plugin.v1.Plugin.HandleAutocomplete:output_type -> ddc.plugin.v1.HandleAutocompleteResponse
+	35, // 81: ddc.plugin.v1.Plugin.HandleComponent:output_type -> ddc.plugin.v1.HandleComponentResponse
+	37, // 82: ddc.plugin.v1.Plugin.HandleModal:output_type -> ddc.plugin.v1.HandleModalResponse
+	39, // 83: ddc.plugin.v1.Plugin.HandleEvent:output_type -> ddc.plugin.v1.HandleEventResponse
+	41, // 84: ddc.plugin.v1.Plugin.Invoke:output_type -> ddc.plugin.v1.InvokeResponse
+	44, // 85: ddc.plugin.v1.Plugin.HandleHTTP:output_type -> ddc.plugin.v1.HandleHTTPResponse
+	46, // 86: ddc.plugin.v1.Plugin.CheckHealth:output_type -> ddc.plugin.v1.CheckHealthResponse
+	49, // 87: ddc.plugin.v1.Plugin.ConnectHost:output_type -> ddc.plugin.v1.ConnectHostResponse
+	51, // 88: ddc.plugin.v1.Host.SendMessage:output_type -> ddc.plugin.v1.SendMessageResponse
+	53, // 89: ddc.plugin.v1.Host.EditMessage:output_type -> ddc.plugin.v1.EditMessageResponse
+	55, // 90: ddc.plugin.v1.Host.DeleteMessage:output_type -> ddc.plugin.v1.DeleteMessageResponse
+	57, // 91: ddc.plugin.v1.Host.Followup:output_type -> ddc.plugin.v1.FollowupResponse
+	59, // 92: ddc.plugin.v1.Host.Publish:output_type -> ddc.plugin.v1.PublishResponse
+	61, // 93: ddc.plugin.v1.Host.Invoke:output_type -> ddc.plugin.v1.HostInvokeResponse
+	63, // 94: ddc.plugin.v1.Host.KVGet:output_type -> ddc.plugin.v1.KVGetResponse
+	65, // 95: ddc.plugin.v1.Host.KVPut:output_type -> ddc.plugin.v1.KVPutResponse
+	67, // 96: ddc.plugin.v1.Host.KVDelete:output_type -> ddc.plugin.v1.KVDeleteResponse
+	69, // 97: ddc.plugin.v1.Host.KVList:output_type -> ddc.plugin.v1.KVListResponse
+	72, // 98: ddc.plugin.v1.Host.Audit:output_type -> ddc.plugin.v1.AuditResponse
+	75, // [75:99] is the sub-list for method output_type
+	51, // [51:75] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_ddc_plugin_v1_plugin_proto_init() }
@@ -4905,7 +5177,7 @@ func file_ddc_plugin_v1_plugin_proto_init() {
 	if File_ddc_plugin_v1_plugin_proto != nil {
 		return
 	}
-	file_ddc_plugin_v1_plugin_proto_msgTypes[7].OneofWrappers = []any{
+	file_ddc_plugin_v1_plugin_proto_msgTypes[8].OneofWrappers = []any{
 		(*OptionValue_StringValue)(nil),
 		(*OptionValue_IntValue)(nil),
 		(*OptionValue_DoubleValue)(nil),
@@ -4917,7 +5189,7 @@ func file_ddc_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ddc_plugin_v1_plugin_proto_rawDesc), len(file_ddc_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   70,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -39,6 +39,7 @@ const (
 	Plugin_Invoke_FullMethodName             = "/ddc.plugin.v1.Plugin/Invoke"
 	Plugin_HandleHTTP_FullMethodName         = "/ddc.plugin.v1.Plugin/HandleHTTP"
 	Plugin_CheckHealth_FullMethodName        = "/ddc.plugin.v1.Plugin/CheckHealth"
+	Plugin_ConnectHost_FullMethodName        = "/ddc.plugin.v1.Plugin/ConnectHost"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -75,6 +76,10 @@ type PluginClient interface {
 	HandleHTTP(ctx context.Context, in *HandleHTTPRequest, opts ...grpc.CallOption) (*HandleHTTPResponse, error)
 	// CheckHealth reports whether the plugin can do its work.
 	CheckHealth(ctx context.Context, in *CheckHealthRequest, opts ...grpc.CallOption) (*CheckHealthResponse, error)
+	// ConnectHost hands the plugin a new GRPCBroker id where the Host service
+	// is served, replacing the one it had; the plugin connects to it at once.
+	// The host calls it when CheckHealth reports the connection lost.
+	ConnectHost(ctx context.Context, in *ConnectHostRequest, opts ...grpc.CallOption) (*ConnectHostResponse, error)
 }
 
 type pluginClient struct {
@@ -205,6 +210,16 @@ func (c *pluginClient) CheckHealth(ctx context.Context, in *CheckHealthRequest, 
 	return out, nil
 }
 
+func (c *pluginClient) ConnectHost(ctx context.Context, in *ConnectHostRequest, opts ...grpc.CallOption) (*ConnectHostResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConnectHostResponse)
+	err := c.cc.Invoke(ctx, Plugin_ConnectHost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -239,6 +254,10 @@ type PluginServer interface {
 	HandleHTTP(context.Context, *HandleHTTPRequest) (*HandleHTTPResponse, error)
 	// CheckHealth reports whether the plugin can do its work.
 	CheckHealth(context.Context, *CheckHealthRequest) (*CheckHealthResponse, error)
+	// ConnectHost hands the plugin a new GRPCBroker id where the Host service
+	// is served, replacing the one it had; the plugin connects to it at once.
+	// The host calls it when CheckHealth reports the connection lost.
+	ConnectHost(context.Context, *ConnectHostRequest) (*ConnectHostResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -284,6 +303,9 @@ func (UnimplementedPluginServer) HandleHTTP(context.Context, *HandleHTTPRequest)
 }
 func (UnimplementedPluginServer) CheckHealth(context.Context, *CheckHealthRequest) (*CheckHealthResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CheckHealth not implemented")
+}
+func (UnimplementedPluginServer) ConnectHost(context.Context, *ConnectHostRequest) (*ConnectHostResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ConnectHost not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -522,6 +544,24 @@ func _Plugin_CheckHealth_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_ConnectHost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConnectHostRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).ConnectHost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_ConnectHost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).ConnectHost(ctx, req.(*ConnectHostRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -576,6 +616,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CheckHealth",
 			Handler:    _Plugin_CheckHealth_Handler,
+		},
+		{
+			MethodName: "ConnectHost",
+			Handler:    _Plugin_ConnectHost_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,4 +1,4 @@
-package sdk
+package wire
 
 import (
 	"context"
@@ -10,6 +10,17 @@ import (
 )
 
 // This file is the one place where errors become gRPC status codes and back.
+
+// The sentinel errors; package sdk re-exports them with their documentation.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrPermission  = errors.New("permission denied")
+	ErrInvalid     = errors.New("invalid argument")
+	ErrBusy        = errors.New("busy")
+	ErrUnavailable = errors.New("unavailable")
+	ErrUnsupported = errors.New("not supported")
+	ErrTimeout     = errors.New("timed out")
+)
 
 const (
 	errorDomain     = "ddc"
@@ -31,18 +42,26 @@ var sentinelCodes = []struct {
 	{context.Canceled, codes.Canceled},
 }
 
-// StatusError converts err into a gRPC status error for the wire: sentinels
-// become their codes and a UserError's message travels in the details. Hosts
-// and the SDK use it; plugin authors do not need it.
-func StatusError(err error) error {
+// UserErrors tells the mapping how the SDK's user-facing errors look,
+// without this package importing the SDK.
+type UserErrors struct {
+	// Message returns the message for the user that err carries, if any.
+	Message func(err error) (string, bool)
+	// New returns an error carrying msg for the user and cause for
+	// errors.Is and the log.
+	New func(msg string, cause error) error
+}
+
+// ToStatus converts err into a gRPC status error for the wire: sentinels
+// become their codes and a user message travels in the details. A status
+// error without a user message passes unchanged.
+func (u UserErrors) ToStatus(err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := status.FromError(err); ok {
-		var ue *UserError
-		if !errors.As(err, &ue) {
-			return err
-		}
+	msg, hasMsg := u.Message(err)
+	if _, ok := status.FromError(err); ok && !hasMsg {
+		return err
 	}
 	code := codes.Unknown
 	for _, s := range sentinelCodes {
@@ -52,7 +71,7 @@ func StatusError(err error) error {
 		}
 	}
 	st := status.New(code, err.Error())
-	if msg, ok := UserMessage(err); ok {
+	if hasMsg {
 		if withDetails, derr := st.WithDetails(&errdetails.ErrorInfo{
 			Reason: userMessageKind, Domain: errorDomain, Metadata: map[string]string{"message": msg},
 		}); derr == nil {
@@ -79,9 +98,10 @@ func (e *remoteError) Is(target error) bool {
 }
 
 // FromStatus converts an error returned by a gRPC call back into an error
-// that matches the SDK's sentinels with errors.Is and carries a UserError
-// when the other side sent one. Non-status errors are returned as they are.
-func FromStatus(err error) error {
+// that matches the sentinels with errors.Is and carries a user error (made
+// by u.New) when the other side sent one. Non-status errors are returned as
+// they are.
+func (u UserErrors) FromStatus(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -99,7 +119,7 @@ func FromStatus(err error) error {
 	re := &remoteError{msg: st.Message(), code: st.Code(), sentinel: sentinel}
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok && info.Domain == errorDomain && info.Reason == userMessageKind {
-			return &UserError{Msg: info.Metadata["message"], Err: re}
+			return u.New(info.Metadata["message"], re)
 		}
 	}
 	return re

@@ -10,15 +10,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
-	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/ddc-go/ddc/sdk/internal/wire"
 	pb "github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1"
 )
+
+// This file is the plugin side's server of the Plugin service.
 
 // stuckGrace is how long a handler may run past its deadline before
 // CheckHealth reports it stuck and the host restarts the plugin.
@@ -28,21 +32,23 @@ const stuckGrace = 2 * time.Second
 // into errors, and tracks calls that outlive their deadline.
 type pluginServer struct {
 	pb.UnimplementedPluginServer
-	impl   Plugin
-	broker *goplugin.GRPCBroker
-	log    *slog.Logger
+	impl Plugin
+	host *hostClient
+	log  *slog.Logger
 
 	mu       sync.Mutex
-	host     *hostClient
-	inflight map[uint64]time.Time // call id → deadline
+	inflight map[uint64]inflightCall
 	nextCall uint64
 }
 
-func newPluginServer(impl Plugin, broker *goplugin.GRPCBroker, log *slog.Logger) *pluginServer {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &pluginServer{impl: impl, broker: broker, log: log, inflight: map[uint64]time.Time{}}
+// inflightCall is a running call that has a deadline.
+type inflightCall struct {
+	kind, name      string
+	start, deadline time.Time
+}
+
+func newPluginServer(impl Plugin, host *hostClient) *pluginServer {
+	return &pluginServer{impl: impl, host: host, log: host.log, inflight: map[uint64]inflightCall{}}
 }
 
 // handlers lists the optional interfaces impl implements, as named in the
@@ -80,13 +86,18 @@ func handlers(p Plugin) []string {
 }
 
 // call runs fn with panic recovery and deadline tracking, and converts its
-// error for the wire.
-func (s *pluginServer) call(ctx context.Context, what string, fn func(ctx context.Context) error) (err error) {
+// error for the wire. kind and name say what runs, for CheckHealth's report
+// of stuck calls.
+func (s *pluginServer) call(ctx context.Context, kind, name string, fn func(ctx context.Context) error) (err error) {
+	what := wire.RPCName(kind)
+	if name != "" {
+		what += " " + name
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		s.mu.Lock()
 		s.nextCall++
 		id := s.nextCall
-		s.inflight[id] = dl
+		s.inflight[id] = inflightCall{kind: kind, name: name, start: time.Now(), deadline: dl}
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
@@ -100,29 +111,34 @@ func (s *pluginServer) call(ctx context.Context, what string, fn func(ctx contex
 			err = status.Errorf(codes.Internal, "%s: plugin panic: %v", what, r)
 		}
 	}()
-	return StatusError(fn(ctx))
+	return toStatus(fn(ctx))
 }
 
-func (s *pluginServer) stuckCalls() int32 {
+// stuckCalls describes the calls running longer than stuckGrace past their
+// deadline, longest first.
+func (s *pluginServer) stuckCalls() []*pb.StuckCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var n int32
+	var out []*pb.StuckCall
 	now := time.Now()
-	for _, dl := range s.inflight {
-		if now.After(dl.Add(stuckGrace)) {
-			n++
+	for _, c := range s.inflight {
+		if now.After(c.deadline.Add(stuckGrace)) {
+			out = append(out, &pb.StuckCall{
+				Kind: c.kind, Name: c.name,
+				RunningMs: now.Sub(c.start).Milliseconds(), DeadlineMs: c.deadline.Sub(c.start).Milliseconds(),
+			})
 		}
 	}
-	return n
+	sort.Slice(out, func(i, j int) bool { return out[i].RunningMs > out[j].RunningMs })
+	return out
 }
 
-func (s *pluginServer) hostFor(id uint32) *hostClient {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.host == nil || s.host.brokerID != id {
-		s.host = &hostClient{broker: s.broker, brokerID: id, log: s.log}
+// connectHost connects the Host to broker id; a failure is reported by
+// CheckHealth, which makes the host hand over a new id.
+func (s *pluginServer) connectHost(id uint32) {
+	if err := s.host.connect(id); err != nil {
+		s.log.Warn("cannot connect to the host; it will offer a new connection at its next health check", "error", err)
 	}
-	return s.host
 }
 
 func unsupported(what string) error {
@@ -143,7 +159,7 @@ func replyErr(resp *Response, err error) (*pb.Response, error) {
 
 func (s *pluginServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.GetInfoResponse, error) {
 	var m *pb.Manifest
-	err := s.call(ctx, "GetInfo", func(context.Context) error {
+	err := s.call(ctx, "info", "", func(context.Context) error {
 		m = infoToProto(s.impl.Info(), handlers(s.impl))
 		return nil
 	})
@@ -151,9 +167,7 @@ func (s *pluginServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.G
 }
 
 func (s *pluginServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
-	if req.GetHostBrokerId() != 0 {
-		s.hostFor(req.GetHostBrokerId())
-	}
+	s.connectHost(req.GetHostBrokerId())
 	c, ok := s.impl.(Configurer)
 	if !ok {
 		return &pb.ConfigureResponse{}, nil
@@ -162,17 +176,17 @@ func (s *pluginServer) Configure(ctx context.Context, req *pb.ConfigureRequest) 
 	if len(settings) == 0 {
 		settings = []byte("{}")
 	}
-	err := s.call(ctx, "Configure", func(ctx context.Context) error { return c.Configure(ctx, settings) })
+	err := s.call(ctx, "configure", "", func(ctx context.Context) error { return c.Configure(ctx, settings) })
 	return &pb.ConfigureResponse{}, err
 }
 
 func (s *pluginServer) Start(ctx context.Context, req *pb.StartRequest) (*pb.StartResponse, error) {
-	h := s.hostFor(req.GetHostBrokerId())
+	s.connectHost(req.GetHostBrokerId())
 	st, ok := s.impl.(Starter)
 	if !ok {
 		return &pb.StartResponse{}, nil
 	}
-	err := s.call(ctx, "Start", func(ctx context.Context) error { return st.Start(ctx, h) })
+	err := s.call(ctx, "start", "", func(ctx context.Context) error { return st.Start(ctx, s.host) })
 	return &pb.StartResponse{}, err
 }
 
@@ -181,7 +195,19 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pb.StopRequest) (*pb.StopRes
 	if !ok {
 		return &pb.StopResponse{}, nil
 	}
-	return &pb.StopResponse{}, s.call(ctx, "Stop", st.Stop)
+	return &pb.StopResponse{}, s.call(ctx, "stop", "", st.Stop)
+}
+
+func (s *pluginServer) ConnectHost(_ context.Context, req *pb.ConnectHostRequest) (*pb.ConnectHostResponse, error) {
+	if err := s.host.connect(req.GetHostBrokerId()); err != nil {
+		return nil, toStatus(fmt.Errorf("%w: %w", err, ErrUnavailable))
+	}
+	return &pb.ConnectHostResponse{}, nil
+}
+
+// commandName names a command call for the log and stuck-call reports.
+func commandName(cmd string, sub []string) string {
+	return strings.Join(append([]string{"/" + cmd}, sub...), " ")
 }
 
 func commandRequest(c *pb.InteractionContext, cmd string, sub []string, opts []*pb.OptionValue) *CommandRequest {
@@ -195,8 +221,8 @@ func (s *pluginServer) HandleCommand(ctx context.Context, req *pb.HandleCommandR
 	}
 	cr := commandRequest(req.GetContext(), req.GetCommand(), req.GetSubcommand(), req.GetOptions())
 	var out *pb.Response
-	err := s.call(ctx, "HandleCommand", func(ctx context.Context) error {
-		resp, err := h.HandleCommand(WithInteraction(ctx, cr.Interaction), cr)
+	err := s.call(ctx, "command", commandName(cr.Command, cr.Subcommand), func(ctx context.Context) error {
+		resp, err := h.HandleCommand(withInteraction(ctx, cr.Interaction), cr)
 		out, err = replyErr(resp, err)
 		return err
 	})
@@ -210,9 +236,9 @@ func (s *pluginServer) HandleAutocomplete(ctx context.Context, req *pb.HandleAut
 	}
 	cr := commandRequest(req.GetContext(), req.GetCommand(), req.GetSubcommand(), req.GetOptions())
 	var choices []Choice
-	err := s.call(ctx, "HandleAutocomplete", func(ctx context.Context) error {
+	err := s.call(ctx, "autocomplete", commandName(cr.Command, cr.Subcommand), func(ctx context.Context) error {
 		var err error
-		choices, err = h.HandleAutocomplete(WithInteraction(ctx, cr.Interaction), cr)
+		choices, err = h.HandleAutocomplete(withInteraction(ctx, cr.Interaction), cr)
 		return err
 	})
 	if len(choices) > 25 {
@@ -231,8 +257,8 @@ func (s *pluginServer) HandleComponent(ctx context.Context, req *pb.HandleCompon
 		Type: ComponentType(req.GetComponentType()), Values: req.GetValues(), MessageID: req.GetMessageId(),
 	}
 	var out *pb.Response
-	err := s.call(ctx, "HandleComponent", func(ctx context.Context) error {
-		resp, err := h.HandleComponent(WithInteraction(ctx, cr.Interaction), cr)
+	err := s.call(ctx, "component", cr.CustomID, func(ctx context.Context) error {
+		resp, err := h.HandleComponent(withInteraction(ctx, cr.Interaction), cr)
 		out, err = replyErr(resp, err)
 		return err
 	})
@@ -246,8 +272,8 @@ func (s *pluginServer) HandleModal(ctx context.Context, req *pb.HandleModalReque
 	}
 	mr := &ModalRequest{Interaction: interactionFromProto(req.GetContext()), CustomID: req.GetCustomId(), Fields: req.GetFields()}
 	var out *pb.Response
-	err := s.call(ctx, "HandleModal", func(ctx context.Context) error {
-		resp, err := h.HandleModal(WithInteraction(ctx, mr.Interaction), mr)
+	err := s.call(ctx, "modal", mr.CustomID, func(ctx context.Context) error {
+		resp, err := h.HandleModal(withInteraction(ctx, mr.Interaction), mr)
 		out, err = replyErr(resp, err)
 		return err
 	})
@@ -260,7 +286,7 @@ func (s *pluginServer) HandleEvent(ctx context.Context, req *pb.HandleEventReque
 		return nil, unsupported("events")
 	}
 	ev := Event{Topic: req.GetTopic(), Payload: req.GetPayload(), Source: req.GetSource()}
-	err := s.call(ctx, "HandleEvent", func(ctx context.Context) error { return h.HandleEvent(ctx, ev) })
+	err := s.call(ctx, "event", ev.Topic, func(ctx context.Context) error { return h.HandleEvent(ctx, ev) })
 	return &pb.HandleEventResponse{}, err
 }
 
@@ -273,10 +299,10 @@ func (s *pluginServer) Invoke(ctx context.Context, req *pb.InvokeRequest) (*pb.I
 	if req.GetContext() != nil {
 		in := interactionFromProto(req.GetContext())
 		ir.Interaction = &in
-		ctx = WithInteraction(ctx, in)
+		ctx = withInteraction(ctx, in)
 	}
 	var result json.RawMessage
-	err := s.call(ctx, "Invoke "+ir.Action, func(ctx context.Context) error {
+	err := s.call(ctx, "invoke", ir.Action, func(ctx context.Context) error {
 		var err error
 		result, err = h.Invoke(ctx, ir)
 		return err
@@ -294,7 +320,7 @@ func (s *pluginServer) HandleHTTP(ctx context.Context, req *pb.HandleHTTPRequest
 		target += "?" + req.GetRawQuery()
 	}
 	var out *pb.HandleHTTPResponse
-	err := s.call(ctx, "HandleHTTP", func(ctx context.Context) error {
+	err := s.call(ctx, "http", req.GetMethod()+" "+req.GetPath(), func(ctx context.Context) error {
 		hr, err := http.NewRequestWithContext(ctx, req.GetMethod(), target, bytes.NewReader(req.GetBody()))
 		if err != nil {
 			return fmt.Errorf("%w: build request %s %s: %v", ErrInvalid, req.GetMethod(), target, err)
@@ -318,12 +344,16 @@ func (s *pluginServer) HandleHTTP(ctx context.Context, req *pb.HandleHTTPRequest
 }
 
 func (s *pluginServer) CheckHealth(ctx context.Context, _ *pb.CheckHealthRequest) (*pb.CheckHealthResponse, error) {
-	resp := &pb.CheckHealthResponse{Status: pb.HealthStatus_HEALTH_STATUS_OK, StuckCalls: s.stuckCalls()}
+	stuck := s.stuckCalls()
+	resp := &pb.CheckHealthResponse{
+		Status: pb.HealthStatus_HEALTH_STATUS_OK, StuckCalls: int32(len(stuck)), Stuck: stuck,
+		HostConnectionLost: s.host.connectionLost(),
+	}
 	h, ok := s.impl.(HealthChecker)
 	if !ok {
 		return resp, nil
 	}
-	err := s.call(ctx, "CheckHealth", h.CheckHealth)
+	err := s.call(ctx, "health", "", h.CheckHealth)
 	if err != nil {
 		resp.Status = pb.HealthStatus_HEALTH_STATUS_DEGRADED
 		resp.Message = status.Convert(err).Message()

@@ -7,7 +7,9 @@ import (
 )
 
 // This file converts between the SDK's types and the generated protobuf
-// types. Plugin authors never see the protobuf types.
+// types on the plugin side: what the plugin sends to proto, what it
+// receives from proto. Package sdk/grpcplugin holds the host side's
+// inverses. Plugin authors never see the protobuf types.
 
 func infoToProto(in Info, handlers []string) *pb.Manifest {
 	m := &pb.Manifest{
@@ -29,6 +31,9 @@ func infoToProto(in Info, handlers []string) *pb.Manifest {
 	}
 	for _, p := range in.Pages {
 		m.Pages = append(m.Pages, &pb.WebPage{Path: p.Path, Title: p.Title})
+	}
+	for _, k := range in.Components {
+		m.Components = append(m.Components, &pb.ComponentKind{Kind: k.Kind, Level: pb.PermissionLevel(k.Level)})
 	}
 	return m
 }
@@ -56,6 +61,8 @@ func choicesToProto(cs []Choice) []*pb.Choice {
 	return out
 }
 
+// interactionFromProto converts a handler's interaction; a zero level is
+// the lowest level.
 func interactionFromProto(c *pb.InteractionContext) Interaction {
 	if c == nil {
 		return Interaction{}
@@ -73,7 +80,7 @@ func interactionFromProto(c *pb.InteractionContext) Interaction {
 	return in
 }
 
-// InteractionToProto converts in for the wire.
+// interactionToProto converts in for the wire (Host.Invoke's context).
 func interactionToProto(in Interaction) *pb.InteractionContext {
 	return &pb.InteractionContext{
 		InteractionId: in.ID, GuildId: in.GuildID, ChannelId: in.ChannelID,
@@ -101,27 +108,6 @@ func optionValuesFromProto(vs []*pb.OptionValue) []OptionValue {
 	return out
 }
 
-func optionValuesToProto(vs []OptionValue) []*pb.OptionValue {
-	out := make([]*pb.OptionValue, 0, len(vs))
-	for _, v := range vs {
-		pv := &pb.OptionValue{Name: v.Name, Type: pb.OptionType(v.Type), Focused: v.Focused}
-		switch x := v.Value.(type) {
-		case string:
-			pv.Value = &pb.OptionValue_StringValue{StringValue: x}
-		case int:
-			pv.Value = &pb.OptionValue_IntValue{IntValue: int64(x)}
-		case int64:
-			pv.Value = &pb.OptionValue_IntValue{IntValue: x}
-		case float64:
-			pv.Value = &pb.OptionValue_DoubleValue{DoubleValue: x}
-		case bool:
-			pv.Value = &pb.OptionValue_BoolValue{BoolValue: x}
-		}
-		out = append(out, pv)
-	}
-	return out
-}
-
 func messageToProto(m Message) *pb.Message {
 	pm := &pb.Message{Content: m.Content, Ephemeral: m.Ephemeral, Components: rowsToProto(m.Components)}
 	for _, e := range m.Embeds {
@@ -135,24 +121,6 @@ func messageToProto(m Message) *pb.Message {
 		pm.Embeds = append(pm.Embeds, pe)
 	}
 	return pm
-}
-
-func messageFromProto(pm *pb.Message) Message {
-	if pm == nil {
-		return Message{}
-	}
-	m := Message{Content: pm.GetContent(), Ephemeral: pm.GetEphemeral(), Components: rowsFromProto(pm.GetComponents())}
-	for _, pe := range pm.GetEmbeds() {
-		e := Embed{Title: pe.GetTitle(), Description: pe.GetDescription(), URL: pe.GetUrl(), Color: int(pe.GetColor()), Footer: pe.GetFooter()}
-		if ts, err := time.Parse(time.RFC3339, pe.GetTimestamp()); err == nil {
-			e.Timestamp = ts
-		}
-		for _, f := range pe.GetFields() {
-			e.Fields = append(e.Fields, Field{Name: f.GetName(), Value: f.GetValue(), Inline: f.GetInline()})
-		}
-		m.Embeds = append(m.Embeds, e)
-	}
-	return m
 }
 
 func rowsToProto(rows []ActionRow) []*pb.ActionRow {
@@ -180,31 +148,6 @@ func componentsToProto(cs []Component) []*pb.Component {
 	return out
 }
 
-func rowsFromProto(rows []*pb.ActionRow) []ActionRow {
-	var out []ActionRow
-	for _, r := range rows {
-		out = append(out, ActionRow{Components: componentsFromProto(r.GetComponents())})
-	}
-	return out
-}
-
-func componentsFromProto(pcs []*pb.Component) []Component {
-	var out []Component
-	for _, pc := range pcs {
-		c := Component{
-			Type: ComponentType(pc.GetType()), CustomID: pc.GetCustomId(), Label: pc.GetLabel(), Style: ButtonStyle(pc.GetStyle()),
-			Emoji: pc.GetEmoji(), URL: pc.GetUrl(), Disabled: pc.GetDisabled(), Placeholder: pc.GetPlaceholder(),
-			MinValues: int(pc.GetMinValues()), MaxValues: int(pc.GetMaxValues()), Paragraph: pc.GetParagraph(),
-			Required: pc.GetRequired(), Value: pc.GetValue(), MaxLength: int(pc.GetMaxLength()),
-		}
-		for _, o := range pc.GetOptions() {
-			c.Options = append(c.Options, SelectOption{Label: o.GetLabel(), Value: o.GetValue(), Description: o.GetDescription(), Emoji: o.GetEmoji(), Default: o.GetDefault()})
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 func responseToProto(r *Response) *pb.Response {
 	if r == nil {
 		return &pb.Response{Message: &pb.Message{}}
@@ -220,20 +163,6 @@ func responseToProto(r *Response) *pb.Response {
 		}
 	}
 	return pr
-}
-
-func responseFromProto(pr *pb.Response) *Response {
-	if pr == nil {
-		return nil
-	}
-	r := &Response{Message: messageFromProto(pr.GetMessage()), Update: pr.GetUpdate()}
-	if pm := pr.GetModal(); pm != nil {
-		r.Modal = &Modal{CustomID: pm.GetCustomId(), Title: pm.GetTitle()}
-		for _, row := range pm.GetComponents() {
-			r.Modal.Inputs = append(r.Modal.Inputs, componentsFromProto(row.GetComponents())...)
-		}
-	}
-	return r
 }
 
 func auditToProto(e AuditEntry) *pb.AuditEntry {
