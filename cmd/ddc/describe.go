@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 
-	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // describe starts a plugin binary without a host, asks for its manifest and
@@ -19,8 +19,8 @@ import (
 func describe(ctx context.Context, path string, args []string, stdout io.Writer) error {
 	cmd := exec.Command(path, args...)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake(),
-		VersionedPlugins: map[int]goplugin.PluginSet{sdk.ProtocolVersion: {sdk.PluginKey: &sdk.GRPCPlugin{}}},
+		HandshakeConfig:  grpcplugin.Handshake(),
+		VersionedPlugins: grpcplugin.VersionedPlugins(),
 		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -33,13 +33,13 @@ func describe(ctx context.Context, path string, args []string, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("start plugin %s: %w", path, err)
 	}
-	raw, err := proto.Dispense(sdk.PluginKey)
+	rpc, err := grpcplugin.Dispense(proto)
 	if err != nil {
 		return fmt.Errorf("plugin %s: %w", path, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	mf, err := raw.(*sdk.Client).Manifest(ctx)
+	mf, err := rpc.Manifest(ctx)
 	if err != nil {
 		return fmt.Errorf("plugin %s: %w", path, err)
 	}

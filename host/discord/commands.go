@@ -14,6 +14,7 @@ import (
 
 	"github.com/ddc-go/ddc/host/discord/outbox"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // adminPermissions is the default_member_permissions of admin-level
@@ -80,7 +81,7 @@ func localizations(m map[string]string) map[string]string {
 }
 
 // desiredCommands merges the commands of every manifest, sorted by name.
-func desiredCommands(manifests map[string]sdk.Manifest) []commandJSON {
+func desiredCommands(manifests map[string]grpcplugin.Manifest) []commandJSON {
 	var out []commandJSON
 	for _, mf := range manifests {
 		for _, c := range mf.Commands {

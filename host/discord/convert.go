@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // Discord message flags the host sets.
@@ -230,7 +231,7 @@ func optionValue(o *discordgo.ApplicationCommandInteractionDataOption) sdk.Optio
 
 // neededLevel returns the level a command (with its subcommand path) needs:
 // the command's, overridden by the deepest subcommand that sets one.
-func neededLevel(mf sdk.Manifest, command string, path []string) sdk.Level {
+func neededLevel(mf grpcplugin.Manifest, command string, path []string) sdk.Level {
 	for _, c := range mf.Commands {
 		if c.Name != command {
 			continue
@@ -261,7 +262,7 @@ func neededLevel(mf sdk.Manifest, command string, path []string) sdk.Level {
 // convention a custom id is "prefix:kind:...", and kind names the plugin's
 // command or subcommand whose level applies ("containers:restart:web"
 // needs what /container restart needs); other kinds need view.
-func componentLevel(mf sdk.Manifest, customID string) sdk.Level {
+func componentLevel(mf grpcplugin.Manifest, customID string) sdk.Level {
 	_, rest, _ := strings.Cut(customID, ":")
 	kind, _, _ := strings.Cut(rest, ":")
 	level := sdk.LevelView

@@ -37,6 +37,7 @@ import (
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // Connection states, as shown in /healthz.
@@ -62,7 +63,7 @@ const (
 // Plugins is what the Discord side needs from the plugin manager
 // (*pluginhost.Manager).
 type Plugins interface {
-	Manifests() map[string]sdk.Manifest
+	Manifests() map[string]grpcplugin.Manifest
 	Statuses() []pluginhost.Status
 	CommandOwner(name string) (string, bool)
 	ComponentOwner(customID string) (string, bool)
@@ -133,7 +134,7 @@ type Bot struct {
 	session atomic.Pointer[discordgo.Session]
 
 	mu     sync.Mutex
-	cached map[string]sdk.Manifest // last manifest of each plugin, kept while it restarts
+	cached map[string]grpcplugin.Manifest // last manifest of each plugin, kept while it restarts
 }
 
 var _ pluginhost.Messenger = (*Bot)(nil)
@@ -181,7 +182,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{
 		cfg: cfg, log: log, client: client, out: outbox.New(ocfg),
-		inter: newInteractions(), trigger: make(chan struct{}, 1), cached: map[string]sdk.Manifest{},
+		inter: newInteractions(), trigger: make(chan struct{}, 1), cached: map[string]grpcplugin.Manifest{},
 		reidentify: make(chan struct{}, 1),
 	}
 	b.sessionIntents.Store(-1)
@@ -469,11 +470,11 @@ func (b *Bot) SyncCommands(ctx context.Context) error {
 // activeManifests returns the running plugins' manifests, plus the last
 // manifest of plugins that are only restarting, so a crash does not
 // remove and re-add their commands.
-func (b *Bot) activeManifests() map[string]sdk.Manifest {
+func (b *Bot) activeManifests() map[string]grpcplugin.Manifest {
 	running := b.cfg.Plugins.Manifests()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := map[string]sdk.Manifest{}
+	out := map[string]grpcplugin.Manifest{}
 	for id, mf := range running {
 		out[id] = mf
 		b.cached[id] = mf

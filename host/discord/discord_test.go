@@ -19,6 +19,7 @@ import (
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/internal/fakediscord"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 const (
@@ -36,7 +37,7 @@ const (
 // handlers the test sets.
 type fakePlugins struct {
 	mu        sync.Mutex
-	manifest  sdk.Manifest
+	manifest  grpcplugin.Manifest
 	state     pluginhost.State
 	listeners []func()
 	command   func(context.Context, *sdk.CommandRequest) (*sdk.Response, error)
@@ -44,9 +45,12 @@ type fakePlugins struct {
 	calls     []sdk.Interaction
 }
 
-func demoManifest() sdk.Manifest {
-	return sdk.Manifest{Info: sdk.Info{
+func demoManifest() grpcplugin.Manifest {
+	return grpcplugin.Manifest{Info: sdk.Info{
 		ID: "demo", ComponentPrefix: "demo",
+		Components: []sdk.ComponentKind{
+			{Kind: "poke", Level: sdk.LevelControl}, {Kind: "look", Level: sdk.LevelView}, {Kind: "b", Level: sdk.LevelView},
+		},
 		Commands: []sdk.Command{
 			{
 				Name: "demo", Description: "Demo things", Level: sdk.LevelView,
@@ -64,13 +68,13 @@ func demoManifest() sdk.Manifest {
 	}}
 }
 
-func (p *fakePlugins) Manifests() map[string]sdk.Manifest {
+func (p *fakePlugins) Manifests() map[string]grpcplugin.Manifest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.state != "" && p.state != pluginhost.StateRunning {
-		return map[string]sdk.Manifest{}
+		return map[string]grpcplugin.Manifest{}
 	}
-	return map[string]sdk.Manifest{"demo": p.manifest}
+	return map[string]grpcplugin.Manifest{"demo": p.manifest}
 }
 
 func (p *fakePlugins) Statuses() []pluginhost.Status {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 func TestRewriteTransport(t *testing.T) {
@@ -49,8 +50,8 @@ func TestRewriteTransport(t *testing.T) {
 	}
 }
 
-func manifest() sdk.Manifest {
-	return sdk.Manifest{Info: sdk.Info{Commands: []sdk.Command{
+func manifest() grpcplugin.Manifest {
+	return grpcplugin.Manifest{Info: sdk.Info{Commands: []sdk.Command{
 		{Name: "container", Level: sdk.LevelView, Options: []sdk.Option{
 			{Name: "restart", Type: sdk.OptionSubcommand, Level: sdk.LevelControl},
 			{Name: "logs", Type: sdk.OptionSubcommand},
@@ -101,7 +102,7 @@ func TestComponentLevel(t *testing.T) {
 }
 
 func TestDesiredCommands(t *testing.T) {
-	mfs := map[string]sdk.Manifest{
+	mfs := map[string]grpcplugin.Manifest{
 		"b": {Info: sdk.Info{Commands: []sdk.Command{{Name: "zeta", Description: "Z", Level: sdk.LevelAdmin,
 			NameLocalizations: map[string]string{"en": "zeta", "de": "zeta", "klingon": "x"}}}}},
 		"a": {Info: sdk.Info{Commands: []sdk.Command{{Name: "alpha", Description: "A", Options: []sdk.Option{

@@ -17,6 +17,7 @@ import (
 	"github.com/ddc-go/ddc/host/discord/outbox"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // Interaction callback types.
@@ -78,7 +79,7 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 		choices := []sdk.Choice{}
 		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
 		if ok && in.Level.Allows(need) {
-			actx, cancel := context.WithTimeout(sdk.WithInteraction(ctx, in), autocompleteBudget-time.Since(received))
+			actx, cancel := context.WithTimeout(grpcplugin.WithInteraction(ctx, in), autocompleteBudget-time.Since(received))
 			got, err := b.cfg.Plugins.HandleAutocomplete(actx, owner, req)
 			cancel()
 			if err != nil {
@@ -221,7 +222,7 @@ func (r *responder) run(ctx context.Context, log logger, call func(context.Conte
 		err  error
 	}
 	done := make(chan result, 1)
-	pctx, cancel := context.WithTimeout(sdk.WithInteraction(ctx, r.in), tokenLife-time.Minute)
+	pctx, cancel := context.WithTimeout(grpcplugin.WithInteraction(ctx, r.in), tokenLife-time.Minute)
 	defer cancel()
 	go func() {
 		resp, err := call(pctx)

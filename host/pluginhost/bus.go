@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/topic"
 )
 
 // DefaultQueueSize is the number of events a subscriber may have waiting.
@@ -143,14 +144,7 @@ func (b *Bus) Publish(ev sdk.Event) int {
 	return n
 }
 
-func (s *subscriber) wants(topic string) bool {
-	for _, t := range s.topics {
-		if matchTopic(t, topic) {
-			return true
-		}
-	}
-	return false
-}
+func (s *subscriber) wants(name string) bool { return topic.MatchAny(s.topics, name) }
 
 // BusStats are the bus's counters.
 type BusStats struct {

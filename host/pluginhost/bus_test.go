@@ -15,33 +15,6 @@ import (
 	"github.com/ddc-go/ddc/sdk"
 )
 
-func TestMatchTopic(t *testing.T) {
-	tests := []struct {
-		pattern, topic string
-		want           bool
-	}{
-		{"container.state", "container.state", true},
-		{"container.state", "container.stat", false},
-		{"container.state", "container.state.x", false},
-		{"container.state", "container", false},
-		{"container.*", "container.state", true},
-		{"container.*", "container.state.changed", true},
-		{"container.*", "container", false},
-		{"container.*", "container.", true},
-		{"container.*", "containers.state", false},
-		{"container.*", "other.container.state", false},
-		{"a.b.*", "a.b.c", true},
-		{"a.b.*", "a.bc", false},
-		{"", "", true},
-		{"", "a", false},
-	}
-	for _, tt := range tests {
-		if got := matchTopic(tt.pattern, tt.topic); got != tt.want {
-			t.Errorf("matchTopic(%q, %q) = %v, want %v", tt.pattern, tt.topic, got, tt.want)
-		}
-	}
-}
-
 // recorder collects the events delivered to one subscriber.
 type recorder struct {
 	mu  sync.Mutex

@@ -20,6 +20,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // errPermanent marks start failures that a restart cannot fix (bad
@@ -41,8 +42,8 @@ type instance struct {
 	restarts   int
 	crashes    []time.Time
 	pid        int
-	rpc        *sdk.Client
-	manifest   *sdk.Manifest // claimed: routable
+	rpc        *grpcplugin.Client
+	manifest   *grpcplugin.Manifest // claimed: routable
 	settings   json.RawMessage
 	running    bool          // supervisor goroutine alive
 	stopReq    chan State    // asks the supervisor to stop, with the final state
@@ -132,7 +133,7 @@ func (i *instance) status() Status {
 	return s
 }
 
-func (i *instance) rpcClient() *sdk.Client {
+func (i *instance) rpcClient() *grpcplugin.Client {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.st != StateRunning && i.st != StateDegraded {
@@ -141,25 +142,25 @@ func (i *instance) rpcClient() *sdk.Client {
 	return i.rpc
 }
 
-func (i *instance) claimedManifest() (sdk.Manifest, bool) {
+func (i *instance) claimedManifest() (grpcplugin.Manifest, bool) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.manifest == nil {
-		return sdk.Manifest{}, false
+		return grpcplugin.Manifest{}, false
 	}
 	return *i.manifest, true
 }
 
-func (i *instance) activeManifest() (sdk.Manifest, bool) {
+func (i *instance) activeManifest() (grpcplugin.Manifest, bool) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.manifest == nil || (i.st != StateRunning && i.st != StateDegraded) {
-		return sdk.Manifest{}, false
+		return grpcplugin.Manifest{}, false
 	}
 	return *i.manifest, true
 }
 
-func (i *instance) setClaim(mf *sdk.Manifest) {
+func (i *instance) setClaim(mf *grpcplugin.Manifest) {
 	i.mu.Lock()
 	i.manifest = mf
 	i.mu.Unlock()
@@ -326,7 +327,7 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		return nil
 	}
 
-	var mf sdk.Manifest
+	var mf grpcplugin.Manifest
 	err = setup("get manifest", func(ctx context.Context) error {
 		var err error
 		mf, err = rpc.Manifest(ctx)
@@ -347,7 +348,10 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		kill()
 		return "", err
 	}
-	rpc.ServeHost(&hostAPI{m: i.m, id: i.id, log: i.log})
+	if err := rpc.ServeHost(&hostAPI{m: i.m, id: i.id, log: i.log}); err != nil {
+		kill()
+		return "", err
+	}
 	_, settings := i.m.cfg.Settings(i.id)
 	if err := setup("configure", func(ctx context.Context) error { return rpc.Configure(ctx, settings) }); err != nil {
 		kill()
@@ -395,7 +399,7 @@ func (s stopRequest) Error() string { return "stop requested" }
 
 // watch returns when the plugin process exits, fails its health check, has
 // calls stuck past their deadline, or a stop is requested.
-func (i *instance) watch(client *goplugin.Client, rpc *sdk.Client, stopReq chan State) error {
+func (i *instance) watch(client *goplugin.Client, rpc *grpcplugin.Client, stopReq chan State) error {
 	t := i.m.cfg.Timeouts
 	health := time.NewTicker(t.Health)
 	defer health.Stop()
@@ -442,7 +446,7 @@ func (i *instance) exitError() error {
 	return errors.New("process exited unexpectedly")
 }
 
-func (i *instance) checkHealth(client *goplugin.Client, rpc *sdk.Client) error {
+func (i *instance) checkHealth(client *goplugin.Client, rpc *grpcplugin.Client) error {
 	t := i.m.cfg.Timeouts
 	proto, err := client.Client()
 	if err != nil {
@@ -467,8 +471,18 @@ func (i *instance) checkHealth(client *goplugin.Client, rpc *sdk.Client) error {
 		}
 		return fmt.Errorf("health check: %w", err)
 	}
+	if len(h.Stuck) > 0 {
+		calls := make([]string, len(h.Stuck))
+		for n, c := range h.Stuck {
+			calls[n] = "call " + c.String()
+		}
+		return fmt.Errorf("watchdog: %s", strings.Join(calls, "; "))
+	}
 	if h.StuckCalls > 0 {
 		return fmt.Errorf("watchdog: %d call(s) stuck past their deadline", h.StuckCalls)
+	}
+	if h.HostRenewed {
+		i.log.Info("plugin had lost its host api connection; gave it a new one")
 	}
 	if h.Degraded {
 		i.mu.Lock()
@@ -503,7 +517,7 @@ func (i *instance) configure(ctx context.Context, settings json.RawMessage) erro
 }
 
 // checkManifest compares the manifest with the descriptor and validates it.
-func (i *instance) checkManifest(mf sdk.Manifest) error {
+func (i *instance) checkManifest(mf grpcplugin.Manifest) error {
 	if mf.ID != i.desc.ID {
 		return fmt.Errorf("manifest id %q does not match the plugin's descriptor id %q: %w", mf.ID, i.desc.ID, errPermanent)
 	}
@@ -518,7 +532,7 @@ func (i *instance) checkManifest(mf sdk.Manifest) error {
 
 // spawn verifies the executable, starts the process and completes the
 // go-plugin handshake.
-func (i *instance) spawn() (*goplugin.Client, *sdk.Client, int, error) {
+func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, error) {
 	d := i.desc
 	if d.ProtocolVersion != sdk.ProtocolVersion {
 		return nil, nil, 0, fmt.Errorf("plugin speaks protocol version %d; this host speaks %d: %w", d.ProtocolVersion, sdk.ProtocolVersion, errPermanent)
@@ -545,8 +559,8 @@ func (i *instance) spawn() (*goplugin.Client, *sdk.Client, int, error) {
 	i.stderrTail = tail
 	i.mu.Unlock()
 	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake(),
-		VersionedPlugins: map[int]goplugin.PluginSet{sdk.ProtocolVersion: {sdk.PluginKey: &sdk.GRPCPlugin{}}},
+		HandshakeConfig:  grpcplugin.Handshake(),
+		VersionedPlugins: grpcplugin.VersionedPlugins(),
 		Cmd:              cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
@@ -568,16 +582,16 @@ func (i *instance) spawn() (*goplugin.Client, *sdk.Client, int, error) {
 		killGroup(pid)
 		return nil, nil, 0, i.startError(err)
 	}
-	raw, err := proto.Dispense(sdk.PluginKey)
+	rpc, err := grpcplugin.Dispense(proto)
 	if err != nil {
 		client.Kill()
 		killGroup(pid)
-		return nil, nil, 0, fmt.Errorf("dispense: %w", err)
+		return nil, nil, 0, err
 	}
 	i.mu.Lock()
 	i.pid = pid
 	i.mu.Unlock()
-	return client, raw.(*sdk.Client), pid, nil
+	return client, rpc, pid, nil
 }
 
 // startError explains a failed start in terms an admin can act on.

@@ -18,6 +18,8 @@ import (
 
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/topic"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // State is a plugin's lifecycle state.
@@ -385,11 +387,11 @@ func (m *Manager) Status(id string) (Status, error) {
 }
 
 // Manifests returns the manifests of the running plugins, by id.
-func (m *Manager) Manifests() map[string]sdk.Manifest {
+func (m *Manager) Manifests() map[string]grpcplugin.Manifest {
 	m.mu.Lock()
 	insts := m.ordered()
 	m.mu.Unlock()
-	out := map[string]sdk.Manifest{}
+	out := map[string]grpcplugin.Manifest{}
 	for _, inst := range insts {
 		if mf, ok := inst.activeManifest(); ok {
 			out[inst.id] = mf
@@ -402,7 +404,7 @@ func (m *Manager) Manifests() map[string]sdk.Manifest {
 // active and, if nothing conflicts, makes its commands, component prefix
 // and actions routable. The check and the claim are atomic, so of two
 // conflicting plugins the one that claims second is refused.
-func (m *Manager) claim(inst *instance, mf sdk.Manifest) error {
+func (m *Manager) claim(inst *instance, mf grpcplugin.Manifest) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var problems []string
@@ -494,7 +496,7 @@ func (m *Manager) ComponentOwner(customID string) (string, bool) {
 }
 
 // client returns a running plugin's client.
-func (m *Manager) client(id string) (*instance, *sdk.Client, error) {
+func (m *Manager) client(id string) (*instance, *grpcplugin.Client, error) {
 	inst, err := m.get(id)
 	if err != nil {
 		return nil, nil, err
@@ -509,7 +511,7 @@ func (m *Manager) client(id string) (*instance, *sdk.Client, error) {
 // call runs fn against a running plugin with the call deadline (unless ctx
 // has an earlier one). A call that times out makes the watchdog check the
 // plugin right away.
-func call[T any](ctx context.Context, m *Manager, id string, fn func(context.Context, *sdk.Client) (T, error)) (T, error) {
+func call[T any](ctx context.Context, m *Manager, id string, fn func(context.Context, *grpcplugin.Client) (T, error)) (T, error) {
 	var zero T
 	inst, c, err := m.client(id)
 	if err != nil {
@@ -530,27 +532,35 @@ func call[T any](ctx context.Context, m *Manager, id string, fn func(context.Con
 
 // HandleCommand sends a slash command to plugin id.
 func (m *Manager) HandleCommand(ctx context.Context, id string, req *sdk.CommandRequest) (*sdk.Response, error) {
-	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.Response, error) { return c.HandleCommand(ctx, req) })
+	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*sdk.Response, error) {
+		return c.HandleCommand(ctx, req)
+	})
 }
 
 // HandleAutocomplete asks plugin id for choices.
 func (m *Manager) HandleAutocomplete(ctx context.Context, id string, req *sdk.CommandRequest) ([]sdk.Choice, error) {
-	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) ([]sdk.Choice, error) { return c.HandleAutocomplete(ctx, req) })
+	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) ([]sdk.Choice, error) {
+		return c.HandleAutocomplete(ctx, req)
+	})
 }
 
 // HandleComponent sends a component interaction to plugin id.
 func (m *Manager) HandleComponent(ctx context.Context, id string, req *sdk.ComponentRequest) (*sdk.Response, error) {
-	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.Response, error) { return c.HandleComponent(ctx, req) })
+	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*sdk.Response, error) {
+		return c.HandleComponent(ctx, req)
+	})
 }
 
 // HandleModal sends a modal submit to plugin id.
 func (m *Manager) HandleModal(ctx context.Context, id string, req *sdk.ModalRequest) (*sdk.Response, error) {
-	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.Response, error) { return c.HandleModal(ctx, req) })
+	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*sdk.Response, error) { return c.HandleModal(ctx, req) })
 }
 
 // HandleHTTP sends a web request to plugin id.
-func (m *Manager) HandleHTTP(ctx context.Context, id string, req *sdk.HTTPRequest) (*sdk.HTTPResponse, error) {
-	return call(ctx, m, id, func(ctx context.Context, c *sdk.Client) (*sdk.HTTPResponse, error) { return c.HandleHTTP(ctx, req) })
+func (m *Manager) HandleHTTP(ctx context.Context, id string, req *grpcplugin.HTTPRequest) (*grpcplugin.HTTPResponse, error) {
+	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*grpcplugin.HTTPResponse, error) {
+		return c.HandleHTTP(ctx, req)
+	})
 }
 
 // Invoke routes an action call from caller ("host" or a plugin id) to the
@@ -564,7 +574,7 @@ func (m *Manager) Invoke(ctx context.Context, caller, action string, args json.R
 		}
 		allowed := false
 		for _, c := range cm.Calls {
-			if matchTopic(c, action) {
+			if topic.Match(c, action) {
 				allowed = true
 			}
 		}
@@ -587,7 +597,7 @@ func (m *Manager) Invoke(ctx context.Context, caller, action string, args json.R
 	if provider == "" {
 		return nil, fmt.Errorf("invoke %s: no running plugin provides it: %w", action, sdk.ErrNotFound)
 	}
-	return call(ctx, m, provider, func(ctx context.Context, c *sdk.Client) (json.RawMessage, error) {
+	return call(ctx, m, provider, func(ctx context.Context, c *grpcplugin.Client) (json.RawMessage, error) {
 		return c.Invoke(ctx, &sdk.InvokeRequest{Action: action, Args: args, Caller: caller, Interaction: in})
 	})
 }

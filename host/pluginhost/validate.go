@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // Discord's limits for application commands.
@@ -39,9 +40,9 @@ func validCommandName(name string) bool {
 
 // ValidateManifest checks a plugin's manifest against the host's rules and
 // Discord's: ids, versions, command and option names, descriptions and
-// counts, subcommand structure, topics and actions. All problems are
-// returned together.
-func ValidateManifest(m sdk.Manifest) error {
+// counts, subcommand structure, component kinds, topics and actions. All
+// problems are returned together.
+func ValidateManifest(m grpcplugin.Manifest) error {
 	var problems []error
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	if !idPattern.MatchString(m.ID) {
@@ -68,6 +69,7 @@ func ValidateManifest(m sdk.Manifest) error {
 		}
 		problems = append(problems, validateOptions(where, c.Options, 0)...)
 	}
+	problems = append(problems, validateComponentKinds(m.Components)...)
 	for _, t := range m.Subscribes {
 		if err := validateTopic(t, true); err != nil {
 			bad("subscribes: %v", err)
@@ -84,6 +86,29 @@ func ValidateManifest(m sdk.Manifest) error {
 		}
 	}
 	return errors.Join(problems...)
+}
+
+// validateComponentKinds checks the declared kinds of component custom ids:
+// each named like a command, declared once, with a level from view to admin.
+func validateComponentKinds(kinds []sdk.ComponentKind) []error {
+	var problems []error
+	seen := map[string]bool{}
+	for i, k := range kinds {
+		where := fmt.Sprintf("component kind %d (%q)", i+1, k.Kind)
+		if k.Kind == "" {
+			problems = append(problems, fmt.Errorf("%s: kind is empty", where))
+		} else if !validCommandName(k.Kind) || strings.ToLower(k.Kind) != k.Kind {
+			problems = append(problems, fmt.Errorf("%s: kind must be 1-32 lowercase letters, digits, '-' or '_'", where))
+		}
+		if seen[k.Kind] {
+			problems = append(problems, fmt.Errorf("%s: declared twice", where))
+		}
+		seen[k.Kind] = true
+		if k.Level < sdk.LevelView || k.Level > sdk.LevelAdmin {
+			problems = append(problems, fmt.Errorf("%s: level %d is not view (1), control (2) or admin (3)", where, k.Level))
+		}
+	}
+	return problems
 }
 
 func validateName(where, name string) []error {
@@ -243,12 +268,4 @@ func validateTopic(t string, wildcard bool) error {
 		return fmt.Errorf("%q is not a dotted lowercase name", t)
 	}
 	return nil
-}
-
-// matchTopic reports whether pattern ("a.b" or "a.*") matches topic.
-func matchTopic(pattern, topic string) bool {
-	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
-		return strings.HasPrefix(topic, prefix)
-	}
-	return pattern == topic
 }

@@ -163,10 +163,6 @@ func (c caller) need(level sdk.Level, what string) error {
 
 // audit records an action for c.
 func (p *Plugin) audit(ctx context.Context, c caller, action, target, result, detail string) {
-	host, _, _ := p.state()
-	if host == nil {
-		return
-	}
 	var e sdk.AuditEntry
 	if c.in != nil {
 		e = sdk.AuditFor(*c.in, action, target, result, detail)
@@ -175,7 +171,7 @@ func (p *Plugin) audit(ctx context.Context, c caller, action, target, result, de
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishLimit)
 	defer cancel()
-	if err := host.Audit(actx, e); err != nil {
+	if err := p.host.Audit(actx, e); err != nil {
 		p.log.Warn("audit", "action", action, "target", target, "err", err)
 	}
 }

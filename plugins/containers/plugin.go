@@ -21,9 +21,12 @@ import (
 // Plugin is the containers plugin. New returns it ready to configure; it
 // connects to Docker only in Start. Its methods are safe for concurrent use.
 type Plugin struct {
+	// host and log are set by SetHost, before any other call, and never
+	// change: they need no lock.
+	host sdk.Host
+	log  *slog.Logger
+
 	mu       sync.Mutex
-	host     sdk.Host
-	log      *slog.Logger
 	cfg      config
 	eps      map[string]*endpoint
 	order    []string        // endpoint names, as configured
@@ -43,6 +46,7 @@ func New() *Plugin {
 
 var (
 	_ sdk.Plugin              = (*Plugin)(nil)
+	_ sdk.HostSetter          = (*Plugin)(nil)
 	_ sdk.Configurer          = (*Plugin)(nil)
 	_ sdk.Starter             = (*Plugin)(nil)
 	_ sdk.Stopper             = (*Plugin)(nil)
@@ -74,12 +78,22 @@ func (p *Plugin) Info() sdk.Info {
 		Description:     "Shows and controls Docker containers: status, start, stop, restart, logs and stats.",
 		Commands:        commands(),
 		ComponentPrefix: "containers",
+		Components: []sdk.ComponentKind{
+			{Kind: "logs", Level: sdk.LevelView},  // the logs refresh button
+			{Kind: "pinfo", Level: sdk.LevelView}, // the protected info button
+			{Kind: "pwd", Level: sdk.LevelView},   // its password form
+		},
 		Provides: []string{
 			ActList, ActInspect, ActStart, ActStop, ActRestart, ActLogs, ActStats, ActRestartAll, ActStopAll,
 		},
 		SettingsSchema: settingsSchema,
 		Capabilities:   []string{"docker"},
 	}
+}
+
+// SetHost keeps the host and logs through it.
+func (p *Plugin) SetHost(host sdk.Host) {
+	p.host, p.log = host, host.Logger()
 }
 
 // Configure checks and applies settings. While running, changed endpoints
@@ -101,14 +115,12 @@ func (p *Plugin) Configure(ctx context.Context, settings json.RawMessage) error 
 }
 
 // Start connects to every endpoint and begins following its events.
-func (p *Plugin) Start(ctx context.Context, host sdk.Host) error {
+func (p *Plugin) Start(ctx context.Context, _ sdk.Host) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.started {
 		return nil
 	}
-	p.host = host
-	p.log = host.Logger()
 	p.self = selfIDs()
 	p.hostname, _ = os.Hostname()
 	if err := p.reconcileLocked(ctx, p.cfg); err != nil {
@@ -204,14 +216,8 @@ func sameSpec(a, b EndpointSettings) bool {
 
 // publish sends an event to the host bus, logging failures.
 func (p *Plugin) publish(ctx context.Context, topic string, payload []byte) {
-	p.mu.Lock()
-	host, log := p.host, p.log
-	p.mu.Unlock()
-	if host == nil {
-		return
-	}
-	if err := host.Publish(ctx, topic, payload); err != nil {
-		log.Warn("publish event", "topic", topic, "err", err)
+	if err := p.host.Publish(ctx, topic, payload); err != nil {
+		p.log.Warn("publish event", "topic", topic, "err", err)
 	}
 }
 

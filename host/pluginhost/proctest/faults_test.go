@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,8 +121,8 @@ func TestHangDeadlineAndWatchdog(t *testing.T) {
 		return s.State == pluginhost.StateRunning && s.PID != before.PID, fmt.Sprintf("%+v", s)
 	})
 	st, _ := e.mgr.Status("fault")
-	if !strings.Contains(st.LastError, "stuck past their deadline") {
-		t.Errorf("last error = %q, want the watchdog's reason", st.LastError)
+	if want := regexp.MustCompile(`^watchdog: call HandleCommand /fault stuck for [0-9]+s past its 2s deadline$`); !want.MatchString(st.LastError) {
+		t.Errorf("last error = %q, want the watchdog naming the call (%s)", st.LastError, want)
 	}
 	if alive(before.PID) {
 		t.Errorf("old plugin process %d still alive after the watchdog restart", before.PID)

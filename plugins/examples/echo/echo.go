@@ -14,11 +14,14 @@ import (
 	"github.com/ddc-go/ddc/sdk"
 )
 
-// Plugin echoes what it is told. New returns a ready value; it has no side
-// effects until Start.
+// Plugin echoes what it is told. New returns a ready value without side
+// effects.
 type Plugin struct {
-	mu     sync.Mutex
-	host   sdk.Host
+	// host is set by SetHost before any other call and never changes, so it
+	// needs no lock and is never nil in a handler.
+	host sdk.Host
+
+	mu     sync.Mutex // guards prefix, which Configure changes while handlers run
 	prefix string
 }
 
@@ -27,8 +30,8 @@ func New() *Plugin { return &Plugin{prefix: "echo:"} }
 
 var (
 	_ sdk.Plugin           = (*Plugin)(nil)
+	_ sdk.HostSetter       = (*Plugin)(nil)
 	_ sdk.Configurer       = (*Plugin)(nil)
-	_ sdk.Starter          = (*Plugin)(nil)
 	_ sdk.CommandHandler   = (*Plugin)(nil)
 	_ sdk.ComponentHandler = (*Plugin)(nil)
 	_ sdk.ModalHandler     = (*Plugin)(nil)
@@ -50,6 +53,11 @@ func (p *Plugin) Info() sdk.Info {
 				DescriptionLocalizations: map[string]string{"de": "Was wiederholt werden soll", "fr": "Quoi répéter"},
 			}},
 		}},
+		ComponentPrefix: "echo",
+		// Every button and the modal only repeat text: anyone may use them.
+		Components: []sdk.ComponentKind{
+			{Kind: "again", Level: sdk.LevelView}, {Kind: "edit", Level: sdk.LevelView}, {Kind: "modal", Level: sdk.LevelView},
+		},
 		Subscribes:     []string{"echo.*"},
 		Provides:       []string{"echo.say"},
 		SettingsSchema: `{"type":"object","properties":{"prefix":{"type":"string","maxLength":20}}}`,
@@ -72,35 +80,30 @@ func (p *Plugin) Configure(_ context.Context, settings json.RawMessage) error {
 	return nil
 }
 
-// Start keeps the host.
-func (p *Plugin) Start(_ context.Context, host sdk.Host) error {
-	p.mu.Lock()
-	p.host = host
-	p.mu.Unlock()
-	return nil
-}
+// SetHost keeps the host. sdk.Serve calls it before Configure and every
+// handler.
+func (p *Plugin) SetHost(host sdk.Host) { p.host = host }
 
-func (p *Plugin) state() (sdk.Host, string) {
+func (p *Plugin) currentPrefix() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.host, p.prefix
+	return p.prefix
 }
 
 // HandleCommand answers /echo text:..., counting uses in the KV store.
 func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
-	host, prefix := p.state()
 	text := strings.TrimSpace(req.String("text"))
 	if text == "" {
 		return nil, sdk.Errorf("say something: the text is empty")
 	}
-	n, err := p.count(ctx, host)
+	n, err := p.count(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := host.Publish(ctx, "echo.said", []byte(strconv.Quote(text))); err != nil {
+	if err := p.host.Publish(ctx, "echo.said", []byte(strconv.Quote(text))); err != nil {
 		return nil, err
 	}
-	resp := sdk.Reply(fmt.Sprintf("%s %s (#%d)", prefix, text, n))
+	resp := sdk.Reply(fmt.Sprintf("%s %s (#%d)", p.currentPrefix(), text, n))
 	resp.Message.Components = []sdk.ActionRow{sdk.Row(
 		sdk.Button("echo:again:"+text, "Again", sdk.ButtonPrimary),
 		sdk.Button("echo:edit", "Say something else", sdk.ButtonSecondary),
@@ -108,14 +111,14 @@ func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 	return resp, nil
 }
 
-func (p *Plugin) count(ctx context.Context, host sdk.Host) (int, error) {
-	raw, _, err := host.KV().Get(ctx, "count")
+func (p *Plugin) count(ctx context.Context) (int, error) {
+	raw, _, err := p.host.KV().Get(ctx, "count")
 	if err != nil {
 		return 0, fmt.Errorf("read echo count: %w", err)
 	}
 	n, _ := strconv.Atoi(string(raw))
 	n++
-	if err := host.KV().Put(ctx, "count", []byte(strconv.Itoa(n))); err != nil {
+	if err := p.host.KV().Put(ctx, "count", []byte(strconv.Itoa(n))); err != nil {
 		return 0, fmt.Errorf("save echo count: %w", err)
 	}
 	return n, nil
@@ -123,7 +126,7 @@ func (p *Plugin) count(ctx context.Context, host sdk.Host) (int, error) {
 
 // HandleComponent repeats the text of an "Again" button or opens a modal.
 func (p *Plugin) HandleComponent(_ context.Context, req *sdk.ComponentRequest) (*sdk.Response, error) {
-	_, prefix := p.state()
+	prefix := p.currentPrefix()
 	switch {
 	case strings.HasPrefix(req.CustomID, "echo:again:"):
 		return sdk.Reply(prefix + " " + strings.TrimPrefix(req.CustomID, "echo:again:")), nil
@@ -137,8 +140,7 @@ func (p *Plugin) HandleComponent(_ context.Context, req *sdk.ComponentRequest) (
 
 // HandleModal repeats the submitted text.
 func (p *Plugin) HandleModal(_ context.Context, req *sdk.ModalRequest) (*sdk.Response, error) {
-	_, prefix := p.state()
-	return sdk.Ephemeral(prefix + " " + req.Fields["text"]), nil
+	return sdk.Ephemeral(p.currentPrefix() + " " + req.Fields["text"]), nil
 }
 
 // Invoke provides echo.say: {"text": "..."} → {"text": "<prefix> ..."}.
@@ -152,14 +154,11 @@ func (p *Plugin) Invoke(_ context.Context, req *sdk.InvokeRequest) (json.RawMess
 	if err := json.Unmarshal(req.Args, &args); err != nil {
 		return nil, fmt.Errorf("echo.say args: %v: %w", err, sdk.ErrInvalid)
 	}
-	_, prefix := p.state()
-	return json.Marshal(map[string]string{"text": prefix + " " + args.Text})
+	return json.Marshal(map[string]string{"text": p.currentPrefix() + " " + args.Text})
 }
 
 // HandleEvent logs echo events.
 func (p *Plugin) HandleEvent(_ context.Context, ev sdk.Event) error {
-	if host, _ := p.state(); host != nil {
-		host.Logger().Info("echo event", "topic", ev.Topic, "from", ev.Source, "bytes", len(ev.Payload))
-	}
+	p.host.Logger().Info("echo event", "topic", ev.Topic, "from", ev.Source, "bytes", len(ev.Payload))
 	return nil
 }

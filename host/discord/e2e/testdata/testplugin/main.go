@@ -20,6 +20,7 @@ type plugin struct{ host sdk.Host }
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
 		ID: "testplugin", Name: "Test plugin", Version: "1.0.0", ComponentPrefix: "tp",
+		Components: []sdk.ComponentKind{{Kind: "poke", Level: sdk.LevelControl}, {Kind: "look", Level: sdk.LevelView}},
 		Commands: []sdk.Command{
 			{Name: "fault", Description: "Misbehave on request", Level: sdk.LevelView, Options: []sdk.Option{
 				{Name: "do", Description: "What to do", Type: sdk.OptionString, Required: true},
@@ -30,10 +31,8 @@ func (p *plugin) Info() sdk.Info {
 	}
 }
 
-func (p *plugin) Start(_ context.Context, h sdk.Host) error {
-	p.host = h
-	return nil
-}
+// SetHost keeps the host; Serve calls it before anything else.
+func (p *plugin) SetHost(h sdk.Host) { p.host = h }
 
 func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
 	if req.Command == "poke" {

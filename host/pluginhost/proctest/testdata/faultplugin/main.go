@@ -58,8 +58,10 @@ func (p *plugin) Info() sdk.Info {
 	return info
 }
 
+// SetHost keeps the host; Serve calls it before anything else.
+func (p *plugin) SetHost(h sdk.Host) { p.host = h }
+
 func (p *plugin) Start(_ context.Context, h sdk.Host) error {
-	p.host = h
 	if p.mode == "grandchild" {
 		child := exec.Command("sleep", "1000")
 		if err := child.Start(); err != nil {
@@ -107,6 +109,12 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		}
 	case "events": // how many events count-events mode has seen
 		return sdk.Reply(strconv.FormatInt(p.events.Load(), 10)), nil
+	case "sever": // cut the Host API connection and remove its socket
+		n, err := sever(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return sdk.Reply("severed " + strconv.Itoa(n)), nil
 	}
 	return sdk.Reply("ok from " + p.id), nil
 }
