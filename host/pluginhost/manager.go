@@ -18,8 +18,8 @@ import (
 
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/sdk"
-	"github.com/ddc-go/ddc/sdk/topic"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
+	"github.com/ddc-go/ddc/sdk/topic"
 )
 
 // State is a plugin's lifecycle state.
