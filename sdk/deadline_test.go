@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 	"github.com/ddc-go/ddc/sdk/sdktest"
 )
 
@@ -77,10 +79,24 @@ func TestDeadlineCrossesTheWire(t *testing.T) {
 	}
 	// The handler still runs; past the deadline plus a grace period it
 	// counts as stuck.
+	var health grpcplugin.Health
 	waitFor(t, func() bool {
-		health, err := h.Client.CheckHealth(context.Background())
+		var err error
+		health, err = h.Client.CheckHealth(context.Background())
 		return err == nil && health.StuckCalls == 1
 	})
+	// The report names the call and says how long it has run.
+	if len(health.Stuck) != 1 {
+		t.Fatalf("CheckHealth().Stuck = %+v, want one call", health.Stuck)
+	}
+	stuck := health.Stuck[0]
+	if stuck.Kind != "invoke" || stuck.Name != "sleeper.ignore" ||
+		stuck.Deadline <= 0 || stuck.Deadline > 100*time.Millisecond || stuck.Running < stuck.Deadline+2*time.Second {
+		t.Errorf("stuck call = %+v, want invoke sleeper.ignore, deadline up to 100ms, running 2s past it", stuck)
+	}
+	if want := regexp.MustCompile(`^Invoke sleeper\.ignore stuck for [0-9]+s past its [0-9]+ms deadline$`); !want.MatchString(stuck.String()) {
+		t.Errorf("stuck call String() = %q, want %s", stuck.String(), want)
+	}
 	close(s.release)
 	waitFor(t, func() bool {
 		health, err := h.Client.CheckHealth(context.Background())

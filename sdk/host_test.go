@@ -1,12 +1,14 @@
 package sdk_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -216,4 +218,101 @@ func TestHostAPIThroughHarness(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHostAPIFirstCallLate makes the plugin's first Host call 30 s after it
+// started. go-plugin forgets a broker id's connection info about 5 s after
+// the host offers it; the SDK connects as soon as it gets the id.
+func TestHostAPIFirstCallLate(t *testing.T) {
+	t.Parallel()
+	k := &keeper{}
+	h := sdktest.New(t, k, sdktest.Config{})
+	// The point of the test is the time that passes, not a condition.
+	time.Sleep(30 * time.Second)
+	ctx := context.Background()
+	if err := k.Host().KV().Put(ctx, "late", []byte("yes")); err != nil {
+		t.Fatalf("first Host call 30 s after start: %v", err)
+	}
+	if v, ok, _ := h.Host.KV().Get(ctx, "late"); !ok || string(v) != "yes" {
+		t.Errorf("host KV late = %q, %v; want yes", v, ok)
+	}
+}
+
+// TestRenewHost gives the plugin a new Host connection, as the host does
+// when the plugin reports its connection lost, and closes the old one: the
+// plugin's calls go on working.
+func TestRenewHost(t *testing.T) {
+	ctx := context.Background()
+	k := &keeper{}
+	h := sdktest.New(t, k, sdktest.Config{})
+	for i := range 3 {
+		key := fmt.Sprintf("k%d", i)
+		if err := k.Host().KV().Put(ctx, key, []byte("v")); err != nil {
+			t.Fatalf("Put(%s) before renewal %d: %v", key, i, err)
+		}
+		if err := h.Client.RenewHost(ctx); err != nil {
+			t.Fatalf("RenewHost() #%d = %v", i, err)
+		}
+		if _, ok, err := k.Host().KV().Get(ctx, key); err != nil || !ok {
+			t.Fatalf("Get(%s) after renewal %d = %v, %v; want the value", key, i, ok, err)
+		}
+	}
+	if health, err := h.Client.CheckHealth(ctx); err != nil || health.HostRenewed {
+		t.Errorf("CheckHealth() = %+v, %v; want healthy without a renewal", health, err)
+	}
+}
+
+// configuresFromHost uses its Host in its first Configure: SetHost came
+// first, and the Host is connected by then.
+type configuresFromHost struct {
+	host   sdk.Host
+	order  []string
+	visits int
+}
+
+func (c *configuresFromHost) Info() sdk.Info {
+	return sdk.Info{ID: "early", Name: "Early", Version: "1.0.0", Description: "Uses the host early."}
+}
+
+func (c *configuresFromHost) SetHost(h sdk.Host) {
+	c.host = h
+	c.order = append(c.order, "SetHost")
+}
+
+func (c *configuresFromHost) Configure(ctx context.Context, _ json.RawMessage) error {
+	c.order = append(c.order, "Configure")
+	raw, _, err := c.host.KV().Get(ctx, "visits")
+	if err != nil {
+		return fmt.Errorf("read visits: %w", err)
+	}
+	c.visits = len(raw) + 1
+	return c.host.KV().Put(ctx, "visits", bytes.Repeat([]byte("x"), c.visits))
+}
+
+func (c *configuresFromHost) Start(_ context.Context, h sdk.Host) error {
+	c.order = append(c.order, "Start")
+	if h != c.host {
+		return errors.New("Start got another Host than SetHost")
+	}
+	return nil
+}
+
+// TestHostInFirstConfigure checks the HostSetter contract: SetHost before
+// everything else, the Host usable in the first Configure, the same Host in
+// Start, and no lock needed (the race detector watches the plain fields).
+func TestHostInFirstConfigure(t *testing.T) {
+	p := &configuresFromHost{}
+	h := sdktest.New(t, p, sdktest.Config{})
+	if diff := cmp.Diff([]string{"SetHost", "Configure", "Start"}, p.order); diff != "" {
+		t.Errorf("call order mismatch (-want +got):\n%s", diff)
+	}
+	if p.visits != 1 {
+		t.Errorf("visits counted in the first Configure = %d, want 1", p.visits)
+	}
+	if err := h.Client.Configure(context.Background(), json.RawMessage(`{}`)); err != nil {
+		t.Fatalf("second Configure: %v", err)
+	}
+	if v, _, _ := h.Host.KV().Get(context.Background(), "visits"); len(v) != 2 {
+		t.Errorf("visits after two Configures = %d, want 2", len(v))
+	}
 }

@@ -88,6 +88,13 @@ func (h *hostClient) connect(id uint32) error {
 		h.mu.Unlock()
 		return fmt.Errorf("host api: connect to broker id %d: %w", id, err)
 	}
+	h.use(conn)
+	return nil
+}
+
+// use makes conn the connection to the host, closing the previous one and
+// waking the calls waiting for a connection.
+func (h *hostClient) use(conn *grpc.ClientConn) {
 	h.mu.Lock()
 	old := h.conn
 	h.conn, h.rpc, h.lost = conn, pb.NewHostClient(conn), false
@@ -97,7 +104,6 @@ func (h *hostClient) connect(id uint32) error {
 	if old != nil {
 		_ = old.Close()
 	}
-	return nil
 }
 
 // connectionLost reports whether the plugin needs a new broker id: a dial
