@@ -97,8 +97,8 @@ type wire struct {
 	httpHeaders http.Header
 }
 
-func (w *wire) Info() sdk.Info                           { return w.info }
-func (w *wire) SetHost(h sdk.Host)                       { w.host = h }
+func (w *wire) Info() sdk.Info     { return w.info }
+func (w *wire) SetHost(h sdk.Host) { w.host = h }
 func (w *wire) HandleEvent(_ context.Context, ev sdk.Event) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
