@@ -6,12 +6,15 @@
 //
 // The lifecycle, in order:
 //
+//  0. SetHost ([HostSetter]): before it serves anything, Serve hands the
+//     plugin its [Host], to keep in a plain field.
 //  1. GetInfo: the host reads the plugin's [Info] (its manifest): the slash
-//     commands it owns, the events it subscribes to, the actions it provides
-//     and calls.
+//     commands it owns, the component kinds and their levels, the events it
+//     subscribes to, the actions it provides and calls.
 //  2. Configure ([Configurer]): the plugin receives its settings, as JSON.
-//     Configure runs again whenever an admin changes them.
-//  3. Start ([Starter]): the plugin receives its [Host] and starts its work.
+//     Configure runs again whenever an admin changes them. The Host is
+//     connected from the first Configure on.
+//  3. Start ([Starter]): the plugin starts its work.
 //  4. Handlers: commands ([CommandHandler]), autocomplete
 //     ([AutocompleteHandler]), buttons and selects ([ComponentHandler]),
 //     modals ([ModalHandler]), events ([EventHandler]), actions called by
@@ -29,6 +32,9 @@
 // starts, turns handler panics into errors, and exits when the host process
 // dies.
 //
-// Package sdktest runs a plugin in memory against a recording fake host so
-// plugins can be unit-tested without a host process.
+// This package is the plugin side of the protocol and all an author needs;
+// its exported API shows no go-plugin or gRPC type. The host side (the
+// go-plugin glue, the typed client of a plugin, the Host API server) is
+// package sdk/grpcplugin. Package sdktest runs a plugin in memory against a
+// recording fake host so plugins can be unit-tested without a host process.
 package sdk

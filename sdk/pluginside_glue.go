@@ -14,7 +14,7 @@ import (
 // This file is the plugin side's go-plugin glue. The host side's is in
 // package sdk/grpcplugin.
 
-// ProtocolVersion is the plugin protocol version this SDK speaks; a
+// ProtocolVersion is the plugin protocol version this SDK speaks, 1; a
 // plugin.yaml records it as protocol_version.
 const ProtocolVersion = wire.ProtocolVersion
 
