@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/status"
 
 	pb "github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1"
 )
@@ -32,8 +35,9 @@ const hostPoll = 25 * time.Millisecond
 // about 5 s after the host offers it. gRPC reconnects a broken connection
 // to the same address by itself; when that address is gone too, the
 // connection is reported lost in CheckHealth and the host hands over a new
-// broker id. Calls are sent only on a ready connection and never repeated:
-// while there is none, they wait (up to hostWait) for one.
+// broker id. Calls are sent only on a ready connection, and repeated only
+// when gRPC says they never left: while there is no connection, they wait
+// (up to hostWait) for one.
 type hostClient struct {
 	log *slog.Logger
 
@@ -135,10 +139,35 @@ func (h *hostClient) markLost(conn *grpc.ClientConn) {
 	h.mu.Unlock()
 }
 
-// client returns the Host service client once the connection is ready.
-func (h *hostClient) client(ctx context.Context) (pb.HostClient, error) {
+// call runs rpc on a ready connection to the host. An rpc that failed
+// because gRPC could not dial the host never reached it: it is sent again
+// once the host gives the plugin a new connection.
+func (h *hostClient) call(ctx context.Context, rpc func(pb.HostClient) error) error {
 	limit := time.NewTimer(hostWait)
 	defer limit.Stop()
+	for {
+		c, conn, err := h.ready(ctx, limit.C)
+		if err != nil {
+			return err
+		}
+		err = rpc(c)
+		if !neverSent(err) {
+			return err
+		}
+		h.markLost(conn)
+	}
+}
+
+// neverSent reports whether err is gRPC's failure to dial: the rpc found no
+// connection and never left the plugin.
+func neverSent(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.Unavailable && strings.Contains(st.Message(), "Error while dialing")
+}
+
+// ready waits until there is a ready connection and returns it, or until
+// ctx ends or limit fires.
+func (h *hostClient) ready(ctx context.Context, limit <-chan time.Time) (pb.HostClient, *grpc.ClientConn, error) {
 	poll := time.NewTicker(hostPoll)
 	defer poll.Stop()
 	for {
@@ -148,7 +177,7 @@ func (h *hostClient) client(ctx context.Context) (pb.HostClient, error) {
 		if conn != nil {
 			switch conn.GetState() {
 			case connectivity.Ready:
-				return rpc, nil
+				return rpc, conn, nil
 			case connectivity.Idle:
 				conn.Connect()
 			case connectivity.TransientFailure, connectivity.Shutdown:
@@ -159,19 +188,19 @@ func (h *hostClient) client(ctx context.Context) (pb.HostClient, error) {
 		case <-changed:
 		case <-poll.C:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("host api: %w: no connection to the host: %w", ErrUnavailable, ctx.Err())
-		case <-limit.C:
-			return nil, fmt.Errorf("host api: %w: no connection to the host within %s", ErrUnavailable, hostWait)
+			return nil, nil, fmt.Errorf("host api: %w: no connection to the host: %w", ErrUnavailable, ctx.Err())
+		case <-limit:
+			return nil, nil, fmt.Errorf("host api: %w: no connection to the host within %s", ErrUnavailable, hostWait)
 		}
 	}
 }
 
 func (h *hostClient) Send(ctx context.Context, channelID string, m Message) (string, error) {
-	c, err := h.client(ctx)
-	if err != nil {
-		return "", err
-	}
-	resp, err := c.SendMessage(ctx, &pb.SendMessageRequest{ChannelId: channelID, Message: messageToProto(m)})
+	var resp *pb.SendMessageResponse
+	err := h.call(ctx, func(c pb.HostClient) (err error) {
+		resp, err = c.SendMessage(ctx, &pb.SendMessageRequest{ChannelId: channelID, Message: messageToProto(m)})
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("send message to channel %s: %w", channelID, fromStatus(err))
 	}
@@ -179,11 +208,10 @@ func (h *hostClient) Send(ctx context.Context, channelID string, m Message) (str
 }
 
 func (h *hostClient) Edit(ctx context.Context, channelID, messageID string, m Message) error {
-	c, err := h.client(ctx)
-	if err != nil {
+	err := h.call(ctx, func(c pb.HostClient) error {
+		_, err := c.EditMessage(ctx, &pb.EditMessageRequest{ChannelId: channelID, MessageId: messageID, Message: messageToProto(m)})
 		return err
-	}
-	_, err = c.EditMessage(ctx, &pb.EditMessageRequest{ChannelId: channelID, MessageId: messageID, Message: messageToProto(m)})
+	})
 	if err != nil {
 		return fmt.Errorf("edit message %s in channel %s: %w", messageID, channelID, fromStatus(err))
 	}
@@ -191,11 +219,10 @@ func (h *hostClient) Edit(ctx context.Context, channelID, messageID string, m Me
 }
 
 func (h *hostClient) Delete(ctx context.Context, channelID, messageID string) error {
-	c, err := h.client(ctx)
-	if err != nil {
+	err := h.call(ctx, func(c pb.HostClient) error {
+		_, err := c.DeleteMessage(ctx, &pb.DeleteMessageRequest{ChannelId: channelID, MessageId: messageID})
 		return err
-	}
-	_, err = c.DeleteMessage(ctx, &pb.DeleteMessageRequest{ChannelId: channelID, MessageId: messageID})
+	})
 	if err != nil {
 		return fmt.Errorf("delete message %s in channel %s: %w", messageID, channelID, fromStatus(err))
 	}
@@ -203,11 +230,11 @@ func (h *hostClient) Delete(ctx context.Context, channelID, messageID string) er
 }
 
 func (h *hostClient) Followup(ctx context.Context, interactionID string, m Message) (string, error) {
-	c, err := h.client(ctx)
-	if err != nil {
-		return "", err
-	}
-	resp, err := c.Followup(ctx, &pb.FollowupRequest{InteractionId: interactionID, Message: messageToProto(m)})
+	var resp *pb.FollowupResponse
+	err := h.call(ctx, func(c pb.HostClient) (err error) {
+		resp, err = c.Followup(ctx, &pb.FollowupRequest{InteractionId: interactionID, Message: messageToProto(m)})
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("follow up interaction %s: %w", interactionID, fromStatus(err))
 	}
@@ -215,11 +242,11 @@ func (h *hostClient) Followup(ctx context.Context, interactionID string, m Messa
 }
 
 func (h *hostClient) Publish(ctx context.Context, topic string, payload []byte) error {
-	c, err := h.client(ctx)
-	if err != nil {
+	err := h.call(ctx, func(c pb.HostClient) error {
+		_, err := c.Publish(ctx, &pb.PublishRequest{Topic: topic, Payload: payload})
 		return err
-	}
-	if _, err := c.Publish(ctx, &pb.PublishRequest{Topic: topic, Payload: payload}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("publish %s: %w", topic, fromStatus(err))
 	}
 	return nil
@@ -230,15 +257,15 @@ func (h *hostClient) Invoke(ctx context.Context, action string, args, result any
 	if err != nil {
 		return fmt.Errorf("invoke %s: encode args: %w", action, err)
 	}
-	c, err := h.client(ctx)
-	if err != nil {
-		return err
-	}
 	req := &pb.HostInvokeRequest{Action: action, Args: raw}
 	if in, ok := InteractionFrom(ctx); ok {
 		req.Context = interactionToProto(in)
 	}
-	resp, err := c.Invoke(ctx, req)
+	var resp *pb.HostInvokeResponse
+	err = h.call(ctx, func(c pb.HostClient) (err error) {
+		resp, err = c.Invoke(ctx, req)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", action, fromStatus(err))
 	}
@@ -253,11 +280,11 @@ func (h *hostClient) Invoke(ctx context.Context, action string, args, result any
 func (h *hostClient) KV() KV { return hostKV{h} }
 
 func (h *hostClient) Audit(ctx context.Context, e AuditEntry) error {
-	c, err := h.client(ctx)
-	if err != nil {
+	err := h.call(ctx, func(c pb.HostClient) error {
+		_, err := c.Audit(ctx, &pb.AuditRequest{Entry: auditToProto(e)})
 		return err
-	}
-	if _, err := c.Audit(ctx, &pb.AuditRequest{Entry: auditToProto(e)}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("audit %s %s: %w", e.Action, e.Target, fromStatus(err))
 	}
 	return nil
@@ -268,11 +295,11 @@ func (h *hostClient) Logger() *slog.Logger { return h.log }
 type hostKV struct{ h *hostClient }
 
 func (kv hostKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	c, err := kv.h.client(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	resp, err := c.KVGet(ctx, &pb.KVGetRequest{Key: key})
+	var resp *pb.KVGetResponse
+	err := kv.h.call(ctx, func(c pb.HostClient) (err error) {
+		resp, err = c.KVGet(ctx, &pb.KVGetRequest{Key: key})
+		return err
+	})
 	if err != nil {
 		return nil, false, fmt.Errorf("kv get %q: %w", key, fromStatus(err))
 	}
@@ -280,33 +307,33 @@ func (kv hostKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
 }
 
 func (kv hostKV) Put(ctx context.Context, key string, value []byte) error {
-	c, err := kv.h.client(ctx)
-	if err != nil {
+	err := kv.h.call(ctx, func(c pb.HostClient) error {
+		_, err := c.KVPut(ctx, &pb.KVPutRequest{Key: key, Value: value})
 		return err
-	}
-	if _, err := c.KVPut(ctx, &pb.KVPutRequest{Key: key, Value: value}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("kv put %q: %w", key, fromStatus(err))
 	}
 	return nil
 }
 
 func (kv hostKV) Delete(ctx context.Context, key string) error {
-	c, err := kv.h.client(ctx)
-	if err != nil {
+	err := kv.h.call(ctx, func(c pb.HostClient) error {
+		_, err := c.KVDelete(ctx, &pb.KVDeleteRequest{Key: key})
 		return err
-	}
-	if _, err := c.KVDelete(ctx, &pb.KVDeleteRequest{Key: key}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("kv delete %q: %w", key, fromStatus(err))
 	}
 	return nil
 }
 
 func (kv hostKV) List(ctx context.Context, prefix string) ([]string, error) {
-	c, err := kv.h.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.KVList(ctx, &pb.KVListRequest{Prefix: prefix})
+	var resp *pb.KVListResponse
+	err := kv.h.call(ctx, func(c pb.HostClient) (err error) {
+		resp, err = c.KVList(ctx, &pb.KVListRequest{Prefix: prefix})
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("kv list %q: %w", prefix, fromStatus(err))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1"
@@ -88,7 +89,10 @@ func TestHostClientWaitsForAConnection(t *testing.T) {
 	}
 
 	// The host's end goes away for good: the listener and its socket.
+	// Once gRPC has seen it (a call in flight at that moment fails), the
+	// next call waits for a new connection.
 	srvA.Stop()
+	waitUntil(t, "gRPC to see the connection end", func() bool { return connA.GetState() != connectivity.Ready })
 	waiting := getAsync(ctx, h)
 	waitUntil(t, "connection reported lost", h.connectionLost)
 	select {
