@@ -18,6 +18,7 @@ import (
 
 	"github.com/ddc-go/ddc/internal/dockertest"
 	"github.com/ddc-go/ddc/plugins/containers"
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/sdktest"
 )
@@ -77,21 +78,21 @@ func invokeAs(h *sdktest.Harness, level sdk.Level, action string, args any) (jso
 }
 
 // find returns the listed container named name.
-func find(l containers.ListResult, name string) (containers.ContainerInfo, bool) {
+func find(l api.ListResult, name string) (api.ContainerInfo, bool) {
 	for _, c := range l.Containers {
 		if c.Name == name {
 			return c, true
 		}
 	}
-	return containers.ContainerInfo{}, false
+	return api.ContainerInfo{}, false
 }
 
 // waitList lists until cond holds, failing after within.
-func waitList(t testing.TB, h *sdktest.Harness, within time.Duration, what string, cond func(containers.ListResult) bool) containers.ListResult {
+func waitList(t testing.TB, h *sdktest.Harness, within time.Duration, what string, cond func(api.ListResult) bool) api.ListResult {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		l, err := invoke[containers.ListResult](t, h, containers.ActList, nil)
+		l, err := invoke[api.ListResult](t, h, api.ActionList, nil)
 		if err != nil {
 			t.Fatalf("Invoke(list) error = %v", err)
 		}
@@ -106,15 +107,15 @@ func waitList(t testing.TB, h *sdktest.Harness, within time.Duration, what strin
 }
 
 // stateEvents decodes the container.state events published from index on.
-func stateEvents(t testing.TB, h *sdktest.Harness, from int) []containers.StateEvent {
+func stateEvents(t testing.TB, h *sdktest.Harness, from int) []api.StateEvent {
 	t.Helper()
-	var out []containers.StateEvent
+	var out []api.StateEvent
 	evs := h.Host.Published()
 	for _, ev := range evs[min(from, len(evs)):] {
-		if ev.Topic != containers.TopicState {
+		if ev.Topic != api.TopicState {
 			continue
 		}
-		var se containers.StateEvent
+		var se api.StateEvent
 		if err := json.Unmarshal(ev.Payload, &se); err != nil {
 			t.Fatalf("decode %s event: %v (%s)", ev.Topic, err, ev.Payload)
 		}
@@ -125,7 +126,7 @@ func stateEvents(t testing.TB, h *sdktest.Harness, from int) []containers.StateE
 
 // waitEvent waits for a container.state event published from index from
 // on that matches pred, and returns when it was seen.
-func waitEvent(t testing.TB, h *sdktest.Harness, from int, within time.Duration, what string, pred func(containers.StateEvent) bool) time.Time {
+func waitEvent(t testing.TB, h *sdktest.Harness, from int, within time.Duration, what string, pred func(api.StateEvent) bool) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {

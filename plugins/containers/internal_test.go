@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/errdefs"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -81,9 +81,8 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestApplyEvents(t *testing.T) {
-	var published []string
-	e := &endpoint{spec: EndpointSettings{Name: "local"}, log: slog.New(slog.DiscardHandler), ctrs: map[string]*ctr{}, watchers: map[string]map[*watcher]struct{}{}, reachable: true}
-	e.publish = func(_ context.Context, topic string, raw []byte) { published = append(published, string(raw)) }
+	rec := &recorder{}
+	e := &endpoint{spec: EndpointSettings{Name: "local"}, log: slog.New(slog.DiscardHandler), ctrs: map[string]*ctr{}, watchers: map[string]map[*watcher]struct{}{}, reachable: true, notify: rec}
 	at := time.Unix(1700000000, 0)
 	ev := func(action, exit string) events.Message {
 		return events.Message{Type: events.ContainerEventType, Action: events.Action(action), TimeNano: at.UnixNano(),
@@ -91,17 +90,17 @@ func TestApplyEvents(t *testing.T) {
 	}
 	tests := []struct {
 		action, exit string
-		wantState    string
-		wantHealth   string
+		wantState    api.State
+		wantHealth   api.Health
 		wantExit     int
 	}{
-		{action: "create", wantState: container.StateCreated},
-		{action: "start", wantState: container.StateRunning},
-		{action: "health_status: healthy", wantState: container.StateRunning, wantHealth: "healthy"},
-		{action: "die", exit: "3", wantState: container.StateExited, wantExit: 3},
-		{action: "stop", wantState: container.StateExited, wantExit: 3},
-		{action: "start", wantState: container.StateRunning, wantHealth: "starting"},
-		{action: "pause", wantState: container.StatePaused, wantHealth: "starting"},
+		{action: "create", wantState: api.StateCreated},
+		{action: "start", wantState: api.StateRunning},
+		{action: "health_status: healthy", wantState: api.StateRunning, wantHealth: api.HealthHealthy},
+		{action: "die", exit: "3", wantState: api.StateExited, wantExit: 3},
+		{action: "stop", wantState: api.StateExited, wantExit: 3},
+		{action: "start", wantState: api.StateRunning, wantHealth: api.HealthStarting},
+		{action: "pause", wantState: api.StatePaused, wantHealth: api.HealthStarting},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -117,12 +116,26 @@ func TestApplyEvents(t *testing.T) {
 		t.Errorf("container still known after destroy")
 	}
 	// "stop" after "die" changes nothing visible, so it is not published.
-	if n := len(published); n != len(tests) {
-		t.Errorf("published %d events, want %d: %q", n, len(tests), published)
+	if n := len(rec.states); n != len(tests) {
+		t.Errorf("published %d events, want %d: %+v", n, len(tests), rec.states)
 	}
-	if last := published[len(published)-1]; !strings.Contains(last, `"state":"removed"`) {
-		t.Errorf("last event = %s, want state removed", last)
+	if last := rec.states[len(rec.states)-1]; last.c.State != api.StateRemoved {
+		t.Errorf("last event = %+v, want state removed", last)
 	}
+}
+
+// recorder is a listener that keeps what it is told.
+type recorder struct {
+	states    []update
+	endpoints []api.EndpointStatus
+}
+
+func (r *recorder) containerChanged(_ context.Context, _ *endpoint, u update, _ bool) {
+	r.states = append(r.states, u)
+}
+
+func (r *recorder) endpointChanged(_ context.Context, _ *endpoint, st api.EndpointStatus) {
+	r.endpoints = append(r.endpoints, st)
 }
 
 func TestDefaultHost(t *testing.T) {

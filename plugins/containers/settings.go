@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -18,17 +19,6 @@ const (
 	DefaultMaxConcurrentActions = 3                             // DefaultMaxConcurrentActions per endpoint.
 	DefaultStartCheck           = 2 * time.Second               // DefaultStartCheck is how long a started container is watched for an early exit.
 )
-
-// Action names as used in settings, labels and Invoke.
-const (
-	ActionStart   = "start"
-	ActionStop    = "stop"
-	ActionRestart = "restart"
-	ActionLogs    = "logs"
-)
-
-// defaultActions are allowed when neither settings nor labels say otherwise.
-func defaultActions() []string { return []string{ActionStart, ActionStop, ActionRestart, ActionLogs} }
 
 // Settings are the plugin's settings, passed as JSON to Configure. The zero
 // value works: one endpoint "local" on the standard socket, every container
@@ -78,7 +68,7 @@ type ContainerSettings struct {
 	DisplayName           string   `json:"display_name,omitempty"`            // DisplayName is shown instead of the Docker name.
 	Order                 *int     `json:"order,omitempty"`                   // Order sorts lists, lowest first.
 	Active                *bool    `json:"active,omitempty"`                  // Active false hides the container.
-	Actions               []string `json:"actions,omitempty"`                 // Actions allowed: start, stop, restart, logs.
+	Actions               []api.Op `json:"actions,omitempty"`                 // Actions allowed: start, stop, restart, logs.
 	ShowStats             *bool    `json:"show_stats,omitempty"`              // ShowStats false hides CPU and memory.
 	Info                  string   `json:"info,omitempty"`                    // Info is text shown by /info.
 	IPPort                string   `json:"ip_port,omitempty"`                 // IPPort is an address shown by /info.
@@ -133,8 +123,8 @@ func parseSettings(raw json.RawMessage, fallbackHost string) (config, error) {
 			c.endpoints[i].Host = fallbackHost
 			ep.Host = fallbackHost
 		}
-		if err := ValidEndpointName(ep.Name); err != nil {
-			return config{}, fmt.Errorf("endpoint %d: %w", i+1, err)
+		if err := api.ValidEndpointName(ep.Name); err != nil {
+			return config{}, fmt.Errorf("endpoint %d: %w: %w", i+1, err, sdk.ErrInvalid)
 		}
 		if seen[ep.Name] {
 			return config{}, fmt.Errorf("endpoint %q is configured twice: %w", ep.Name, sdk.ErrInvalid)
@@ -150,18 +140,18 @@ func parseSettings(raw json.RawMessage, fallbackHost string) (config, error) {
 		}
 	}
 	for key, cs := range c.containers {
-		if _, err := ParseRef(key); err != nil {
-			return config{}, fmt.Errorf("container settings key %q: %w", key, err)
+		if _, err := api.ParseRef(key); err != nil {
+			return config{}, fmt.Errorf("container settings key %q: %w: %w", key, err, sdk.ErrInvalid)
 		}
 		for _, a := range cs.Actions {
-			if !validAction(a) {
+			if !a.Valid() {
 				return config{}, fmt.Errorf("container %q: unknown action %q (want start, stop, restart or logs): %w", key, a, sdk.ErrInvalid)
 			}
 		}
 	}
 	for _, p := range s.Protected {
-		if _, err := ParseRef(p); err != nil {
-			return config{}, fmt.Errorf("protected container %q: %w", p, err)
+		if _, err := api.ParseRef(p); err != nil {
+			return config{}, fmt.Errorf("protected container %q: %w: %w", p, err, sdk.ErrInvalid)
 		}
 		c.protected[p] = true
 	}
@@ -211,14 +201,6 @@ func checkHost(ep EndpointSettings) error {
 		return fmt.Errorf("endpoint %q: tls needs both cert and key: %w", ep.Name, sdk.ErrInvalid)
 	}
 	return nil
-}
-
-func validAction(a string) bool {
-	switch a {
-	case ActionStart, ActionStop, ActionRestart, ActionLogs:
-		return true
-	}
-	return false
 }
 
 // splitList splits a comma list, trimming blanks and dropping empties.
