@@ -58,4 +58,3 @@ func TestParseRef(t *testing.T) {
 		})
 	}
 }
-
