@@ -275,6 +275,38 @@ func dockerError(what, endpoint string, err error, timeout time.Duration) error 
 	return sdk.Errorf("%s: Docker error: %s", what, dockerMessage(err))
 }
 
+// dialTimeout bounds the extra dial of explainDial.
+const dialTimeout = time.Second
+
+// explainDial adds the reason to a connection failure of the Docker
+// client, which says only "Cannot connect to the Docker daemon" whether
+// the socket is missing, refuses or times out: it dials a unix:// or
+// tcp:// host once more and appends that error ("connect: no such file or
+// directory", "connection refused").
+func explainDial(ctx context.Context, host string, err error) error {
+	u, perr := url.Parse(host)
+	if !client.IsErrConnectionFailed(err) || perr != nil {
+		return err
+	}
+	network, addr := u.Scheme, u.Host
+	switch u.Scheme {
+	case "unix":
+		addr = u.Path
+	case "tcp":
+	default:
+		return err
+	}
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, derr := d.DialContext(dctx, network, addr)
+	if derr != nil {
+		return fmt.Errorf("%w (%v)", err, derr)
+	}
+	_ = conn.Close()
+	return err
+}
+
 // dockerMessage is the daemon's message without the client's prefixes.
 func dockerMessage(err error) string {
 	msg := err.Error()

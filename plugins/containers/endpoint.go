@@ -178,7 +178,7 @@ func (e *endpoint) session(ctx context.Context) (synced bool, err error) {
 	_, err = e.cli.Ping(pctx)
 	cancel()
 	if err != nil {
-		return false, fmt.Errorf("ping %s: %w", e.spec.Host, err)
+		return false, fmt.Errorf("ping %s: %w", e.spec.Host, explainDial(ctx, e.spec.Host, err))
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -391,11 +391,13 @@ func (e *endpoint) unwatch(w *watcher) {
 }
 
 // setUnreachable marks the endpoint down, tells watchers and publishes the
-// unknown state of every container once.
+// unknown state of every container once. While it stays down, a new
+// reason is published too, so subscribers show the current one.
 func (e *endpoint) setUnreachable(ctx context.Context, cause error) {
 	now := time.Now()
 	e.mu.Lock()
 	was := e.reachable
+	newCause := e.lastErr == nil || e.lastErr.Error() != cause.Error()
 	e.reachable, e.synced, e.lastErr = false, false, cause
 	var out []update
 	if was {
@@ -407,11 +409,12 @@ func (e *endpoint) setUnreachable(ctx context.Context, cause error) {
 			e.notifyLocked(u)
 		}
 	}
+	since := e.since
 	e.mu.Unlock()
-	if !was {
+	if !was && !newCause {
 		return
 	}
-	e.notify.endpointChanged(ctx, e, api.EndpointStatus{Endpoint: e.spec.Name, Error: cause.Error(), Since: now.UTC()})
+	e.notify.endpointChanged(ctx, e, api.EndpointStatus{Endpoint: e.spec.Name, Error: cause.Error(), Since: since.UTC()})
 	for _, u := range out {
 		e.notify.containerChanged(ctx, e, u, false)
 	}

@@ -166,3 +166,52 @@ func TestDefaultHost(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryDelay follows the waits of a long outage with the default
+// policy: quick retries during the first minute, then up to one a minute.
+func TestRetryDelay(t *testing.T) {
+	r := defaultRetry()
+	var down, prev time.Duration
+	var got []time.Duration
+	for down < 5*time.Minute {
+		prev = r.delay(prev, down)
+		got = append(got, prev)
+		down += prev
+	}
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	want := []int64{200, 400, 800, 1600}
+	for i, w := range want {
+		if ms(got[i]) != w {
+			t.Fatalf("delay %d = %v, want %d ms (all: %v)", i, got[i], w, got)
+		}
+	}
+	var fast, slow int
+	for i, d := range got {
+		at := time.Duration(0)
+		for _, x := range got[:i] {
+			at += x
+		}
+		switch {
+		case at < time.Minute && d > 3*time.Second:
+			t.Errorf("delay %v at %v into the outage, want at most 3 s in the first minute", d, at)
+		case d > time.Minute:
+			t.Errorf("delay %v, want at most a minute", d)
+		case at < time.Minute:
+			fast++
+		default:
+			slow++
+		}
+	}
+	if last := got[len(got)-1]; last != time.Minute {
+		t.Errorf("delay after 5 minutes = %v, want 1 minute", last)
+	}
+	// About 22 quick attempts in the first minute, then a handful up to a
+	// minute apart: about 30 in 5 minutes instead of 100 at 3 s.
+	if n := len(got); n > 35 {
+		t.Errorf("%d attempts in 5 minutes, want fewer than 35: %v", n, got)
+	}
+	t.Logf("attempts in 5 minutes: %d in the first minute, %d after", fast, slow)
+	if d := r.delay(0, time.Hour); d != r.first {
+		t.Errorf("first delay of a new outage = %v, want %v", d, r.first)
+	}
+}

@@ -103,7 +103,11 @@ func (e *endpoint) reached(ctx context.Context, down outage, containers int, now
 func (e *endpoint) describe(st epStatus, now time.Time) string {
 	s := fmt.Sprintf("%s (%s)", e.spec.Name, e.spec.Host)
 	if o := st.down; o.attempts > 0 {
-		s += fmt.Sprintf(", down for %s (%d attempts, next in %s)", human(now.Sub(o.since)), o.attempts, seconds(max(o.next.Sub(now), 0)))
+		attempts := "attempts"
+		if o.attempts == 1 {
+			attempts = "attempt"
+		}
+		s += fmt.Sprintf(", down for %s (%d %s, next in %s)", human(now.Sub(o.since)), o.attempts, attempts, seconds(max(o.next.Sub(now), 0)))
 	}
 	return fmt.Sprintf("%s: %v", s, st.err)
 }

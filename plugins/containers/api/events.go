@@ -16,7 +16,8 @@ const (
 	// container changes: state, health, name, image, reachability.
 	TopicState = "container.state"
 	// TopicEndpoint carries an EndpointEvent when an endpoint becomes
-	// reachable or unreachable.
+	// reachable or unreachable, and when the reason it is unreachable
+	// changes (for an endpoint never reached: at its first failure).
 	TopicEndpoint = "container.endpoint"
 	// TopicBulk carries a BulkEvent for each container restart_all or
 	// stop_all has finished with (progress).
