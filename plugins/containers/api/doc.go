@@ -1,9 +1,10 @@
 // Package api is the contract of DDC's containers plugin: the actions it
 // provides, their arguments and results, and the events it publishes.
 // Other plugins (panels, scheduler, third-party ones) import this package,
-// never the plugin itself. It has no Docker dependency: it imports only
-// the standard library, never the sdk's implementation, the Docker client,
-// host code or the containers plugin (plugins/imports_test.go checks it).
+// never the plugin itself. It must import only the standard library: never
+// the Docker client, host code or the containers plugin
+// (plugins/imports_test.go checks it; it would allow the sdk, which this
+// package does not need: sdk.Host is an Invoker).
 //
 // # Calling actions
 //
