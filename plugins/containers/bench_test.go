@@ -11,6 +11,7 @@ import (
 	"github.com/ddc-go/ddc/internal/dockertest"
 	"github.com/ddc-go/ddc/internal/latency"
 	"github.com/ddc-go/ddc/plugins/containers"
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -35,11 +36,11 @@ func BenchmarkList1000(b *testing.B) {
 	t0 := time.Now()
 	h := start(b, containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}})
 	waitHealthy(b, h, time.Minute)
-	waitList(b, h, time.Minute, "showing 1000", func(l containers.ListResult) bool { return len(l.Containers) == 1000 })
+	waitList(b, h, time.Minute, "showing 1000", func(l api.ListResult) bool { return len(l.Containers) == 1000 })
 	sync := time.Since(t0)
 	ctx := context.Background()
 	for b.Loop() {
-		raw, err := h.Invoke(ctx, containers.ActList, nil)
+		raw, err := h.Invoke(ctx, api.ActionList, nil)
 		if err != nil || len(raw) < 1000 {
 			b.Fatalf("list: %v", err)
 		}
@@ -60,26 +61,26 @@ func BenchmarkActions(b *testing.B) {
 	zero := 0.0
 	h := start(b, containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}, StartCheckSeconds: &zero})
 	waitHealthy(b, h, 10*time.Second)
-	waitList(b, h, 5*time.Second, "showing it running", func(l containers.ListResult) bool {
+	waitList(b, h, 5*time.Second, "showing it running", func(l api.ListResult) bool {
 		ci, ok := find(l, c.Name)
 		return ok && ci.State == "running"
 	})
 	var stops, starts, restarts []time.Duration
 	run := func(action string, into *[]time.Duration) {
 		t0 := time.Now()
-		raw, err := invokeAs(h, sdk.LevelControl, action, containers.Args{Container: c.Name, TimeoutSeconds: 5})
+		raw, err := invokeAs(h, sdk.LevelControl, action, api.Args{Container: c.Name, TimeoutSeconds: 5})
 		if err != nil {
 			b.Fatalf("%s: %v", action, err)
 		}
 		*into = append(*into, time.Since(t0))
-		if res := decode[containers.ActionResult](b, raw); !res.OK || !res.Changed {
+		if res := decode[api.ActionResult](b, raw); !res.OK || !res.Changed {
 			b.Fatalf("%s = %+v, want a change", action, res)
 		}
 	}
 	for b.Loop() {
-		run(containers.ActStop, &stops)
-		run(containers.ActStart, &starts)
-		run(containers.ActRestart, &restarts)
+		run(api.ActionStop, &stops)
+		run(api.ActionStart, &starts)
+		run(api.ActionRestart, &restarts)
 	}
 	b.ReportMetric(latency.Ms(latency.Percentile(stops, 0.50)), "stop-p50-ms")
 	b.ReportMetric(latency.Ms(latency.Percentile(starts, 0.50)), "start-p50-ms")
@@ -96,31 +97,31 @@ func BenchmarkEventLatency(b *testing.B) {
 	c := e.Run(b, dockertest.Options{})
 	h := start(b, containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}})
 	waitHealthy(b, h, 10*time.Second)
-	waitList(b, h, 5*time.Second, "showing it running", func(l containers.ListResult) bool {
+	waitList(b, h, 5*time.Second, "showing it running", func(l api.ListResult) bool {
 		ci, ok := find(l, c.Name)
 		return ok && ci.State == "running"
 	})
 	ctx := context.Background()
 	zero := 0
 	var lat, after []time.Duration
-	measure := func(state string, call func() error) {
+	measure := func(state api.State, call func() error) {
 		from := len(h.Host.Published())
 		t0 := time.Now()
 		if err := call(); err != nil {
 			b.Fatalf("docker call: %v", err)
 		}
 		t1 := time.Now()
-		seen := waitEvent(b, h, from, 5*time.Second, state, func(se containers.StateEvent) bool {
+		seen := waitEvent(b, h, from, 5*time.Second, string(state), func(se api.StateEvent) bool {
 			return se.ID == c.ID && se.State == state
 		})
 		lat = append(lat, seen.Sub(t0))
 		after = append(after, max(seen.Sub(t1), 0))
 	}
 	for b.Loop() {
-		measure("exited", func() error {
+		measure(api.StateExited, func() error {
 			return e.Client.ContainerStop(ctx, c.ID, dcontainer.StopOptions{Timeout: &zero})
 		})
-		measure("running", func() error { return e.Client.ContainerStart(ctx, c.ID, dcontainer.StartOptions{}) })
+		measure(api.StateRunning, func() error { return e.Client.ContainerStart(ctx, c.ID, dcontainer.StartOptions{}) })
 	}
 	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.50)), "event-p50-ms")
 	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.99)), "event-p99-ms")

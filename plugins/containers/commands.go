@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -90,8 +90,8 @@ func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 	}
 	ref := req.String("name")
 	switch sub := req.Sub(); sub {
-	case ActionStart, ActionStop, ActionRestart:
-		res, err := p.act(ctx, who, sub, ref, 0)
+	case string(api.OpStart), string(api.OpStop), string(api.OpRestart):
+		res, err := p.act(ctx, who, api.Op(sub), ref, 0)
 		if err != nil {
 			return nil, failure(err)
 		}
@@ -129,19 +129,19 @@ func (p *Plugin) HandleAutocomplete(_ context.Context, req *sdk.CommandRequest) 
 		typed, _ = f.Value.(string)
 	}
 	typed = strings.ToLower(strings.TrimSpace(typed))
-	action := ""
+	var op api.Op
 	if req.Command == "container" {
-		action = req.Sub()
+		op = api.Op(req.Sub())
 	}
 	var prefix, contains []sdk.Choice
 	for _, v := range p.views() {
-		switch action {
-		case ActionStart, ActionStop, ActionRestart:
-			if req.Level != 0 && !req.Level.Allows(sdk.LevelControl) || p.allowed(v, action) != nil {
+		switch op {
+		case api.OpStart, api.OpStop, api.OpRestart:
+			if req.Level != 0 && !req.Level.Allows(sdk.LevelControl) || p.allowed(v, op) != nil {
 				continue
 			}
-		case ActionLogs:
-			if !v.can(ActionLogs) {
+		case api.OpLogs:
+			if !v.can(api.OpLogs) {
 				continue
 			}
 		}
@@ -289,7 +289,7 @@ func (p *Plugin) infoReply(ctx context.Context, who caller, ref string, full boo
 			sdk.Field{Name: "Restarts", Value: strconv.Itoa(ci.RestartCount), Inline: true},
 		)
 		if len(ci.Actions) > 0 {
-			e.Fields = append(e.Fields, sdk.Field{Name: "Allowed", Value: strings.Join(ci.Actions, ", "), Inline: true})
+			e.Fields = append(e.Fields, sdk.Field{Name: "Allowed", Value: joinOps(ci.Actions), Inline: true})
 		}
 		if ci.Protected {
 			e.Fields = append(e.Fields, sdk.Field{Name: "Protected", Value: "🛡️ cannot be stopped from Discord", Inline: true})
@@ -353,16 +353,16 @@ func (p *Plugin) logsReply(ctx context.Context, who caller, ref string, lines in
 }
 
 // resultEmbed shows an action's outcome.
-func resultEmbed(r ActionResult) sdk.Embed {
+func resultEmbed(r api.ActionResult) sdk.Embed {
 	icon, color := "✅", colorGreen
 	if !r.Changed {
 		icon, color = "ℹ️", colorGrey
 	}
-	return sdk.Embed{Title: icon + " " + r.Detail, Color: color, Footer: r.Container + " · " + r.State}
+	return sdk.Embed{Title: icon + " " + r.Detail, Color: color, Footer: r.Container + " · " + string(r.State)}
 }
 
 // listEmbed shows every visible container, one line each.
-func listEmbed(l ListResult) sdk.Embed {
+func listEmbed(l api.ListResult) sdk.Embed {
 	var b strings.Builder
 	for _, c := range l.Containers {
 		line := fmt.Sprintf("%s **%s** · %s", emojiFor(c.State, c.Health), c.DisplayName, stateText(c.State, c.Health, c.ExitCode))
@@ -387,7 +387,7 @@ func listEmbed(l ListResult) sdk.Embed {
 }
 
 // statsEmbed shows a stats sample.
-func statsEmbed(s StatsResult) sdk.Embed {
+func statsEmbed(s api.StatsResult) sdk.Embed {
 	if !s.Running {
 		return sdk.Embed{Title: "🔴 " + s.Container, Description: "not running", Color: colorRed}
 	}
@@ -413,18 +413,18 @@ func short(id string) string {
 // stateEmoji is 🟢 running, 🟡 in between or unhealthy, 🔴 stopped, ⚪ unknown.
 func stateEmoji(v view) string {
 	if !v.reachable {
-		return emojiFor(StateUnknown, "")
+		return emojiFor(api.StateUnknown, api.HealthNone)
 	}
 	return emojiFor(v.c.State, v.c.Health)
 }
 
-func emojiFor(state, health string) string {
+func emojiFor(state api.State, health api.Health) string {
 	switch {
-	case state == StateUnknown:
+	case state == api.StateUnknown:
 		return "⚪"
-	case state == container.StateRunning && (health == "" || health == "healthy"):
+	case state == api.StateRunning && (health == api.HealthNone || health == api.HealthHealthy):
 		return "🟢"
-	case state == container.StateRunning, state == container.StatePaused, state == container.StateRestarting:
+	case state.Up():
 		return "🟡"
 	}
 	return "🔴"
@@ -443,20 +443,20 @@ func stateColor(v view) int {
 }
 
 // stateText is "running (healthy)", "exited (1)" or "unreachable".
-func stateText(state, health string, exit int) string {
+func stateText(state api.State, health api.Health, exit int) string {
 	switch {
-	case state == StateUnknown:
+	case state == api.StateUnknown:
 		return "unreachable"
-	case state == container.StateExited:
+	case state == api.StateExited:
 		return fmt.Sprintf("exited (%d)", exit)
-	case health != "":
-		return state + " (" + health + ")"
+	case health != api.HealthNone:
+		return string(state) + " (" + string(health) + ")"
 	}
-	return state
+	return string(state)
 }
 
-func uptime(ci ContainerInfo) string {
-	if ci.State != container.StateRunning || ci.StartedAt.IsZero() {
+func uptime(ci api.ContainerInfo) string {
+	if ci.State != api.StateRunning || ci.StartedAt.IsZero() {
 		return "–"
 	}
 	return human(time.Since(ci.StartedAt))
@@ -480,4 +480,13 @@ func human(d time.Duration) string {
 		return fmt.Sprintf("%dm %ds", m, s)
 	}
 	return fmt.Sprintf("%ds", s)
+}
+
+// joinOps lists ops for people: "start, stop".
+func joinOps(ops []api.Op) string {
+	s := make([]string, len(ops))
+	for i, o := range ops {
+		s[i] = string(o)
+	}
+	return strings.Join(s, ", ")
 }

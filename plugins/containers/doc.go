@@ -2,6 +2,9 @@
 // containers from Discord: /container start|stop|restart|logs|info|list|stats
 // and /info, and the actions containers.list, .inspect, .start, .stop,
 // .restart, .logs, .stats, .restart_all and .stop_all for other plugins.
+// Their contract (action names, arguments, results, topics and event
+// payloads) is the Docker-free package api; other plugins import that
+// package, never this one.
 //
 // # Lifecycle
 //
@@ -15,12 +18,22 @@
 //
 // State comes from Docker's events stream, one per endpoint, never from
 // polling. After every (re)connect the plugin subscribes to container
-// events first and then reads the full list, so no change is missed; a
-// dropped stream reconnects with exponential backoff (0.2 s doubling to
-// 3 s). Every change is published on the host bus as a StateEvent on
-// "container.state"; reachability changes as an EndpointEvent on
-// "container.endpoint". The containers of an unreachable endpoint are shown
-// as unknown, not stopped, and CheckHealth names the endpoint.
+// events first and then reads the full list, so no change is missed. A
+// dropped stream, or a daemon that is down, is tried again with backoff:
+// 0.2 s doubling to 3 s during the first minute of an outage (a daemon
+// restart is seen within seconds), then doubling up to one minute. The log
+// gets one line when an endpoint goes down, one every 5 minutes while it
+// stays down, and one when it is back, never one per attempt; CheckHealth
+// reports the plugin degraded, naming each unreachable endpoint with how
+// long it has been down, the attempts, the next one and the error.
+//
+// Every change is published on the host bus (see api.TopicAll): a
+// container's on "container.state", an endpoint's reachability on
+// "container.endpoint", the progress of restart_all and stop_all on
+// "container.bulk", and a settings change on "container.settings". Events
+// are numbered (api.Stamp) so a subscriber can tell a lost event and keep
+// an exact copy of the list (api.Tracker). The containers of an
+// unreachable endpoint are shown as unknown, not stopped.
 //
 // # Actions
 //
@@ -31,7 +44,16 @@
 // (default 3) run per endpoint; a second action on a busy container is
 // refused with sdk.ErrBusy. Every action that changes something is audited.
 //
-// Container names are checked before any Docker call (see ParseRef).
+// Container names are checked before any Docker call (see api.ParseRef).
+//
+// # Files
+//
+// plugin.go holds the lifecycle, view.go how settings and labels apply to
+// a container, actions.go the actions' logic (permissions, audit, bulk),
+// run.go how one start, stop or restart is carried out and confirmed,
+// docker.go the Docker requests and their errors, endpoint.go and retry.go
+// the events loop with its state table and reconnects, publish.go the
+// events, commands.go the Discord commands.
 //
 // # Per-container configuration and precedence
 //

@@ -1,24 +1,232 @@
 package containers
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
 
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
+
+// maxLogBytes bounds how much log output one logs action reads.
+const maxLogBytes = 4 << 20
+
+// daemon makes the Docker requests of the actions on one endpoint and turns
+// Docker's answers and errors into the plugin's types and user errors.
+// Each method takes who, the container as messages name it, and timeout,
+// the action's deadline as messages state it.
+type daemon struct {
+	cli      *client.Client
+	endpoint string // endpoint name, for messages
+}
+
+// details are what inspect tells beyond the list.
+type details struct {
+	restartCount int
+	created      time.Time
+	tty          bool
+}
+
+// inspect reads id's current state into c and returns the rest.
+func (d daemon) inspect(ctx context.Context, c *ctr, who string, timeout time.Duration) (details, error) {
+	info, err := d.cli.ContainerInspect(ctx, c.ID)
+	if err != nil {
+		return details{}, dockerError("inspect "+who, d.endpoint, err, timeout)
+	}
+	fillFromInspect(c, info)
+	return detailsOf(info), nil
+}
+
+func detailsOf(info container.InspectResponse) details {
+	return details{
+		restartCount: info.RestartCount,
+		created:      parseTime(info.Created),
+		tty:          info.Config != nil && info.Config.Tty,
+	}
+}
+
+// start, stop and restart ask Docker to change id's state; the caller
+// waits for the event that confirms it. stopSecs > 0 overrides the
+// container's stop timeout.
+func (d daemon) start(ctx context.Context, id, who string, timeout time.Duration) error {
+	return dockerError("start "+who, d.endpoint, d.cli.ContainerStart(ctx, id, container.StartOptions{}), timeout)
+}
+
+func (d daemon) stop(ctx context.Context, id, who string, stopSecs int, timeout time.Duration) error {
+	return dockerError("stop "+who, d.endpoint, d.cli.ContainerStop(ctx, id, stopOptions(stopSecs)), timeout)
+}
+
+func (d daemon) restart(ctx context.Context, id, who string, stopSecs int, timeout time.Duration) error {
+	return dockerError("restart "+who, d.endpoint, d.cli.ContainerRestart(ctx, id, stopOptions(stopSecs)), timeout)
+}
+
+func stopOptions(stopSecs int) container.StopOptions {
+	var opts container.StopOptions
+	if stopSecs > 0 {
+		opts.Timeout = &stopSecs
+	}
+	return opts
+}
+
+// logs returns the last lines lines of id's standard output and error,
+// each with its timestamp.
+func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout time.Duration) ([]string, error) {
+	info, err := d.cli.ContainerInspect(ctx, id)
+	if err != nil {
+		return nil, dockerError("logs of "+who, d.endpoint, err, timeout)
+	}
+	rc, err := d.cli.ContainerLogs(ctx, id, container.LogsOptions{
+		ShowStdout: true, ShowStderr: true, Timestamps: true, Tail: strconv.Itoa(lines),
+	})
+	if err != nil {
+		return nil, dockerError("logs of "+who, d.endpoint, err, timeout)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	lim := io.LimitReader(rc, maxLogBytes)
+	if detailsOf(info).tty {
+		_, err = io.Copy(&buf, lim)
+	} else {
+		_, err = stdcopy.StdCopy(&buf, &buf, lim)
+	}
+	if err != nil {
+		return nil, dockerError("read logs of "+who, d.endpoint, err, timeout)
+	}
+	out := []string{}
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		out = append(out, strings.TrimRight(sc.Text(), "\r"))
+	}
+	if len(out) > lines {
+		out = out[len(out)-lines:]
+	}
+	return out, nil
+}
+
+// stats reads one sample of id's CPU and memory use into out.
+func (d daemon) stats(ctx context.Context, id, who string, timeout time.Duration, out *api.StatsResult) error {
+	r, err := d.cli.ContainerStats(ctx, id, false)
+	if err != nil {
+		return dockerError("stats of "+who, d.endpoint, err, timeout)
+	}
+	defer r.Body.Close()
+	var s container.StatsResponse
+	if err := json.NewDecoder(r.Body).Decode(&s); err != nil {
+		return dockerError("read stats of "+who, d.endpoint, err, timeout)
+	}
+	out.Running = true
+	cpuDelta := float64(s.CPUStats.CPUUsage.TotalUsage) - float64(s.PreCPUStats.CPUUsage.TotalUsage)
+	sysDelta := float64(s.CPUStats.SystemUsage) - float64(s.PreCPUStats.SystemUsage)
+	online := float64(s.CPUStats.OnlineCPUs)
+	if online == 0 {
+		online = float64(len(s.CPUStats.CPUUsage.PercpuUsage))
+	}
+	if cpuDelta > 0 && sysDelta > 0 {
+		out.CPUPercent = cpuDelta / sysDelta * online * 100
+	}
+	cache := s.MemoryStats.Stats["inactive_file"]
+	if c, ok := s.MemoryStats.Stats["total_inactive_file"]; ok {
+		cache = c
+	}
+	if cache < s.MemoryStats.Usage {
+		out.MemoryBytes = s.MemoryStats.Usage - cache
+	}
+	out.MemoryLimit = s.MemoryStats.Limit
+	return nil
+}
+
+// inspectAll fills in start times and health of cs, a few at a time; a
+// container that cannot be inspected keeps what the list said.
+func (d daemon) inspectAll(ctx context.Context, cs []*ctr) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, c := range cs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			info, err := d.cli.ContainerInspect(ctx, c.ID)
+			if err != nil {
+				return
+			}
+			fillFromInspect(c, info)
+		}()
+	}
+	wg.Wait()
+}
+
+// fillFromInspect copies the state of an inspect answer into c.
+func fillFromInspect(c *ctr, info container.InspectResponse) {
+	if info.State == nil {
+		return
+	}
+	c.State = api.State(info.State.Status)
+	c.ExitCode = info.State.ExitCode
+	c.StartedAt = parseTime(info.State.StartedAt)
+	c.FinishedAt = parseTime(info.State.FinishedAt)
+	if info.State.Health != nil {
+		c.Health = api.Health(info.State.Health.Status)
+		c.HasCheck = true
+	}
+	if info.Config != nil && info.Config.Healthcheck != nil && len(info.Config.Healthcheck.Test) > 0 && info.Config.Healthcheck.Test[0] != "NONE" {
+		c.HasCheck = true
+	}
+}
+
+// parseTime parses Docker's RFC 3339 times; Docker's zero time
+// (0001-01-01) and garbage become the zero time.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() < 2000 {
+		return time.Time{}
+	}
+	return t
+}
+
+// exitedRe reads the exit code out of a list entry's status text.
+var exitedRe = regexp.MustCompile(`^Exited \((-?\d+)\)`)
+
+// fromSummary converts a list entry.
+func fromSummary(s container.Summary) *ctr {
+	c := &ctr{ID: s.ID, Image: s.Image, State: api.State(s.State), Labels: s.Labels}
+	if len(s.Names) > 0 {
+		c.Name = strings.TrimPrefix(s.Names[0], "/")
+	}
+	switch {
+	case strings.Contains(s.Status, "(healthy)"):
+		c.Health = api.HealthHealthy
+	case strings.Contains(s.Status, "(unhealthy)"):
+		c.Health = api.HealthUnhealthy
+	case strings.Contains(s.Status, "(health: starting)"):
+		c.Health = api.HealthStarting
+	}
+	c.HasCheck = c.Health != api.HealthNone
+	if m := exitedRe.FindStringSubmatch(s.Status); m != nil {
+		c.ExitCode, _ = strconv.Atoi(m[1])
+	}
+	return c
+}
 
 // newClient returns a Docker client for ep with API version negotiation.
 // It does not connect; the first request does.
@@ -44,88 +252,6 @@ func newClient(ep EndpointSettings) (*client.Client, error) {
 	return cli, nil
 }
 
-// sshDialer returns a dialer that runs "ssh [-l user] [-p port] host docker
-// system dial-stdio" and speaks HTTP over its standard input and output, as
-// the docker CLI does for ssh:// hosts. Authentication is ssh's own (keys,
-// agent, ~/.ssh/config).
-func sshDialer(u *url.URL) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	args := []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}
-	if u.User != nil && u.User.Username() != "" {
-		args = append(args, "-l", u.User.Username())
-	}
-	if p := u.Port(); p != "" {
-		args = append(args, "-p", p)
-	}
-	args = append(args, "--", u.Hostname(), "docker", "system", "dial-stdio")
-	return func(ctx context.Context, _, _ string) (net.Conn, error) {
-		// The connection outlives ctx (the HTTP transport reuses it), so the
-		// command is not bound to it; Close ends the process.
-		cmd := exec.Command("ssh", args...)
-		cmd.Stderr = io.Discard
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			return nil, fmt.Errorf("ssh to %s: %w", u.Host, err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, fmt.Errorf("ssh to %s: %w", u.Host, err)
-		}
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("ssh to %s: %w", u.Host, err)
-		}
-		return &cmdConn{cmd: cmd, r: stdout, w: stdin, host: u.Host}, nil
-	}
-}
-
-// cmdConn is a net.Conn over a command's standard input and output.
-type cmdConn struct {
-	cmd  *exec.Cmd
-	r    io.ReadCloser
-	w    io.WriteCloser
-	host string
-	once sync.Once
-}
-
-func (c *cmdConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
-func (c *cmdConn) Write(p []byte) (int, error) { return c.w.Write(p) }
-
-// Close ends the command.
-func (c *cmdConn) Close() error {
-	c.once.Do(func() {
-		_ = c.w.Close()
-		_ = c.r.Close()
-		if c.cmd.Process != nil {
-			_ = c.cmd.Process.Kill()
-		}
-		_ = c.cmd.Wait()
-	})
-	return nil
-}
-
-// LocalAddr names the local end.
-func (c *cmdConn) LocalAddr() net.Addr { return sshAddr("local") }
-
-// RemoteAddr names the ssh host.
-func (c *cmdConn) RemoteAddr() net.Addr { return sshAddr(c.host) }
-
-// SetDeadline is not supported by pipes; it does nothing.
-func (c *cmdConn) SetDeadline(time.Time) error { return nil }
-
-// SetReadDeadline is not supported by pipes; it does nothing.
-func (c *cmdConn) SetReadDeadline(time.Time) error { return nil }
-
-// SetWriteDeadline is not supported by pipes; it does nothing.
-func (c *cmdConn) SetWriteDeadline(time.Time) error { return nil }
-
-// sshAddr is the address of an ssh connection.
-type sshAddr string
-
-// Network returns "ssh".
-func (a sshAddr) Network() string { return "ssh" }
-
-// String returns the host.
-func (a sshAddr) String() string { return string(a) }
-
 // dockerError turns an error from the Docker client into one for the user,
 // naming what failed, with an sdk sentinel for errors.Is. ctxErr is the
 // action's context error, if any, and timeout its length.
@@ -147,6 +273,38 @@ func dockerError(what, endpoint string, err error, timeout time.Duration) error 
 		return sdk.Errorf("%s: Docker refused: %s: %w", what, dockerMessage(err), sdk.ErrPermission)
 	}
 	return sdk.Errorf("%s: Docker error: %s", what, dockerMessage(err))
+}
+
+// dialTimeout bounds the extra dial of explainDial.
+const dialTimeout = time.Second
+
+// explainDial adds the reason to a connection failure of the Docker
+// client, which says only "Cannot connect to the Docker daemon" whether
+// the socket is missing, refuses or times out: it dials a unix:// or
+// tcp:// host once more and appends that error ("connect: no such file or
+// directory", "connection refused").
+func explainDial(ctx context.Context, host string, err error) error {
+	u, perr := url.Parse(host)
+	if !client.IsErrConnectionFailed(err) || perr != nil {
+		return err
+	}
+	network, addr := u.Scheme, u.Host
+	switch u.Scheme {
+	case "unix":
+		addr = u.Path
+	case "tcp":
+	default:
+		return err
+	}
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, derr := d.DialContext(dctx, network, addr)
+	if derr != nil {
+		return fmt.Errorf("%w (%v)", err, derr)
+	}
+	_ = conn.Close()
+	return err
 }
 
 // dockerMessage is the daemon's message without the client's prefixes.

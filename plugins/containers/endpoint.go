@@ -2,12 +2,10 @@ package containers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,63 +15,24 @@ import (
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+
+	"github.com/ddc-go/ddc/plugins/containers/api"
 )
 
-// Topics the plugin publishes.
+// Limits of the events loop's requests.
 const (
-	// TopicState carries a StateEvent whenever a container's state changes.
-	TopicState = "container.state"
-	// TopicEndpoint carries an EndpointEvent when an endpoint becomes
-	// reachable or unreachable.
-	TopicEndpoint = "container.endpoint"
-)
-
-// States beyond Docker's own (created, running, paused, restarting,
-// removing, exited, dead).
-const (
-	// StateUnknown is the state of a container whose endpoint is unreachable.
-	StateUnknown = "unknown"
-	// StateRemoved is published once when a container is removed.
-	StateRemoved = "removed"
-)
-
-// Reconnect backoff of the events stream.
-const (
-	minBackoff   = 200 * time.Millisecond
-	maxBackoff   = 3 * time.Second
 	pingTimeout  = 5 * time.Second
 	listTimeout  = 60 * time.Second
 	publishLimit = 5 * time.Second
 )
-
-// StateEvent is the JSON payload of TopicState.
-type StateEvent struct {
-	Endpoint  string    `json:"endpoint"`            // Endpoint name.
-	ID        string    `json:"id"`                  // ID is the full container id.
-	Name      string    `json:"name"`                // Name is the Docker name.
-	State     string    `json:"state"`               // State: Docker's, or unknown, or removed.
-	Health    string    `json:"health,omitempty"`    // Health: starting, healthy, unhealthy or empty.
-	ExitCode  int       `json:"exit_code"`           // ExitCode of the last exit.
-	StartedAt time.Time `json:"started_at,omitzero"` // StartedAt of the current run.
-	Image     string    `json:"image"`               // Image the container runs.
-	Reachable bool      `json:"reachable"`           // Reachable is false when the endpoint is down.
-	Action    string    `json:"action,omitempty"`    // Action is the Docker event that caused it, if any.
-}
-
-// EndpointEvent is the JSON payload of TopicEndpoint.
-type EndpointEvent struct {
-	Endpoint  string `json:"endpoint"`        // Endpoint name.
-	Reachable bool   `json:"reachable"`       // Reachable says whether its events stream is up.
-	Error     string `json:"error,omitempty"` // Error says why it is not.
-}
 
 // ctr is what the plugin knows about one container.
 type ctr struct {
 	ID         string
 	Name       string
 	Image      string
-	State      string
-	Health     string
+	State      api.State
+	Health     api.Health
 	ExitCode   int
 	StartedAt  time.Time
 	FinishedAt time.Time
@@ -84,7 +43,7 @@ type ctr struct {
 // update is one change seen on the events stream, sent to watchers.
 type update struct {
 	c      ctr
-	action string    // Docker event action, or "unreachable".
+	action string    // Docker event action, api.CauseSync or api.CauseUnreachable
 	at     time.Time // when Docker says it happened
 }
 
@@ -94,25 +53,35 @@ type watcher struct {
 	ch chan update
 }
 
-// publishFunc publishes a payload on a topic.
-type publishFunc func(ctx context.Context, topic string, payload []byte)
+// listener is told what an endpoint's events loop sees; the plugin
+// publishes it. Calls come from the loop's goroutine, in order.
+type listener interface {
+	// containerChanged reports a change of one container.
+	containerChanged(ctx context.Context, e *endpoint, u update, reachable bool)
+	// endpointChanged reports that e became reachable or unreachable.
+	endpointChanged(ctx context.Context, e *endpoint, st api.EndpointStatus)
+}
 
 // endpoint is one Docker daemon: its client, its events loop and the state
 // table the loop keeps.
 type endpoint struct {
 	spec    EndpointSettings
 	cli     *client.Client
+	d       daemon
 	log     *slog.Logger
-	publish publishFunc
+	notify  listener
+	retry   retryPolicy
 	filters []string // label filters
 
 	mu        sync.Mutex
 	reachable bool
 	synced    bool // a full list was read since the last (re)connect
 	lastErr   error
+	since     time.Time       // when reachable last changed, or when the loop started
+	down      outage          // retry state while unreachable
 	ctrs      map[string]*ctr // by id
 	watchers  map[string]map[*watcher]struct{}
-	busy      map[string]string // id -> running action
+	busy      map[string]api.Op // id -> running action
 	sem       chan struct{}
 
 	cancel context.CancelFunc
@@ -120,18 +89,19 @@ type endpoint struct {
 }
 
 // newEndpoint returns a stopped endpoint for spec.
-func newEndpoint(spec EndpointSettings, maxActions int, log *slog.Logger, publish publishFunc) (*endpoint, error) {
+func newEndpoint(spec EndpointSettings, maxActions int, retry retryPolicy, log *slog.Logger, notify listener) (*endpoint, error) {
 	cli, err := newClient(spec)
 	if err != nil {
 		return nil, err
 	}
 	return &endpoint{
-		spec: spec, cli: cli, log: log.With("endpoint", spec.Name), publish: publish,
+		spec: spec, cli: cli, d: daemon{cli: cli, endpoint: spec.Name},
+		log: log.With("endpoint", spec.Name), notify: notify, retry: retry,
 		filters:  splitList(spec.LabelFilter),
 		lastErr:  errors.New("not connected yet"),
 		ctrs:     map[string]*ctr{},
 		watchers: map[string]map[*watcher]struct{}{},
-		busy:     map[string]string{},
+		busy:     map[string]api.Op{},
 		sem:      make(chan struct{}, maxActions),
 	}, nil
 }
@@ -151,6 +121,9 @@ func (e *endpoint) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.done = make(chan struct{})
+	e.mu.Lock()
+	e.since = time.Now()
+	e.mu.Unlock()
 	go func() {
 		defer close(e.done)
 		e.run(ctx)
@@ -170,27 +143,22 @@ func (e *endpoint) stop(ctx context.Context) error {
 	return e.cli.Close()
 }
 
-// run keeps an events stream open, reconnecting with exponential backoff.
+// run keeps an events stream open, reconnecting with backoff (see
+// retryPolicy).
 func (e *endpoint) run(ctx context.Context) {
-	backoff := minBackoff
 	for {
 		synced, err := e.session(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		e.setUnreachable(ctx, err)
-		if synced {
-			backoff = minBackoff
-		}
-		e.log.Warn("docker events stream ended; reconnecting", "err", err, "in", backoff)
-		t := time.NewTimer(backoff)
+		t := time.NewTimer(e.failed(err, synced, time.Now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
 		}
-		backoff = min(backoff*2, maxBackoff)
 	}
 }
 
@@ -210,7 +178,7 @@ func (e *endpoint) session(ctx context.Context) (synced bool, err error) {
 	_, err = e.cli.Ping(pctx)
 	cancel()
 	if err != nil {
-		return false, fmt.Errorf("ping %s: %w", e.spec.Host, err)
+		return false, fmt.Errorf("ping %s: %w", e.spec.Host, explainDial(ctx, e.spec.Host, err))
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -254,110 +222,43 @@ func (e *endpoint) resync(ctx context.Context) error {
 	for _, s := range list {
 		c := fromSummary(s)
 		fresh[c.ID] = c
-		if c.State == container.StateRunning || c.State == container.StatePaused || c.State == container.StateRestarting {
+		if c.State.Up() {
 			running = append(running, c)
 		}
 	}
-	e.inspectAll(lctx, running)
+	e.d.inspectAll(lctx, running)
 
+	now := time.Now()
 	var out []update
 	e.mu.Lock()
 	old := e.ctrs
 	for id, c := range fresh {
 		if o, ok := old[id]; !ok || !e.reachable || publicDiff(o, c) {
-			out = append(out, update{c: *c, action: "sync"})
+			out = append(out, update{c: *c, action: api.CauseSync, at: now})
 		}
 	}
 	for id, o := range old {
 		if _, ok := fresh[id]; !ok {
 			gone := *o
-			gone.State = StateRemoved
-			out = append(out, update{c: gone, action: "sync"})
+			gone.State = api.StateRemoved
+			out = append(out, update{c: gone, action: api.CauseSync, at: now})
 		}
 	}
 	e.ctrs = fresh
-	wasReachable := e.reachable
-	e.reachable, e.synced, e.lastErr = true, true, nil
+	wasReachable, down := e.reachable, e.down
+	e.reachable, e.synced, e.lastErr, e.down = true, true, nil, outage{}
+	if !wasReachable {
+		e.since = now
+	}
 	e.mu.Unlock()
 
 	if !wasReachable {
-		e.log.Info("docker endpoint reachable", "host", e.spec.Host, "containers", len(fresh))
-		e.publishEndpoint(ctx, true, "")
+		e.reached(ctx, down, len(fresh), now)
 	}
 	for _, u := range out {
-		e.publishState(ctx, u, true)
+		e.notify.containerChanged(ctx, e, u, true)
 	}
 	return nil
-}
-
-// inspectAll fills in start times and health of cs, a few at a time.
-func (e *endpoint) inspectAll(ctx context.Context, cs []*ctr) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for _, c := range cs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			info, err := e.cli.ContainerInspect(ctx, c.ID)
-			if err != nil {
-				return
-			}
-			fillFromInspect(c, info)
-		}()
-	}
-	wg.Wait()
-}
-
-// fillFromInspect copies the state of an inspect answer into c.
-func fillFromInspect(c *ctr, info container.InspectResponse) {
-	if info.State == nil {
-		return
-	}
-	c.State = string(info.State.Status)
-	c.ExitCode = info.State.ExitCode
-	c.StartedAt = parseTime(info.State.StartedAt)
-	c.FinishedAt = parseTime(info.State.FinishedAt)
-	if info.State.Health != nil {
-		c.Health = string(info.State.Health.Status)
-		c.HasCheck = true
-	}
-	if info.Config != nil && info.Config.Healthcheck != nil && len(info.Config.Healthcheck.Test) > 0 && info.Config.Healthcheck.Test[0] != "NONE" {
-		c.HasCheck = true
-	}
-}
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.Year() < 2000 {
-		return time.Time{}
-	}
-	return t
-}
-
-// exitedRe reads the exit code out of a list entry's status text.
-var exitedRe = regexp.MustCompile(`^Exited \((-?\d+)\)`)
-
-// fromSummary converts a list entry.
-func fromSummary(s container.Summary) *ctr {
-	c := &ctr{ID: s.ID, Image: s.Image, State: string(s.State), Labels: s.Labels}
-	if len(s.Names) > 0 {
-		c.Name = strings.TrimPrefix(s.Names[0], "/")
-	}
-	switch {
-	case strings.Contains(s.Status, "(healthy)"):
-		c.Health = "healthy"
-	case strings.Contains(s.Status, "(unhealthy)"):
-		c.Health = "unhealthy"
-	case strings.Contains(s.Status, "(health: starting)"):
-		c.Health = "starting"
-	}
-	c.HasCheck = c.Health != ""
-	if m := exitedRe.FindStringSubmatch(s.Status); m != nil {
-		c.ExitCode, _ = strconv.Atoi(m[1])
-	}
-	return c
 }
 
 // publicDiff reports whether a and b differ in what StateEvent shows.
@@ -386,7 +287,7 @@ func (e *endpoint) apply(ctx context.Context, m events.Message) {
 		return
 	}
 	if !known {
-		c = &ctr{ID: m.Actor.ID, State: container.StateCreated, Labels: map[string]string{}}
+		c = &ctr{ID: m.Actor.ID, State: api.StateCreated, Labels: labelsFrom(attrs)}
 	}
 	before := *c
 	if n := attrs["name"]; n != "" {
@@ -395,38 +296,12 @@ func (e *endpoint) apply(ctx context.Context, m events.Message) {
 	if img := attrs["image"]; img != "" {
 		c.Image = img
 	}
-	if !known {
-		c.Labels = labelsFrom(attrs)
-	}
-	removed := false
-	switch {
-	case action == "create":
-		c.State = container.StateCreated
-	case action == "start":
-		c.State, c.StartedAt, c.ExitCode = container.StateRunning, at, 0
-		if c.HasCheck {
-			c.Health = "starting"
-		}
-	case action == "restart", action == "unpause":
-		c.State = container.StateRunning
-	case action == "pause":
-		c.State = container.StatePaused
-	case action == "die":
-		c.State, c.FinishedAt = container.StateExited, at
-		c.ExitCode, _ = strconv.Atoi(attrs["exitCode"])
-		c.Health = ""
-	case action == "destroy":
-		c.State = StateRemoved
-		removed = true
-	case strings.HasPrefix(action, "health_status"):
-		_, h, _ := strings.Cut(action, ":")
-		c.Health, c.HasCheck = strings.TrimSpace(h), true
-	}
-	if c.State == container.StateExited && before.State == container.StateExited {
+	applyAction(c, action, attrs, at)
+	if c.State == api.StateExited && before.State == api.StateExited {
 		// "stop" after "die": keep the exit code the die event carried.
 		c.ExitCode = before.ExitCode
 	}
-	if removed {
+	if c.State == api.StateRemoved {
 		delete(e.ctrs, c.ID)
 	} else if !known {
 		e.ctrs[c.ID] = c
@@ -438,7 +313,33 @@ func (e *endpoint) apply(ctx context.Context, m events.Message) {
 	e.mu.Unlock()
 
 	if changed && reachable {
-		e.publishState(ctx, u, true)
+		e.notify.containerChanged(ctx, e, u, true)
+	}
+}
+
+// applyAction changes c as Docker's event action says.
+func applyAction(c *ctr, action string, attrs map[string]string, at time.Time) {
+	switch {
+	case action == "create":
+		c.State = api.StateCreated
+	case action == "start":
+		c.State, c.StartedAt, c.ExitCode = api.StateRunning, at, 0
+		if c.HasCheck {
+			c.Health = api.HealthStarting
+		}
+	case action == "restart", action == "unpause":
+		c.State = api.StateRunning
+	case action == "pause":
+		c.State = api.StatePaused
+	case action == "die":
+		c.State, c.FinishedAt = api.StateExited, at
+		c.ExitCode, _ = strconv.Atoi(attrs["exitCode"])
+		c.Health = api.HealthNone
+	case action == "destroy":
+		c.State = api.StateRemoved
+	case strings.HasPrefix(action, "health_status"):
+		_, h, _ := strings.Cut(action, ":")
+		c.Health, c.HasCheck = api.Health(strings.TrimSpace(h)), true
 	}
 }
 
@@ -446,6 +347,9 @@ func (e *endpoint) apply(ctx context.Context, m events.Message) {
 // them with name, image and exitCode.
 func labelsFrom(attrs map[string]string) map[string]string {
 	out := maps.Clone(attrs)
+	if out == nil {
+		out = map[string]string{}
+	}
 	delete(out, "name")
 	delete(out, "image")
 	delete(out, "exitCode")
@@ -487,36 +391,60 @@ func (e *endpoint) unwatch(w *watcher) {
 }
 
 // setUnreachable marks the endpoint down, tells watchers and publishes the
-// unknown state of every container once.
+// unknown state of every container once. While it stays down, a new
+// reason is published too, so subscribers show the current one.
 func (e *endpoint) setUnreachable(ctx context.Context, cause error) {
+	now := time.Now()
 	e.mu.Lock()
 	was := e.reachable
+	newCause := e.lastErr == nil || e.lastErr.Error() != cause.Error()
 	e.reachable, e.synced, e.lastErr = false, false, cause
 	var out []update
 	if was {
+		e.since = now
 		for _, c := range e.ctrs {
-			u := update{c: *c, action: "unreachable", at: time.Now()}
-			u.c.State, u.c.Health = StateUnknown, ""
+			u := update{c: *c, action: api.CauseUnreachable, at: now}
+			u.c.State, u.c.Health = api.StateUnknown, api.HealthNone
 			out = append(out, u)
 			e.notifyLocked(u)
 		}
 	}
+	since := e.since
 	e.mu.Unlock()
-	if !was {
+	if !was && !newCause {
 		return
 	}
-	e.log.Warn("docker endpoint unreachable", "host", e.spec.Host, "err", cause)
-	e.publishEndpoint(ctx, false, cause.Error())
+	e.notify.endpointChanged(ctx, e, api.EndpointStatus{Endpoint: e.spec.Name, Error: cause.Error(), Since: since.UTC()})
 	for _, u := range out {
-		e.publishState(ctx, u, false)
+		e.notify.containerChanged(ctx, e, u, false)
 	}
 }
 
-// status returns whether the endpoint is reachable and why not.
-func (e *endpoint) status() (reachable bool, err error) {
+// epStatus is an endpoint's reachability and retry state.
+type epStatus struct {
+	reachable bool
+	err       error
+	since     time.Time
+	down      outage
+}
+
+// status returns whether the endpoint is reachable, and why not.
+func (e *endpoint) status() epStatus {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.reachable && e.synced, e.lastErr
+	return epStatus{reachable: e.reachable && e.synced, err: e.lastErr, since: e.since, down: e.down}
+}
+
+// public returns st as the contract shows it.
+func (st epStatus) public(name string) api.EndpointStatus {
+	out := api.EndpointStatus{Endpoint: name, Reachable: st.reachable}
+	if !st.since.IsZero() {
+		out.Since = st.since.UTC()
+	}
+	if !st.reachable && st.err != nil {
+		out.Error = st.err.Error()
+	}
+	return out
 }
 
 // snapshot returns copies of all containers, and whether they are current.
@@ -551,35 +479,4 @@ func (e *endpoint) get(id string) (ctr, bool) {
 		return ctr{}, false
 	}
 	return *c, true
-}
-
-// publishState publishes u on TopicState.
-func (e *endpoint) publishState(ctx context.Context, u update, reachable bool) {
-	ev := StateEvent{
-		Endpoint: e.spec.Name, ID: u.c.ID, Name: u.c.Name, State: u.c.State, Health: u.c.Health,
-		ExitCode: u.c.ExitCode, StartedAt: u.c.StartedAt, Image: u.c.Image, Reachable: reachable, Action: u.action,
-	}
-	if ev.State != container.StateRunning && ev.State != container.StatePaused {
-		ev.StartedAt = time.Time{}
-	}
-	raw, err := json.Marshal(ev)
-	if err != nil {
-		e.log.Error("encode state event", "err", err)
-		return
-	}
-	pctx, cancel := context.WithTimeout(ctx, publishLimit)
-	defer cancel()
-	e.publish(pctx, TopicState, raw)
-}
-
-// publishEndpoint publishes the endpoint's reachability on TopicEndpoint.
-func (e *endpoint) publishEndpoint(ctx context.Context, reachable bool, why string) {
-	raw, err := json.Marshal(EndpointEvent{Endpoint: e.spec.Name, Reachable: reachable, Error: why})
-	if err != nil {
-		e.log.Error("encode endpoint event", "err", err)
-		return
-	}
-	pctx, cancel := context.WithTimeout(ctx, publishLimit)
-	defer cancel()
-	e.publish(pctx, TopicEndpoint, raw)
 }

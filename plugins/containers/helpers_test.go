@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -11,14 +12,20 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/ddc-go/ddc/internal/dockertest"
 	"github.com/ddc-go/ddc/plugins/containers"
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 	"github.com/ddc-go/ddc/sdk/sdktest"
 )
 
@@ -77,21 +84,21 @@ func invokeAs(h *sdktest.Harness, level sdk.Level, action string, args any) (jso
 }
 
 // find returns the listed container named name.
-func find(l containers.ListResult, name string) (containers.ContainerInfo, bool) {
+func find(l api.ListResult, name string) (api.ContainerInfo, bool) {
 	for _, c := range l.Containers {
 		if c.Name == name {
 			return c, true
 		}
 	}
-	return containers.ContainerInfo{}, false
+	return api.ContainerInfo{}, false
 }
 
 // waitList lists until cond holds, failing after within.
-func waitList(t testing.TB, h *sdktest.Harness, within time.Duration, what string, cond func(containers.ListResult) bool) containers.ListResult {
+func waitList(t testing.TB, h *sdktest.Harness, within time.Duration, what string, cond func(api.ListResult) bool) api.ListResult {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		l, err := invoke[containers.ListResult](t, h, containers.ActList, nil)
+		l, err := invoke[api.ListResult](t, h, api.ActionList, nil)
 		if err != nil {
 			t.Fatalf("Invoke(list) error = %v", err)
 		}
@@ -106,15 +113,15 @@ func waitList(t testing.TB, h *sdktest.Harness, within time.Duration, what strin
 }
 
 // stateEvents decodes the container.state events published from index on.
-func stateEvents(t testing.TB, h *sdktest.Harness, from int) []containers.StateEvent {
+func stateEvents(t testing.TB, h *sdktest.Harness, from int) []api.StateEvent {
 	t.Helper()
-	var out []containers.StateEvent
+	var out []api.StateEvent
 	evs := h.Host.Published()
 	for _, ev := range evs[min(from, len(evs)):] {
-		if ev.Topic != containers.TopicState {
+		if ev.Topic != api.TopicState {
 			continue
 		}
-		var se containers.StateEvent
+		var se api.StateEvent
 		if err := json.Unmarshal(ev.Payload, &se); err != nil {
 			t.Fatalf("decode %s event: %v (%s)", ev.Topic, err, ev.Payload)
 		}
@@ -125,7 +132,7 @@ func stateEvents(t testing.TB, h *sdktest.Harness, from int) []containers.StateE
 
 // waitEvent waits for a container.state event published from index from
 // on that matches pred, and returns when it was seen.
-func waitEvent(t testing.TB, h *sdktest.Harness, from int, within time.Duration, what string, pred func(containers.StateEvent) bool) time.Time {
+func waitEvent(t testing.TB, h *sdktest.Harness, from int, within time.Duration, what string, pred func(api.StateEvent) bool) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -156,25 +163,45 @@ var allowed = []struct {
 }
 
 // proxy is a Docker socket proxy on a unix socket that forwards only the
-// allowed API, counts requests and records refused ones.
+// allowed API, records requests and refused ones.
 type proxy struct {
 	Host string // Host is the proxy's unix:// address.
 
-	mu      sync.Mutex
-	count   int
-	refused []string
+	mu       sync.Mutex
+	requests []request
+	refused  []string
+}
+
+// request is one request the proxy received.
+type request struct {
+	At     time.Time // At is when it arrived.
+	Method string
+	Path   string // Path without the API version prefix.
 }
 
 // newProxy starts a proxy in front of the daemon at target (unix://...).
 func newProxy(t testing.TB, target string) *proxy {
 	t.Helper()
-	sock := strings.TrimPrefix(target, "unix://")
+	return newProxyAt(t, target, socketPath(t))
+}
+
+// socketPath returns a path for a unix socket in a new directory that is
+// removed when the test ends (t.TempDir's paths can be too long for one).
+func socketPath(t testing.TB) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "ddcproxy")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	path := filepath.Join(dir, "docker.sock")
+	return filepath.Join(dir, "docker.sock")
+}
+
+// newProxyAt starts a proxy listening on the unix socket path.
+func newProxyAt(t testing.TB, target, path string) *proxy {
+	t.Helper()
+	sock := strings.TrimPrefix(target, "unix://")
+	_ = os.Remove(path) // a socket file left by a listener that is gone
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatalf("listen on %s: %v", path, err)
@@ -200,7 +227,7 @@ func newProxy(t testing.TB, target string) *proxy {
 			}
 		}
 		p.mu.Lock()
-		p.count++
+		p.requests = append(p.requests, request{At: time.Now(), Method: r.Method, Path: path})
 		if !ok {
 			p.refused = append(p.refused, r.Method+" "+path)
 		}
@@ -225,7 +252,14 @@ func newProxy(t testing.TB, target string) *proxy {
 func (p *proxy) Count() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.count
+	return len(p.requests)
+}
+
+// Requests returns the requests that reached the proxy, oldest first.
+func (p *proxy) Requests() []request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.requests)
 }
 
 // Refused returns the requests outside the allowed API.
@@ -251,4 +285,217 @@ func mustJSON(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// invoker calls the plugin's actions as the host does for another plugin
+// (api.Invoker, like sdk.Host.Invoke): args and result as JSON through the
+// plugin's gRPC server, with the interaction ctx carries, if any.
+type invoker struct{ h *sdktest.Harness }
+
+func (iv invoker) Invoke(ctx context.Context, action string, args, result any) error {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return err
+	}
+	req := &sdk.InvokeRequest{Action: action, Args: raw, Caller: "panels"}
+	if in, ok := sdk.InteractionFrom(ctx); ok {
+		req.Interaction = &in
+	}
+	out, err := iv.h.Client.Invoke(ctx, req)
+	if err != nil || result == nil {
+		return err
+	}
+	return json.Unmarshal(out, result)
+}
+
+// events returns the events published on container.* from index from on.
+func events(h *sdktest.Harness, from int) []sdk.Event {
+	var out []sdk.Event
+	evs := h.Host.Published()
+	for _, ev := range evs[min(from, len(evs)):] {
+		if strings.HasPrefix(ev.Topic, "container.") {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// logRecorder is a slog handler that keeps every record, for tests that
+// count log lines. It is safe for concurrent use.
+type logRecorder struct {
+	t     testing.TB
+	mu    *sync.Mutex
+	recs  *[]slog.Record
+	attrs []slog.Attr
+}
+
+func newLogRecorder(t testing.TB) *logRecorder {
+	return &logRecorder{t: t, mu: new(sync.Mutex), recs: new([]slog.Record)}
+}
+
+func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	r = r.Clone()
+	r.AddAttrs(l.attrs...)
+	l.mu.Lock()
+	*l.recs = append(*l.recs, r)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *logRecorder) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *l
+	c.attrs = append(slices.Clip(l.attrs), as...)
+	return &c
+}
+
+func (l *logRecorder) WithGroup(string) slog.Handler { return l }
+
+// count returns how many records had msg.
+func (l *logRecorder) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range *l.recs {
+		if r.Message == msg {
+			n++
+		}
+	}
+	return n
+}
+
+// warnings returns the messages logged at warning level or above.
+func (l *logRecorder) warnings() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, r := range *l.recs {
+		if r.Level >= slog.LevelWarn {
+			out = append(out, r.Message)
+		}
+	}
+	return out
+}
+
+// dump writes the records to the test log.
+func (l *logRecorder) dump() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range *l.recs {
+		var b strings.Builder
+		r.Attrs(func(a slog.Attr) bool { b.WriteString(" " + a.String()); return true })
+		l.t.Logf("%s %s %s%s", r.Time.Format("15:04:05.000"), r.Level, r.Message, b.String())
+	}
+}
+
+// logHost is the harness's host with the plugin's log kept in a
+// logRecorder.
+type logHost struct {
+	*sdktest.Host
+	rec *logRecorder
+}
+
+func (h logHost) Logger() *slog.Logger { return slog.New(h.rec) }
+
+// startLogged runs the plugin like start, with tune applied before Start,
+// and returns the recorder of its log. Start is called in this process
+// with the harness's host, so the plugin's log can be counted.
+func startLogged(t testing.TB, s containers.Settings, tune func(*containers.Plugin)) (*sdktest.Harness, *logRecorder) {
+	t.Helper()
+	p := containers.New()
+	if tune != nil {
+		tune(p)
+	}
+	h := sdktest.New(t, p, sdktest.Config{Settings: s, SkipStart: true})
+	rec := newLogRecorder(t)
+	lh := logHost{h.Host, rec}
+	p.SetHost(lh) // logs go to the recorder from here on
+	if err := p.Start(context.Background(), lh); err != nil {
+		t.Fatalf("start plugin: %v", err)
+	}
+	return h, rec
+}
+
+// health returns the plugin's health.
+func health(t testing.TB, h *sdktest.Harness) grpcplugin.Health {
+	t.Helper()
+	hl, err := h.Client.CheckHealth(context.Background())
+	if err != nil {
+		t.Fatalf("CheckHealth: %v", err)
+	}
+	return hl
+}
+
+// follower keeps an api.Tracker current with the plugin's events, listing
+// again whenever it is stale, as a status panel does.
+type follower struct {
+	t   testing.TB
+	h   *sdktest.Harness
+	tr  api.Tracker
+	fed int // events fed so far, counted from the first
+}
+
+// newFollower lists and starts following.
+func newFollower(t testing.TB, h *sdktest.Harness) *follower {
+	f := &follower{t: t, h: h}
+	f.relist()
+	return f
+}
+
+func (f *follower) relist() {
+	f.t.Helper()
+	l, err := api.List(context.Background(), invoker{f.h})
+	if err != nil {
+		f.t.Fatalf("api.List: %v", err)
+	}
+	f.tr.Reset(l)
+}
+
+// sync applies the events published since the last sync.
+func (f *follower) sync() {
+	f.t.Helper()
+	evs := events(f.h, 0)
+	for _, ev := range evs[f.fed:] {
+		if _, err := f.tr.Apply(ev.Topic, ev.Payload); errors.Is(err, api.ErrStale) {
+			f.relist()
+		} else if err != nil {
+			f.t.Fatalf("Apply(%s) error = %v", ev.Topic, err)
+		}
+	}
+	f.fed = len(evs)
+}
+
+// waitFor syncs until the tracker matches a fresh list and cond holds.
+func (f *follower) waitFor(what string, within time.Duration, cond func(*api.Tracker) bool) {
+	f.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		f.sync()
+		l, err := api.List(context.Background(), invoker{f.h})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		diff := cmp.Diff(l.Containers, f.tr.Containers(), cmpopts.IgnoreFields(api.ContainerInfo{}, "UptimeSeconds"), cmpopts.EquateEmpty())
+		if diff == "" {
+			diff = cmp.Diff(l.Endpoints, f.tr.Endpoints(), cmpopts.EquateEmpty())
+		}
+		if f.tr.Current() && diff == "" && cond(&f.tr) {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("tracker not %s within %v; current %v; containers %+v, endpoints %+v; list vs tracker (-+):\n%s", what, within, f.tr.Current(), f.tr.Containers(), f.tr.Endpoints(), diff)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// named returns the tracked container named name.
+func named(tr *api.Tracker, name string) (api.ContainerInfo, bool) {
+	for _, c := range tr.Containers() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return api.ContainerInfo{}, false
 }

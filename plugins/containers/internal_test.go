@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/errdefs"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -81,9 +81,8 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestApplyEvents(t *testing.T) {
-	var published []string
-	e := &endpoint{spec: EndpointSettings{Name: "local"}, log: slog.New(slog.DiscardHandler), ctrs: map[string]*ctr{}, watchers: map[string]map[*watcher]struct{}{}, reachable: true}
-	e.publish = func(_ context.Context, topic string, raw []byte) { published = append(published, string(raw)) }
+	rec := &recorder{}
+	e := &endpoint{spec: EndpointSettings{Name: "local"}, log: slog.New(slog.DiscardHandler), ctrs: map[string]*ctr{}, watchers: map[string]map[*watcher]struct{}{}, reachable: true, notify: rec}
 	at := time.Unix(1700000000, 0)
 	ev := func(action, exit string) events.Message {
 		return events.Message{Type: events.ContainerEventType, Action: events.Action(action), TimeNano: at.UnixNano(),
@@ -91,17 +90,17 @@ func TestApplyEvents(t *testing.T) {
 	}
 	tests := []struct {
 		action, exit string
-		wantState    string
-		wantHealth   string
+		wantState    api.State
+		wantHealth   api.Health
 		wantExit     int
 	}{
-		{action: "create", wantState: container.StateCreated},
-		{action: "start", wantState: container.StateRunning},
-		{action: "health_status: healthy", wantState: container.StateRunning, wantHealth: "healthy"},
-		{action: "die", exit: "3", wantState: container.StateExited, wantExit: 3},
-		{action: "stop", wantState: container.StateExited, wantExit: 3},
-		{action: "start", wantState: container.StateRunning, wantHealth: "starting"},
-		{action: "pause", wantState: container.StatePaused, wantHealth: "starting"},
+		{action: "create", wantState: api.StateCreated},
+		{action: "start", wantState: api.StateRunning},
+		{action: "health_status: healthy", wantState: api.StateRunning, wantHealth: api.HealthHealthy},
+		{action: "die", exit: "3", wantState: api.StateExited, wantExit: 3},
+		{action: "stop", wantState: api.StateExited, wantExit: 3},
+		{action: "start", wantState: api.StateRunning, wantHealth: api.HealthStarting},
+		{action: "pause", wantState: api.StatePaused, wantHealth: api.HealthStarting},
 	}
 	for _, tt := range tests {
 		t.Run(tt.action, func(t *testing.T) {
@@ -117,12 +116,26 @@ func TestApplyEvents(t *testing.T) {
 		t.Errorf("container still known after destroy")
 	}
 	// "stop" after "die" changes nothing visible, so it is not published.
-	if n := len(published); n != len(tests) {
-		t.Errorf("published %d events, want %d: %q", n, len(tests), published)
+	if n := len(rec.states); n != len(tests) {
+		t.Errorf("published %d events, want %d: %+v", n, len(tests), rec.states)
 	}
-	if last := published[len(published)-1]; !strings.Contains(last, `"state":"removed"`) {
-		t.Errorf("last event = %s, want state removed", last)
+	if last := rec.states[len(rec.states)-1]; last.c.State != api.StateRemoved {
+		t.Errorf("last event = %+v, want state removed", last)
 	}
+}
+
+// recorder is a listener that keeps what it is told.
+type recorder struct {
+	states    []update
+	endpoints []api.EndpointStatus
+}
+
+func (r *recorder) containerChanged(_ context.Context, _ *endpoint, u update, _ bool) {
+	r.states = append(r.states, u)
+}
+
+func (r *recorder) endpointChanged(_ context.Context, _ *endpoint, st api.EndpointStatus) {
+	r.endpoints = append(r.endpoints, st)
 }
 
 func TestDefaultHost(t *testing.T) {
@@ -151,5 +164,54 @@ func TestDefaultHost(t *testing.T) {
 				t.Errorf("endpoints = %+v, want one on %s", cfg.endpoints, tt.want)
 			}
 		})
+	}
+}
+
+// TestRetryDelay follows the waits of a long outage with the default
+// policy: quick retries during the first minute, then up to one a minute.
+func TestRetryDelay(t *testing.T) {
+	r := defaultRetry()
+	var down, prev time.Duration
+	var got []time.Duration
+	for down < 5*time.Minute {
+		prev = r.delay(prev, down)
+		got = append(got, prev)
+		down += prev
+	}
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	want := []int64{200, 400, 800, 1600}
+	for i, w := range want {
+		if ms(got[i]) != w {
+			t.Fatalf("delay %d = %v, want %d ms (all: %v)", i, got[i], w, got)
+		}
+	}
+	var fast, slow int
+	for i, d := range got {
+		at := time.Duration(0)
+		for _, x := range got[:i] {
+			at += x
+		}
+		switch {
+		case at < time.Minute && d > 3*time.Second:
+			t.Errorf("delay %v at %v into the outage, want at most 3 s in the first minute", d, at)
+		case d > time.Minute:
+			t.Errorf("delay %v, want at most a minute", d)
+		case at < time.Minute:
+			fast++
+		default:
+			slow++
+		}
+	}
+	if last := got[len(got)-1]; last != time.Minute {
+		t.Errorf("delay after 5 minutes = %v, want 1 minute", last)
+	}
+	// About 22 quick attempts in the first minute, then a handful up to a
+	// minute apart: about 30 in 5 minutes instead of 100 at 3 s.
+	if n := len(got); n > 35 {
+		t.Errorf("%d attempts in 5 minutes, want fewer than 35: %v", n, got)
+	}
+	t.Logf("attempts in 5 minutes: %d in the first minute, %d after", fast, slow)
+	if d := r.delay(0, time.Hour); d != r.first {
+		t.Errorf("first delay of a new outage = %v, want %v", d, r.first)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ddc-go/ddc/internal/procmem"
 	"github.com/ddc-go/ddc/internal/testbin"
 	"github.com/ddc-go/ddc/plugins/containers"
+	"github.com/ddc-go/ddc/plugins/containers/api"
 )
 
 // BenchmarkIdleMemory100 runs the containers plugin as the real bundled
@@ -64,8 +65,8 @@ func BenchmarkIdleMemory100(b *testing.B) {
 	for {
 		s, _ := mgr.Status("containers")
 		if s.State == pluginhost.StateRunning {
-			raw, err := mgr.Invoke(ctx, "host", containers.ActList, nil, nil)
-			var l containers.ListResult
+			raw, err := mgr.Invoke(ctx, "host", api.ActionList, nil, nil)
+			var l api.ListResult
 			if err == nil && json.Unmarshal(raw, &l) == nil {
 				listed = len(l.Containers)
 				if listed == 100 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -18,17 +19,6 @@ const (
 	DefaultMaxConcurrentActions = 3                             // DefaultMaxConcurrentActions per endpoint.
 	DefaultStartCheck           = 2 * time.Second               // DefaultStartCheck is how long a started container is watched for an early exit.
 )
-
-// Action names as used in settings, labels and Invoke.
-const (
-	ActionStart   = "start"
-	ActionStop    = "stop"
-	ActionRestart = "restart"
-	ActionLogs    = "logs"
-)
-
-// defaultActions are allowed when neither settings nor labels say otherwise.
-func defaultActions() []string { return []string{ActionStart, ActionStop, ActionRestart, ActionLogs} }
 
 // Settings are the plugin's settings, passed as JSON to Configure. The zero
 // value works: one endpoint "local" on the standard socket, every container
@@ -78,7 +68,7 @@ type ContainerSettings struct {
 	DisplayName           string   `json:"display_name,omitempty"`            // DisplayName is shown instead of the Docker name.
 	Order                 *int     `json:"order,omitempty"`                   // Order sorts lists, lowest first.
 	Active                *bool    `json:"active,omitempty"`                  // Active false hides the container.
-	Actions               []string `json:"actions,omitempty"`                 // Actions allowed: start, stop, restart, logs.
+	Actions               []api.Op `json:"actions,omitempty"`                 // Actions allowed: start, stop, restart, logs.
 	ShowStats             *bool    `json:"show_stats,omitempty"`              // ShowStats false hides CPU and memory.
 	Info                  string   `json:"info,omitempty"`                    // Info is text shown by /info.
 	IPPort                string   `json:"ip_port,omitempty"`                 // IPPort is an address shown by /info.
@@ -127,63 +117,88 @@ func parseSettings(raw json.RawMessage, fallbackHost string) (config, error) {
 	if len(c.endpoints) == 0 {
 		c.endpoints = []EndpointSettings{{Name: DefaultEndpointName, Host: fallbackHost}}
 	}
-	seen := map[string]bool{}
-	for i, ep := range c.endpoints {
-		if ep.Host == "" {
-			c.endpoints[i].Host = fallbackHost
-			ep.Host = fallbackHost
-		}
-		if err := ValidEndpointName(ep.Name); err != nil {
-			return config{}, fmt.Errorf("endpoint %d: %w", i+1, err)
-		}
-		if seen[ep.Name] {
-			return config{}, fmt.Errorf("endpoint %q is configured twice: %w", ep.Name, sdk.ErrInvalid)
-		}
-		seen[ep.Name] = true
-		if err := checkHost(ep); err != nil {
-			return config{}, err
-		}
-		for _, lf := range splitList(ep.LabelFilter) {
-			if k, _, _ := strings.Cut(lf, "="); k == "" {
-				return config{}, fmt.Errorf("endpoint %q: label filter %q has no key: %w", ep.Name, lf, sdk.ErrInvalid)
-			}
-		}
+	if err := checkEndpoints(c.endpoints, fallbackHost); err != nil {
+		return config{}, err
 	}
-	for key, cs := range c.containers {
-		if _, err := ParseRef(key); err != nil {
-			return config{}, fmt.Errorf("container settings key %q: %w", key, err)
-		}
-		for _, a := range cs.Actions {
-			if !validAction(a) {
-				return config{}, fmt.Errorf("container %q: unknown action %q (want start, stop, restart or logs): %w", key, a, sdk.ErrInvalid)
-			}
-		}
+	if err := checkContainers(c.containers); err != nil {
+		return config{}, err
 	}
 	for _, p := range s.Protected {
-		if _, err := ParseRef(p); err != nil {
-			return config{}, fmt.Errorf("protected container %q: %w", p, err)
+		if _, err := api.ParseRef(p); err != nil {
+			return config{}, fmt.Errorf("protected container %q: %w: %w", p, err, sdk.ErrInvalid)
 		}
 		c.protected[p] = true
 	}
+	if err := s.applyLimits(&c); err != nil {
+		return config{}, err
+	}
+	return c, nil
+}
+
+// checkEndpoints checks eps, filling in fallbackHost where the host is
+// missing.
+func checkEndpoints(eps []EndpointSettings, fallbackHost string) error {
+	seen := map[string]bool{}
+	for i, ep := range eps {
+		if ep.Host == "" {
+			eps[i].Host = fallbackHost
+			ep.Host = fallbackHost
+		}
+		if err := api.ValidEndpointName(ep.Name); err != nil {
+			return fmt.Errorf("endpoint %d: %w: %w", i+1, err, sdk.ErrInvalid)
+		}
+		if seen[ep.Name] {
+			return fmt.Errorf("endpoint %q is configured twice: %w", ep.Name, sdk.ErrInvalid)
+		}
+		seen[ep.Name] = true
+		if err := checkHost(ep); err != nil {
+			return err
+		}
+		for _, lf := range splitList(ep.LabelFilter) {
+			if k, _, _ := strings.Cut(lf, "="); k == "" {
+				return fmt.Errorf("endpoint %q: label filter %q has no key: %w", ep.Name, lf, sdk.ErrInvalid)
+			}
+		}
+	}
+	return nil
+}
+
+// checkContainers checks the per-container settings.
+func checkContainers(cs map[string]ContainerSettings) error {
+	for key, c := range cs {
+		if _, err := api.ParseRef(key); err != nil {
+			return fmt.Errorf("container settings key %q: %w: %w", key, err, sdk.ErrInvalid)
+		}
+		for _, a := range c.Actions {
+			if !a.Valid() {
+				return fmt.Errorf("container %q: unknown action %q (want start, stop, restart or logs): %w", key, a, sdk.ErrInvalid)
+			}
+		}
+	}
+	return nil
+}
+
+// applyLimits checks the timeouts and limits of s and sets them in c.
+func (s Settings) applyLimits(c *config) error {
 	switch {
 	case s.ActionTimeoutSeconds < 0:
-		return config{}, fmt.Errorf("action_timeout_seconds %v is negative: %w", s.ActionTimeoutSeconds, sdk.ErrInvalid)
+		return fmt.Errorf("action_timeout_seconds %v is negative: %w", s.ActionTimeoutSeconds, sdk.ErrInvalid)
 	case s.ActionTimeoutSeconds > 0:
 		c.timeout = time.Duration(s.ActionTimeoutSeconds * float64(time.Second))
 	}
 	switch {
 	case s.MaxConcurrentActions < 0:
-		return config{}, fmt.Errorf("max_concurrent_actions %d is negative: %w", s.MaxConcurrentActions, sdk.ErrInvalid)
+		return fmt.Errorf("max_concurrent_actions %d is negative: %w", s.MaxConcurrentActions, sdk.ErrInvalid)
 	case s.MaxConcurrentActions > 0:
 		c.maxActions = s.MaxConcurrentActions
 	}
 	if s.StartCheckSeconds != nil {
 		if *s.StartCheckSeconds < 0 {
-			return config{}, fmt.Errorf("start_check_seconds %v is negative: %w", *s.StartCheckSeconds, sdk.ErrInvalid)
+			return fmt.Errorf("start_check_seconds %v is negative: %w", *s.StartCheckSeconds, sdk.ErrInvalid)
 		}
 		c.startCheck = time.Duration(*s.StartCheckSeconds * float64(time.Second))
 	}
-	return c, nil
+	return nil
 }
 
 // checkHost checks an endpoint's address and TLS files.
@@ -211,14 +226,6 @@ func checkHost(ep EndpointSettings) error {
 		return fmt.Errorf("endpoint %q: tls needs both cert and key: %w", ep.Name, sdk.ErrInvalid)
 	}
 	return nil
-}
-
-func validAction(a string) bool {
-	switch a {
-	case ActionStart, ActionStop, ActionRestart, ActionLogs:
-		return true
-	}
-	return false
 }
 
 // splitList splits a comma list, trimming blanks and dropping empties.

@@ -1,18 +1,17 @@
-package containers
+package api
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/ddc-go/ddc/sdk"
 )
 
-// maxRefLen is the longest container reference accepted, in bytes.
-const maxRefLen = 255
+// MaxRefLen is the longest container reference ParseRef accepts, in bytes.
+const MaxRefLen = 255
 
 // Ref names a container: its endpoint (empty when omitted) and its Docker
-// name.
+// name. Its String form is what Args.Container takes.
 type Ref struct {
 	Endpoint string // Endpoint is the endpoint name, or "" when not given.
 	Name     string // Name is the container's Docker name, without a slash.
@@ -29,30 +28,31 @@ func (r Ref) String() string {
 // ParseRef validates s, a container reference such as "web" or
 // "local/web", without talking to Docker. Names follow Docker's rule
 // [a-zA-Z0-9][a-zA-Z0-9_.-]+; endpoint names use the same characters and
-// may be one character long. Anything else (empty, longer than 255 bytes,
-// more than one '/', "..", shell or JSON metacharacters, control characters,
-// other unicode) is refused with an error matching sdk.ErrInvalid whose
-// message can be shown to the user.
+// may be one character long. Anything else (empty, longer than MaxRefLen
+// bytes, more than one '/', "..", shell or JSON metacharacters, control
+// characters, other unicode) is refused with an error whose text says what
+// is wrong and can be shown to the user as it is. The containers plugin
+// refuses the same references with sdk.ErrInvalid.
 func ParseRef(s string) (Ref, error) {
 	if strings.TrimSpace(s) == "" {
-		return Ref{}, sdk.Errorf("the container name is empty: %w", sdk.ErrInvalid)
+		return Ref{}, errors.New("the container name is empty")
 	}
-	if len(s) > maxRefLen {
-		return Ref{}, sdk.Errorf("the container name is too long (%d characters, at most %d): %w", utf8.RuneCountInString(s), maxRefLen, sdk.ErrInvalid)
+	if len(s) > MaxRefLen {
+		return Ref{}, fmt.Errorf("the container name is too long (%d characters, at most %d)", utf8.RuneCountInString(s), MaxRefLen)
 	}
 	if !utf8.ValidString(s) {
-		return Ref{}, sdk.Errorf("the container name is not valid UTF-8: %w", sdk.ErrInvalid)
+		return Ref{}, errors.New("the container name is not valid UTF-8")
 	}
 	for _, r := range s {
 		if !nameRune(r) && r != '/' {
-			return Ref{}, sdk.Errorf("the container name %s contains %s, which is not allowed; use letters, digits, '_', '.' and '-': %w", shorten(s), describeRune(r), sdk.ErrInvalid)
+			return Ref{}, fmt.Errorf("the container name %s contains %s, which is not allowed; use letters, digits, '_', '.' and '-'", shorten(s), describeRune(r))
 		}
 	}
 	if strings.Contains(s, "..") {
-		return Ref{}, sdk.Errorf("the container name %s contains \"..\", which is not allowed: %w", shorten(s), sdk.ErrInvalid)
+		return Ref{}, fmt.Errorf("the container name %s contains \"..\", which is not allowed", shorten(s))
 	}
 	if strings.Count(s, "/") > 1 {
-		return Ref{}, sdk.Errorf("the container name %s has more than one '/'; write endpoint/name: %w", shorten(s), sdk.ErrInvalid)
+		return Ref{}, fmt.Errorf("the container name %s has more than one '/'; write endpoint/name", shorten(s))
 	}
 	var r Ref
 	if ep, name, ok := strings.Cut(s, "/"); ok {
@@ -64,24 +64,24 @@ func ParseRef(s string) (Ref, error) {
 		r.Name = s
 	}
 	if !validName(r.Name) {
-		return Ref{}, sdk.Errorf("%s is not a Docker container name: it must start with a letter or digit and be at least 2 characters long: %w", shorten(r.Name), sdk.ErrInvalid)
+		return Ref{}, fmt.Errorf("%s is not a Docker container name: it must start with a letter or digit and be at least 2 characters long", shorten(r.Name))
 	}
 	return r, nil
 }
 
-// ValidEndpointName reports, as an sdk.ErrInvalid user error, whether name
-// cannot name an endpoint: 1-64 of [a-zA-Z0-9_.-], starting with a letter
-// or digit.
+// ValidEndpointName returns an error, whose text can be shown to the user,
+// when name cannot name an endpoint: an endpoint name is 1-64 of
+// [a-zA-Z0-9_.-], starting with a letter or digit.
 func ValidEndpointName(name string) error {
 	if name == "" {
-		return sdk.Errorf("the endpoint name is empty: %w", sdk.ErrInvalid)
+		return errors.New("the endpoint name is empty")
 	}
 	if len(name) > 64 || !alnum(rune(name[0])) {
-		return sdk.Errorf("the endpoint name %s must be 1-64 letters, digits, '_', '.' or '-' starting with a letter or digit: %w", shorten(name), sdk.ErrInvalid)
+		return fmt.Errorf("the endpoint name %s must be 1-64 letters, digits, '_', '.' or '-' starting with a letter or digit", shorten(name))
 	}
 	for _, r := range name {
 		if !nameRune(r) {
-			return sdk.Errorf("the endpoint name %s contains %s, which is not allowed: %w", shorten(name), describeRune(r), sdk.ErrInvalid)
+			return fmt.Errorf("the endpoint name %s contains %s, which is not allowed", shorten(name), describeRune(r))
 		}
 	}
 	return nil
