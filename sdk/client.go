@@ -99,9 +99,10 @@ func (c *Client) Manifest(ctx context.Context) (Manifest, error) {
 	return manifestFromProto(resp.GetManifest()), nil
 }
 
-// Configure hands the plugin its settings (a JSON object).
+// Configure hands the plugin its settings (a JSON object), and the host's
+// default language when ctx carries one (WithDefaultLocale).
 func (c *Client) Configure(ctx context.Context, settings json.RawMessage) error {
-	_, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{SettingsJson: settings, HostBrokerId: c.brokerID()})
+	_, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{SettingsJson: settings, HostBrokerId: c.brokerID(), DefaultLocale: DefaultLocale(ctx)})
 	if err != nil {
 		return fmt.Errorf("configure: %w", FromStatus(err))
 	}

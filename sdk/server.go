@@ -36,6 +36,7 @@ type pluginServer struct {
 	host     *hostClient
 	inflight map[uint64]time.Time // call id → deadline
 	nextCall uint64
+	locale   string // the host's default language, from the last Configure
 }
 
 func newPluginServer(impl Plugin, broker *goplugin.GRPCBroker, log *slog.Logger) *pluginServer {
@@ -79,9 +80,15 @@ func handlers(p Plugin) []string {
 	return hs
 }
 
-// call runs fn with panic recovery and deadline tracking, and converts its
-// error for the wire.
+// call runs fn with panic recovery and deadline tracking, with the host's
+// default language in its context, and converts its error for the wire.
 func (s *pluginServer) call(ctx context.Context, what string, fn func(ctx context.Context) error) (err error) {
+	s.mu.Lock()
+	locale := s.locale
+	s.mu.Unlock()
+	if locale != "" {
+		ctx = WithDefaultLocale(ctx, locale)
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		s.mu.Lock()
 		s.nextCall++
@@ -154,6 +161,9 @@ func (s *pluginServer) Configure(ctx context.Context, req *pb.ConfigureRequest) 
 	if req.GetHostBrokerId() != 0 {
 		s.hostFor(req.GetHostBrokerId())
 	}
+	s.mu.Lock()
+	s.locale = req.GetDefaultLocale()
+	s.mu.Unlock()
 	c, ok := s.impl.(Configurer)
 	if !ok {
 		return &pb.ConfigureResponse{}, nil

@@ -28,6 +28,9 @@ type Config struct {
 	Settings any
 	// SkipStart leaves the plugin configured but not started.
 	SkipStart bool
+	// DefaultLocale is the host's default language handed to Configure and
+	// filled into interactions that do not set one; "" means "en".
+	DefaultLocale string
 }
 
 // Harness is a running plugin and the fake host it talks to.
@@ -39,9 +42,10 @@ type Harness struct {
 	// Manifest is what the plugin returned from GetInfo.
 	Manifest sdk.Manifest
 
-	t    testing.TB
-	next int
-	mu   sync.Mutex
+	t      testing.TB
+	next   int
+	mu     sync.Mutex
+	locale string
 }
 
 // New serves p in memory, reads its manifest, configures and starts it. It
@@ -56,7 +60,10 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 		t.Fatalf("dispense plugin: %v", err)
 	}
 	client := raw.(*sdk.Client)
-	h := &Harness{Host: host, Client: client, t: t}
+	h := &Harness{Host: host, Client: client, t: t, locale: cfg.DefaultLocale}
+	if h.locale == "" {
+		h.locale = "en"
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5e9)
 		defer cancel()
@@ -77,7 +84,7 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 			t.Fatalf("encode settings: %v", err)
 		}
 	}
-	if err := client.Configure(ctx, settings); err != nil {
+	if err := client.Configure(sdk.WithDefaultLocale(ctx, h.locale), settings); err != nil {
 		t.Fatalf("configure plugin %s: %v", h.Manifest.ID, err)
 	}
 	if !cfg.SkipStart {
@@ -89,7 +96,8 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 }
 
 // fill completes an interaction with test defaults: a fresh id, a guild, a
-// channel, a user, the en-US locale and the view level.
+// channel, a user, the en-US locale, the harness's default language and the
+// view level.
 func (h *Harness) fill(in *sdk.Interaction) {
 	h.mu.Lock()
 	h.next++
@@ -109,6 +117,9 @@ func (h *Harness) fill(in *sdk.Interaction) {
 	}
 	if in.Locale == "" {
 		in.Locale = "en-US"
+	}
+	if in.DefaultLocale == "" {
+		in.DefaultLocale = h.locale
 	}
 	if in.Level == 0 {
 		in.Level = sdk.LevelView
