@@ -217,3 +217,24 @@ func TestLoadRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestLocalizations(t *testing.T) {
+	c, err := i18n.Load(fstest.MapFS{
+		"l/en.yaml":     {Data: []byte("d: Repeat\nonly_en: x\n")},
+		"l/de.yaml":     {Data: []byte("d: Wiederholen\n")},
+		"l/es.yaml":     {Data: []byte("d: Repetir\n")},
+		"l/es-419.yaml": {Data: []byte("d: Repetir (LatAm)\n")},
+		"l/pt-BR.yaml":  {Data: []byte("d: Repetir (BR)\n")},
+		"l/eo.yaml":     {Data: []byte("d: Ripeti\n")},
+	}, "l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"de": "Wiederholen", "es-ES": "Repetir", "es-419": "Repetir (LatAm)", "pt-BR": "Repetir (BR)"}
+	if diff := cmp.Diff(want, c.Localizations("d")); diff != "" {
+		t.Errorf("Localizations(d) mismatch (-want +got):\n%s", diff)
+	}
+	if got := c.Localizations("only_en"); got != nil {
+		t.Errorf("Localizations of an English-only message = %v, want nil", got)
+	}
+}
