@@ -4,6 +4,7 @@ import (
 	"embed"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
@@ -17,9 +18,10 @@ import (
 //go:embed locales
 var localeFiles embed.FS
 
-// catalog is immutable once loaded; a broken file fails every test of the
-// package.
-var catalog = i18n.MustLoad(localeFiles, "locales")
+// catalog loads the host's texts on first use: plugin processes run the
+// same executable and never need them. Immutable once loaded; a broken
+// file fails the package's tests.
+var catalog = sync.OnceValue(func() *i18n.Catalog { return i18n.MustLoad(localeFiles, "locales") })
 
 // Prefixes of refusals, the same in every language.
 const (
@@ -30,7 +32,7 @@ const (
 // translator returns the host's texts for a Discord locale ("de", "fr",
 // "en-US"), falling back to the configured default language, then English.
 func translator(locale, defaultLang string) i18n.Translator {
-	return catalog.Lang(locale, defaultLang)
+	return catalog().Lang(locale, defaultLang)
 }
 
 // levelName names a permission level in tr's language.

@@ -141,12 +141,12 @@ func TestTextsFor(t *testing.T) {
 }
 
 func TestCatalogComplete(t *testing.T) {
-	if err := catalog.Check(); err != nil {
+	if err := catalog().Check(); err != nil {
 		t.Errorf("the host's catalog has gaps:\n%v", err)
 	}
 	// The config accepts exactly the languages the host speaks.
 	want := slices.Sorted(slices.Values(config.Languages))
-	if diff := cmp.Diff(want, catalog.Languages()); diff != "" {
+	if diff := cmp.Diff(want, catalog().Languages()); diff != "" {
 		t.Errorf("config.Languages and the host's catalog differ (-config +catalog):\n%s", diff)
 	}
 }

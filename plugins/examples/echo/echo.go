@@ -30,18 +30,29 @@ type Settings struct {
 	MaxText int `json:"max_text" jsonschema:"minimum=1,maximum=1000" jsonschema_description:"The longest text echoed, in characters."`
 }
 
-// settingsSpec derives the schema from Settings, with these defaults.
-var settingsSpec = settings.MustNew(Settings{Prefix: "echo:", MaxText: 200})
-
 // The plugin's texts, one file per language in locales/.
 //
 //go:embed locales
 var locales embed.FS
 
-var catalog = i18n.MustLoad(locales, "locales")
+// The settings' schema (derived from Settings, with these defaults) and
+// the catalog are built on first use. A plugin with its own executable
+// can simply write
+//
+//	var settingsSpec = settings.MustNew(Settings{...})
+//	var catalog = i18n.MustLoad(locales, "locales")
+//
+// but echo is compiled into the ddc executable, whose every process (the
+// host, each bundled plugin) would otherwise build them at start.
+var (
+	settingsSpec = sync.OnceValue(func() *settings.Spec[Settings] {
+		return settings.MustNew(Settings{Prefix: "echo:", MaxText: 200})
+	})
+	catalog = sync.OnceValue(func() *i18n.Catalog { return i18n.MustLoad(locales, "locales") })
+)
 
 // Catalog returns the plugin's texts, for tests.
-func Catalog() *i18n.Catalog { return catalog }
+func Catalog() *i18n.Catalog { return catalog() }
 
 // Plugin echoes what it is told. New returns a ready value; it has no side
 // effects until Start.
@@ -52,7 +63,7 @@ type Plugin struct {
 }
 
 // New returns the echo plugin with its default settings.
-func New() *Plugin { return &Plugin{s: settingsSpec.Defaults()} }
+func New() *Plugin { return &Plugin{s: settingsSpec().Defaults()} }
 
 var (
 	_ sdk.Plugin           = (*Plugin)(nil)
@@ -67,29 +78,29 @@ var (
 
 // Info describes the plugin. Command descriptions come from the catalog.
 func (p *Plugin) Info() sdk.Info {
-	en := catalog.Lang(i18n.English)
+	en := catalog().Lang(i18n.English)
 	return sdk.Info{
 		ID: "echo", Name: "Echo", Version: "1.0.0",
 		Description: "Repeats what you say; an example for plugin authors.",
 		Commands: []sdk.Command{{
 			Name: "echo", Description: en.T("describe.command"),
-			DescriptionLocalizations: catalog.Localizations("describe.command"),
+			DescriptionLocalizations: catalog().Localizations("describe.command"),
 			Level:                    sdk.LevelView,
 			Options: []sdk.Option{{
 				Name: "text", Description: en.T("describe.text"), Type: sdk.OptionString, Required: true,
-				DescriptionLocalizations: catalog.Localizations("describe.text"),
+				DescriptionLocalizations: catalog().Localizations("describe.text"),
 			}},
 		}},
 		Subscribes:     []string{"echo.*"},
 		Provides:       []string{"echo.say"},
-		SettingsSchema: settingsSpec.Schema(),
+		SettingsSchema: settingsSpec().Schema(),
 	}
 }
 
 // Configure decodes and checks the settings; a refusal names each bad
 // field ("settings.max_text: must be <= 1000, got 5000").
 func (p *Plugin) Configure(_ context.Context, raw json.RawMessage) error {
-	s, err := settingsSpec.Decode(raw)
+	s, err := settingsSpec().Decode(raw)
 	if err != nil {
 		return fmt.Errorf("echo settings: %w", err)
 	}
@@ -117,7 +128,7 @@ func (p *Plugin) state() (sdk.Host, Settings) {
 // the user's language.
 func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
 	host, s := p.state()
-	tr := catalog.For(req.Interaction)
+	tr := catalog().For(req.Interaction)
 	text := strings.TrimSpace(req.String("text"))
 	if text == "" {
 		return nil, &sdk.UserError{Msg: tr.T("empty")}
@@ -156,7 +167,7 @@ func (p *Plugin) count(ctx context.Context, host sdk.Host) (int, error) {
 // HandleComponent repeats the text of an "Again" button or opens a modal.
 func (p *Plugin) HandleComponent(_ context.Context, req *sdk.ComponentRequest) (*sdk.Response, error) {
 	_, s := p.state()
-	tr := catalog.For(req.Interaction)
+	tr := catalog().For(req.Interaction)
 	switch {
 	case strings.HasPrefix(req.CustomID, "echo:again:"):
 		return sdk.Reply(s.Prefix + " " + strings.TrimPrefix(req.CustomID, "echo:again:")), nil
