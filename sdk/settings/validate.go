@@ -265,7 +265,7 @@ func (v *Validator) lookup(schemaURL string) any {
 	if base != baseURL {
 		return nil
 	}
-	cur := v.doc
+	var toks []string
 	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
 		if tok == "" {
 			continue
@@ -273,21 +273,9 @@ func (v *Validator) lookup(schemaURL string) any {
 		if t, err := url.PathUnescape(tok); err == nil {
 			tok = t
 		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			cur = c[i]
-		default:
-			return nil
-		}
+		toks = append(toks, strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~"))
 	}
-	return cur
+	return valueAt(v.doc, toks)
 }
 
 // propertyNames lists the properties the object schema at schemaURL knows.
@@ -302,7 +290,8 @@ func (v *Validator) propertyNames(schemaURL string) []string {
 	return names
 }
 
-// valueAt returns the value at loc inside inst, or nil.
+// valueAt returns the value at loc (property names and list indexes)
+// inside a JSON document, or nil.
 func valueAt(inst any, loc []string) any {
 	cur := inst
 	for _, tok := range loc {
