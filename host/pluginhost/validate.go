@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/i18n"
+	"github.com/ddc-go/ddc/sdk/settings"
 )
 
 // Discord's limits for application commands.
@@ -82,6 +83,13 @@ func ValidateManifest(m sdk.Manifest) error {
 	for _, a := range m.Calls {
 		if err := validateTopic(a, true); err != nil {
 			bad("calls: %v", err)
+		}
+	}
+	if m.SettingsSchema != "" {
+		// The host checks settings against it (sdk/settings), before it
+		// hands them over and in the web UI's form: it must compile.
+		if _, err := settings.Compile(m.SettingsSchema); err != nil {
+			bad("settings schema: %v", err)
 		}
 	}
 	return errors.Join(problems...)

@@ -61,6 +61,15 @@ func TestValidateManifest(t *testing.T) {
 	}{
 		{name: "valid", change: func(*sdk.Manifest) {}},
 
+		// settings schemas
+		{name: "settings schema", change: func(m *sdk.Manifest) {
+			m.SettingsSchema = `{"type": "object", "properties": {"every": {"type": "string", "goDuration": true}}}`
+		}},
+		{name: "settings schema not JSON", change: func(m *sdk.Manifest) { m.SettingsSchema = `{"type": ` }, want: []string{"settings schema", "not JSON"}},
+		{name: "settings schema invalid", change: func(m *sdk.Manifest) { m.SettingsSchema = `{"type": "thing"}` }, want: []string{"settings schema"}},
+		{name: "settings schema loads a file", change: func(m *sdk.Manifest) { m.SettingsSchema = `{"$ref": "file:///etc/passwd"}` },
+			want: []string{"external schema references are not allowed"}},
+
 		// ids
 		{name: "id one char", change: func(m *sdk.Manifest) { m.ID = "a" }},
 		{name: "id dotted", change: func(m *sdk.Manifest) { m.ID = "acme.plex-tools_2" }},
