@@ -9,7 +9,8 @@
 //  1. GetInfo: the host reads the plugin's [Info] (its manifest): the slash
 //     commands it owns, the events it subscribes to, the actions it provides
 //     and calls.
-//  2. Configure ([Configurer]): the plugin receives its settings, as JSON.
+//  2. Configure ([Configurer]): the plugin receives its settings, as JSON,
+//     and the host's default language ([DefaultLocale] of its context).
 //     Configure runs again whenever an admin changes them.
 //  3. Start ([Starter]): the plugin receives its [Host] and starts its work.
 //  4. Handlers: commands ([CommandHandler]), autocomplete
@@ -30,5 +31,8 @@
 // dies.
 //
 // Package sdktest runs a plugin in memory against a recording fake host so
-// plugins can be unit-tested without a host process.
+// plugins can be unit-tested without a host process. Package settings
+// derives a plugin's settings schema from a Go struct and checks
+// Configure's JSON against it; package i18n gives a plugin its texts in
+// the user's language.
 package sdk
