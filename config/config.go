@@ -29,7 +29,13 @@ const (
 	DefaultButtonCooldown = time.Second
 	// DefaultPerMinuteCap is discord.per_minute_cap's default.
 	DefaultPerMinuteCap = 20
+	// DefaultLanguage is language's default.
+	DefaultLanguage = "en"
 )
+
+// Languages are the accepted values of language: the languages the host's
+// own texts are translated to.
+var Languages = []string{"en", "de", "fr"}
 
 // redacted replaces a secret wherever a Config is printed or logged.
 const redacted = "[redacted]"
@@ -37,6 +43,11 @@ const redacted = "[redacted]"
 // Config is the whole host configuration. Load fills it; the zero value is
 // not useful.
 type Config struct {
+	// Language is the default language ("en", "de", "fr") of what DDC and
+	// its plugins say: for users whose Discord language has no translation,
+	// and for messages that answer nobody in particular (status panels,
+	// scheduler reports). Env DDC_LANGUAGE sets it.
+	Language string `koanf:"language"`
 	// Web is the web UI and REST API.
 	Web Web `koanf:"web"`
 	// Discord is the bot's connection and who may do what where.
@@ -213,8 +224,8 @@ func (c *Config) pluginSummary() string {
 
 // String shows c without secrets or plugin settings.
 func (c Config) String() string {
-	return fmt.Sprintf("{File:%s Web:{Listen:%s} Discord:%s Log:{Level:%s} Plugins:%s}",
-		c.File, c.Web.Listen, c.Discord, c.Log.Level, c.pluginSummary())
+	return fmt.Sprintf("{File:%s Language:%s Web:{Listen:%s} Discord:%s Log:{Level:%s} Plugins:%s}",
+		c.File, c.Language, c.Web.Listen, c.Discord, c.Log.Level, c.pluginSummary())
 }
 
 // GoString is String, so %#v does not show secrets either.
@@ -224,6 +235,7 @@ func (c Config) GoString() string { return "config.Config" + c.String() }
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("file", c.File),
+		slog.String("language", c.Language),
 		slog.String("web.listen", c.Web.Listen),
 		slog.Any("discord", c.Discord),
 		slog.String("log.level", c.Log.Level),

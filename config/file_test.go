@@ -204,7 +204,7 @@ func TestDefaultYAML(t *testing.T) {
 	if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "running without Discord") {
 		t.Errorf("Warnings() of the default = %q, want only the no-token warning", w)
 	}
-	if c.Web.Listen != DefaultListen || c.Discord.APIURL != DefaultAPIURL || c.Log.Level != DefaultLogLevel {
+	if c.Web.Listen != DefaultListen || c.Discord.APIURL != DefaultAPIURL || c.Log.Level != DefaultLogLevel || c.Language != DefaultLanguage {
 		t.Errorf("default file disagrees with the built-in defaults: %v", c)
 	}
 	if !c.PluginEnabled("containers") {
@@ -215,7 +215,11 @@ func TestDefaultYAML(t *testing.T) {
 	}
 	// Every key is there and explained by a comment just above it.
 	lines := strings.Split(string(DefaultYAML()), "\n")
+	sections := map[string][]string{"": topKeys}
 	for section, keys := range knownKeys {
+		sections[section] = keys
+	}
+	for section, keys := range sections {
 		for _, key := range keys {
 			re := regexp.MustCompile(`^\s*(# )?` + key + `:`)
 			found := false
@@ -225,7 +229,11 @@ func TestDefaultYAML(t *testing.T) {
 					if i == 0 || !strings.HasPrefix(strings.TrimSpace(lines[i-1]), "#") {
 						t.Errorf("%s.%s in default.yaml has no comment above it", section, key)
 					}
-					if env := EnvName(section + "." + key); env != "" && !strings.Contains(string(DefaultYAML()), env) {
+					full := key
+					if section != "" {
+						full = section + "." + key
+					}
+					if env := EnvName(full); env != "" && !strings.Contains(string(DefaultYAML()), env) {
 						t.Errorf("default.yaml does not mention %s for %s.%s", env, section, key)
 					}
 				}

@@ -35,6 +35,9 @@ var knownKeys = map[string][]string{
 	"log": {"level"},
 }
 
+// topKeys are the keys that stand alone at the top, outside a section.
+var topKeys = []string{"language"}
+
 // listKeys are keys whose env value is a comma-separated list.
 var listKeys = map[string]bool{
 	"discord.guild_ids": true, "discord.status_channels": true, "discord.control_channels": true,
@@ -48,6 +51,9 @@ var pluginKeys = []string{"enabled", "settings"}
 // "log.level" → "DDC_LOG_LEVEL"), or "" when key has none. The token has
 // none: it comes from DISCORD_BOT_TOKEN or DISCORD_BOT_TOKEN_FILE.
 func EnvName(key string) string {
+	if slices.Contains(topKeys, key) {
+		return "DDC_" + strings.ToUpper(key)
+	}
 	section, name, ok := strings.Cut(key, ".")
 	if !ok || !slices.Contains(knownKeys[section], name) || section == "discord" && strings.HasPrefix(name, "token") {
 		return ""
@@ -94,7 +100,8 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 	}
 	layers := []layer{{
 		values: map[string]any{
-			"web": map[string]any{"listen": DefaultListen},
+			"language": DefaultLanguage,
+			"web":      map[string]any{"listen": DefaultListen},
 			"discord": map[string]any{
 				"api_url": DefaultAPIURL, "command_cooldown": DefaultCommandCooldown.String(),
 				"button_cooldown": DefaultButtonCooldown.String(), "per_minute_cap": DefaultPerMinuteCap,
@@ -143,6 +150,7 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	c.Log.Level = strings.ToLower(strings.TrimSpace(c.Log.Level))
+	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
 	c.Discord.Token = strings.TrimSpace(c.Discord.Token)
 
 	if c.Discord.TokenFile != "" {
@@ -182,6 +190,12 @@ func envLayer(env []string) layer {
 	}
 	if port, ok := vars[EnvWebPort]; ok {
 		set("web.listen", EnvWebPort, ":"+strings.TrimSpace(port))
+	}
+	for _, key := range topKeys {
+		if v, ok := vars[EnvName(key)]; ok {
+			values[key] = strings.TrimSpace(v)
+			names[key] = EnvName(key)
+		}
 	}
 	for section, keys := range knownKeys {
 		for _, sub := range keys {
@@ -264,9 +278,12 @@ func unknownKeys(l layer) []error {
 		}
 		errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: problem})
 	}
-	topKeys := append(sortedKeys(anyKeys(knownKeys)), "plugins")
+	tops := append(append(sortedKeys(anyKeys(knownKeys)), topKeys...), "plugins")
 	for _, top := range sortedKeys(l.values) {
 		v := l.values[top]
+		if slices.Contains(topKeys, top) {
+			continue
+		}
 		if top == "plugins" {
 			plugins, ok := v.(map[string]any)
 			if !ok {
@@ -287,7 +304,7 @@ func unknownKeys(l layer) []error {
 		}
 		known, ok := knownKeys[top]
 		if !ok {
-			report(top, topKeys)
+			report(top, tops)
 			continue
 		}
 		section, ok := v.(map[string]any)

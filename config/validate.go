@@ -105,6 +105,9 @@ func (c *Config) Validate() error {
 	if c.Discord.PerMinuteCap < 0 || c.Discord.PerMinuteCap > 1000 {
 		add("discord.per_minute_cap", "%d must be between 0 (off) and 1000", c.Discord.PerMinuteCap)
 	}
+	if !slices.Contains(Languages, c.Language) {
+		add("language", "%q is not one of %s (the languages DDC's own texts are translated to)", c.Language, strings.Join(Languages, ", "))
+	}
 	if !slices.Contains(logLevels, c.Log.Level) {
 		add("log.level", "%q is not one of %s", c.Log.Level, strings.Join(logLevels, ", "))
 	}

@@ -50,6 +50,7 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 	if r.last != nil && key == r.key {
 		if bot := r.bot.Load(); bot != nil {
 			bot.SetPolicy(policyOf(c))
+			bot.SetLanguage(c.Language)
 			old := r.last.Discord
 			if c.Discord.CommandCooldown != old.CommandCooldown || c.Discord.ButtonCooldown != old.ButtonCooldown ||
 				c.Discord.PerMinuteCap != old.PerMinuteCap {
@@ -71,7 +72,7 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 	}
 	bot, err := discord.New(discord.Config{
 		Token: c.Discord.Token, APIURL: c.Discord.APIURL, GuildIDs: slices.Clone(c.Discord.GuildIDs), Plugins: r.mgr,
-		Policy: policyOf(c), Throttle: throttleOf(c), Logger: r.log,
+		Policy: policyOf(c), Throttle: throttleOf(c), Language: c.Language, Logger: r.log,
 	})
 	if err != nil {
 		r.cantStart.Store(true)

@@ -84,9 +84,14 @@ func Serve(ctx context.Context, opts Options) error {
 		}
 		return current.PluginEnabled(id), raw
 	}
+	language := func() string {
+		cfgMu.Lock()
+		defer cfgMu.Unlock()
+		return current.Language
+	}
 	pluginsDir := filepath.Join(opts.DataDir, "plugins")
 	mgr, err := pluginhost.New(pluginhost.Config{
-		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings,
+		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings, Language: language,
 		Logger: log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
 		Timeouts: opts.Timeouts, Restart: opts.Restart,
 	})

@@ -159,7 +159,7 @@ func TestConversionRoundTrip(t *testing.T) {
 	in := sdk.Interaction{
 		ID: "900000000000000001", GuildID: "100000000000000002", ChannelID: "300000000000000003",
 		User: sdk.User{ID: "200000000000000004", Name: "ana"}, RoleIDs: []string{"r1", "r2"},
-		Locale: "de", Level: sdk.LevelAdmin,
+		Locale: "de", Level: sdk.LevelAdmin, DefaultLocale: "fr",
 	}
 	tests := []struct {
 		name string

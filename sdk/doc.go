@@ -11,7 +11,8 @@
 //  1. GetInfo: the host reads the plugin's [Info] (its manifest): the slash
 //     commands it owns, the component kinds and their levels, the events it
 //     subscribes to, the actions it provides and calls.
-//  2. Configure ([Configurer]): the plugin receives its settings, as JSON.
+//  2. Configure ([Configurer]): the plugin receives its settings, as JSON,
+//     and the host's default language ([DefaultLocale] of its context).
 //     Configure runs again whenever an admin changes them. The Host is
 //     connected from the first Configure on.
 //  3. Start ([Starter]): the plugin starts its work.
@@ -37,4 +38,7 @@
 // go-plugin glue, the typed client of a plugin, the Host API server) is
 // package sdk/grpcplugin. Package sdktest runs a plugin in memory against a
 // recording fake host so plugins can be unit-tested without a host process.
+// Package settings derives a plugin's settings schema from a Go struct and
+// checks Configure's JSON against it; package i18n gives a plugin its texts
+// in the user's language.
 package sdk

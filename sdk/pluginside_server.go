@@ -39,6 +39,7 @@ type pluginServer struct {
 	mu       sync.Mutex
 	inflight map[uint64]inflightCall
 	nextCall uint64
+	locale   string // the host's default language, from the last Configure
 }
 
 // inflightCall is a running call that has a deadline.
@@ -85,13 +86,19 @@ func handlers(p Plugin) []string {
 	return hs
 }
 
-// call runs fn with panic recovery and deadline tracking, and converts its
-// error for the wire. kind and name say what runs, for CheckHealth's report
-// of stuck calls.
+// call runs fn with panic recovery and deadline tracking, with the host's
+// default language in its context, and converts its error for the wire.
+// kind and name say what runs, for CheckHealth's report of stuck calls.
 func (s *pluginServer) call(ctx context.Context, kind, name string, fn func(ctx context.Context) error) (err error) {
 	what := wire.RPCName(kind)
 	if name != "" {
 		what += " " + name
+	}
+	s.mu.Lock()
+	locale := s.locale
+	s.mu.Unlock()
+	if locale != "" {
+		ctx = WithDefaultLocale(ctx, locale)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		s.mu.Lock()
@@ -168,6 +175,9 @@ func (s *pluginServer) GetInfo(ctx context.Context, _ *pb.GetInfoRequest) (*pb.G
 
 func (s *pluginServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
 	s.connectHost(req.GetHostBrokerId())
+	s.mu.Lock()
+	s.locale = req.GetDefaultLocale()
+	s.mu.Unlock()
 	c, ok := s.impl.(Configurer)
 	if !ok {
 		return &pb.ConfigureResponse{}, nil

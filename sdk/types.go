@@ -145,6 +145,9 @@ type Interaction struct {
 	RoleIDs   []string // RoleIDs are the user's roles.
 	Locale    string   // Locale is the user's Discord locale ("en-US", "de", "fr").
 	Level     Level    // Level is the user's effective permission level here.
+	// DefaultLocale is the host's configured default language ("en", "de"):
+	// the fallback when the plugin has no translation for Locale.
+	DefaultLocale string
 }
 
 // OptionValue is a value a user gave for an option. Value holds a string

@@ -15,6 +15,7 @@ import (
 	"github.com/ddc-go/ddc/host/discord/outbox"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
+	"github.com/ddc-go/ddc/sdk/i18n"
 )
 
 // adminPermissions is the default_member_permissions of admin-level
@@ -52,16 +53,11 @@ type choiceJSON struct {
 	NameLocalizations map[string]string `json:"name_localizations,omitempty"`
 }
 
-// discordLocales are the locales Discord accepts in localizations.
-var discordLocales = []string{
-	"id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl",
-	"pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
-}
-
 // localizations keeps the locales Discord knows; "en" stands for both
 // English locales.
 func localizations(m map[string]string) map[string]string {
 	out := map[string]string{}
+	discordLocales := i18n.DiscordLocales()
 	for k, v := range m {
 		switch {
 		case k == "en":

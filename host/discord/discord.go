@@ -38,6 +38,7 @@ import (
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
+	"github.com/ddc-go/ddc/sdk/i18n"
 )
 
 // Connection states, as shown in /healthz.
@@ -94,6 +95,10 @@ type Config struct {
 	// Throttle enforces cooldowns and caps; nil means none. SetThrottle
 	// replaces it.
 	Throttle *policy.Throttle
+	// Language is the configured default language ("en", "de", "fr") for
+	// users whose Discord locale has no translation; "" means English.
+	// Plugins get it in every interaction. SetLanguage replaces it.
+	Language string
 	// Logger for the Discord side; nil discards.
 	Logger *slog.Logger
 	// DeferAfter is how long a plugin may take before the host defers
@@ -121,6 +126,7 @@ type Bot struct {
 	state    atomic.Value // string
 	policy   atomic.Pointer[policy.Policy]
 	throttle atomic.Pointer[policy.Throttle]
+	language atomic.Pointer[string]
 	appID    atomic.Value // string
 
 	inter   *interactions
@@ -192,6 +198,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Policy = policy.New(policy.Config{})
 	}
 	b.policy.Store(cfg.Policy)
+	b.SetLanguage(cfg.Language)
 	if cfg.Throttle != nil {
 		b.throttle.Store(cfg.Throttle)
 	}
@@ -209,6 +216,14 @@ func (b *Bot) SetPolicy(p *policy.Policy) { b.policy.Store(p) }
 
 // SetThrottle replaces the spam protection (nil turns it off).
 func (b *Bot) SetThrottle(t *policy.Throttle) { b.throttle.Store(t) }
+
+// SetLanguage replaces the default language ("" means English).
+func (b *Bot) SetLanguage(lang string) {
+	if lang == "" {
+		lang = i18n.English
+	}
+	b.language.Store(&lang)
+}
 
 // Stats returns the outbox's counters.
 func (b *Bot) Stats() outbox.Stats { return b.out.Stats() }

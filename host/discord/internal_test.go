@@ -4,12 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ddc-go/ddc/config"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
@@ -127,13 +129,26 @@ func TestDesiredCommands(t *testing.T) {
 }
 
 func TestTextsFor(t *testing.T) {
-	tests := []struct{ locale, prefix string }{
-		{"de", "Entschuldigung"}, {"fr", "Désolé"}, {"en-US", "Sorry"}, {"ja", "Sorry"}, {"", "Sorry"},
+	tests := []struct{ locale, deflt, prefix string }{
+		{"de", "en", "Entschuldigung"}, {"fr", "en", "Désolé"}, {"en-US", "en", "Sorry"}, {"ja", "en", "Sorry"}, {"", "en", "Sorry"},
+		// The configured default language answers users without a translation.
+		{"ja", "de", "Entschuldigung"}, {"pt-BR", "fr", "Désolé"}, {"en-GB", "de", "Sorry"}, {"ja", "", "Sorry"},
 	}
 	for _, tt := range tests {
-		if got := textsFor(tt.locale).apology; got[:len(tt.prefix)] != tt.prefix {
-			t.Errorf("textsFor(%q).apology = %q, want prefix %q", tt.locale, got, tt.prefix)
+		if got := translator(tt.locale, tt.deflt).T("apology"); !strings.HasPrefix(got, tt.prefix) {
+			t.Errorf("translator(%q, default %q).T(apology) = %q, want prefix %q", tt.locale, tt.deflt, got, tt.prefix)
 		}
+	}
+}
+
+func TestCatalogComplete(t *testing.T) {
+	if err := catalog().Check(); err != nil {
+		t.Errorf("the host's catalog has gaps:\n%v", err)
+	}
+	// The config accepts exactly the languages the host speaks.
+	want := slices.Sorted(slices.Values(config.Languages))
+	if diff := cmp.Diff(want, catalog().Languages()); diff != "" {
+		t.Errorf("config.Languages and the host's catalog differ (-config +catalog):\n%s", diff)
 	}
 }
 
@@ -159,7 +174,7 @@ func TestRefusalText(t *testing.T) {
 			if !errors.As(tt.err, &r) {
 				t.Fatalf("Check = %v, want a refusal", tt.err)
 			}
-			got := refusalText(tt.locale, r)
+			got := refusalText(translator(tt.locale, "en"), r)
 			for _, w := range tt.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("refusalText(%s) = %q, want it to contain %q", tt.locale, got, w)
@@ -168,8 +183,24 @@ func TestRefusalText(t *testing.T) {
 		})
 	}
 	lim := &policy.Limited{RetryIn: 1500 * time.Millisecond}
-	if got := limitedText("de", lim); got != "Nicht so schnell: versuche es in 2 s wieder." {
+	if got := limitedText(translator("de", "en"), lim); got != "Nicht so schnell: versuche es in 2 s wieder." {
 		t.Errorf("limitedText(de) = %q", got)
+	}
+	for _, l := range []*policy.Limited{lim, {RetryIn: 3 * time.Second, Cap: true}} {
+		if got := limitedText(translator("en-US", "en"), l); got != l.Error() {
+			t.Errorf("limitedText(en-US) = %q, want the throttle's own %q", got, l.Error())
+		}
+	}
+	// A Japanese user on a German host is refused in German.
+	var r *policy.Refusal
+	if !errors.As(status, &r) {
+		t.Fatal("no refusal")
+	}
+	if got := refusalText(translator("ja", "de"), r); !strings.Contains(got, "Status-Kanal") {
+		t.Errorf("refusalText(ja, default de) = %q, want German", got)
+	}
+	if got := refusalText(translator("ja", "en"), r); got != r.Reason {
+		t.Errorf("refusalText(ja, default en) = %q, want the policy's reason %q", got, r.Reason)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
+	"github.com/ddc-go/ddc/sdk/i18n"
 )
 
 // Interaction callback types.
@@ -44,7 +45,8 @@ const (
 // handle serves one interaction. received is when the gateway delivered it.
 func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received time.Time) {
 	in := interactionOf(i)
-	r := &responder{b: b, i: i, in: in, tx: textsFor(in.Locale), received: received}
+	in.DefaultLocale = *b.language.Load()
+	r := &responder{b: b, i: i, in: in, tr: translator(in.Locale, in.DefaultLocale), received: received}
 	log := b.log.With("interaction", i.ID, "user", in.User.ID, "channel", in.ChannelID)
 	pol := b.policy.Load()
 	who := policy.Who{GuildID: in.GuildID, ChannelID: in.ChannelID, UserID: in.User.ID, RoleIDs: in.RoleIDs}
@@ -59,7 +61,7 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 		owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
 		if !ok {
 			log.Warn("interaction for a command no running plugin owns", "command", what)
-			r.sendEphemeral(ctx, r.tx.unavailable)
+			r.sendEphemeral(ctx, r.tr.T("unavailable"))
 			return
 		}
 		r.plugin = owner
@@ -106,9 +108,9 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 	case discordgo.InteractionMessageComponent:
 		d := i.MessageComponentData()
 		r.component = true
-		what := r.tx.button
+		what := r.tr.T("what.button")
 		if d.ComponentType == discordgo.SelectMenuComponent {
-			what = r.tx.menu
+			what = r.tr.T("what.menu")
 		}
 		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "component", what)
 		if !ok {
@@ -125,7 +127,7 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 	case discordgo.InteractionModalSubmit:
 		d := i.ModalSubmitData()
 		r.modal = true
-		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "form", r.tx.form)
+		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "form", r.tr.T("what.form"))
 		if !ok {
 			return
 		}
@@ -160,7 +162,7 @@ type responder struct {
 	b        *Bot
 	i        *discordgo.Interaction
 	in       sdk.Interaction
-	tx       texts
+	tr       i18n.Translator // the host's texts in the user's language
 	received time.Time
 	plugin   string
 
@@ -177,9 +179,9 @@ func (r *responder) admit(ctx context.Context, log logger, pol *policy.Policy, w
 		text := err.Error()
 		var ref *policy.Refusal
 		if errors.As(err, &ref) {
-			text = refusalText(r.in.Locale, ref)
+			text = refusalText(r.tr, ref)
 		}
-		r.sendEphemeral(ctx, r.tx.refused+text)
+		r.sendEphemeral(ctx, refusedPrefix+text)
 		return false
 	}
 	if th := r.b.throttle.Load(); th != nil {
@@ -188,9 +190,9 @@ func (r *responder) admit(ctx context.Context, log logger, pol *policy.Policy, w
 			text := err.Error()
 			var lim *policy.Limited
 			if errors.As(err, &lim) {
-				text = limitedText(r.in.Locale, lim)
+				text = limitedText(r.tr, lim)
 			}
-			r.sendEphemeral(ctx, r.tx.slowDown+text)
+			r.sendEphemeral(ctx, slowDownPrefix+text)
 			return false
 		}
 	}
@@ -204,7 +206,7 @@ func (r *responder) claimComponent(ctx context.Context, log *slog.Logger, pol *p
 	owner, ok = r.b.cfg.Plugins.ComponentOwner(customID)
 	if !ok {
 		log.Warn("interaction for a "+kind+" no running plugin owns", "custom_id", customID)
-		r.sendEphemeral(ctx, r.tx.unavailable)
+		r.sendEphemeral(ctx, r.tr.T("unavailable"))
 		return "", log, false
 	}
 	r.plugin = owner
@@ -251,7 +253,7 @@ func (r *responder) run(ctx context.Context, log logger, call func(context.Conte
 		if ok {
 			log.Info("plugin refused the interaction", "error", res.err)
 		} else {
-			msg = r.tx.apology
+			msg = r.tr.T("apology")
 			log.Error("plugin failed to handle the interaction", "error", res.err)
 		}
 		r.sendEphemeral(ctx, msg)
@@ -262,7 +264,7 @@ func (r *responder) run(ctx context.Context, log logger, call func(context.Conte
 		// or could not be reached: the user gets the apology rather than
 		// Discord's silent "interaction failed", the admin the cause.
 		log.Error("plugin's answer could not be delivered; apologising instead", "plugin", r.plugin, "error", err)
-		r.sendEphemeral(ctx, r.tx.apology)
+		r.sendEphemeral(ctx, r.tr.T("apology"))
 	}
 }
 
@@ -287,7 +289,7 @@ func (r *responder) deliver(ctx context.Context, resp *sdk.Response) error {
 	if resp.Modal != nil {
 		if r.deferred != 0 || r.modal {
 			r.b.log.Error("plugin answered with a modal too late or to a modal", "plugin", r.plugin, "interaction", r.i.ID)
-			r.sendEphemeral(ctx, r.tx.tooSlow)
+			r.sendEphemeral(ctx, r.tr.T("too_slow"))
 			return nil
 		}
 		return r.callback(ctx, callbackModal, toModal(resp.Modal))

@@ -45,6 +45,7 @@ type instance struct {
 	rpc        *grpcplugin.Client
 	manifest   *grpcplugin.Manifest // claimed: routable
 	settings   json.RawMessage
+	language   string        // the default language handed over with settings
 	running    bool          // supervisor goroutine alive
 	stopReq    chan State    // asks the supervisor to stop, with the final state
 	kick       chan struct{} // asks for an immediate health check
@@ -173,9 +174,10 @@ func (i *instance) resetCrashes() {
 }
 
 func (i *instance) settingsChanged(s json.RawMessage) bool {
+	lang := i.m.cfg.Language()
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	return !bytes.Equal(i.settings, s)
+	return !bytes.Equal(i.settings, s) || i.language != lang
 }
 
 // suspect asks the supervisor for an immediate health check, after a call
@@ -353,12 +355,15 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		return "", err
 	}
 	_, settings := i.m.cfg.Settings(i.id)
-	if err := setup("configure", func(ctx context.Context) error { return rpc.Configure(ctx, settings) }); err != nil {
+	lang := i.m.cfg.Language()
+	if err := setup("configure", func(ctx context.Context) error {
+		return rpc.Configure(sdk.WithDefaultLocale(ctx, lang), settings)
+	}); err != nil {
 		kill()
 		return "", fmt.Errorf("settings rejected (fix them in the config): %w: %w", err, errPermanent)
 	}
 	i.mu.Lock()
-	i.settings = settings
+	i.settings, i.language = settings, lang
 	i.mu.Unlock()
 	if err := setup("start", rpc.Start); err != nil {
 		kill()
@@ -506,11 +511,12 @@ func (i *instance) configure(ctx context.Context, settings json.RawMessage) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, i.m.cfg.Timeouts.Setup)
 	defer cancel()
-	if err := c.Configure(ctx, settings); err != nil {
+	lang := i.m.cfg.Language()
+	if err := c.Configure(sdk.WithDefaultLocale(ctx, lang), settings); err != nil {
 		return fmt.Errorf("configure plugin %s: %w", i.id, err)
 	}
 	i.mu.Lock()
-	i.settings = settings
+	i.settings, i.language = settings, lang
 	i.mu.Unlock()
 	i.log.Info("plugin reconfigured")
 	return nil

@@ -113,6 +113,9 @@ type Config struct {
 	// Settings gives each plugin's enabled flag and settings; nil enables
 	// every plugin with empty settings.
 	Settings SettingsFunc
+	// Language gives the configured default language, handed to plugins
+	// with Configure (again when it changes); nil means English.
+	Language func() string
 	// Logger for the manager; plugins log through it, scoped by id.
 	Logger *slog.Logger
 	// PluginLogLevel is passed to plugins ("debug", "info", ...).
@@ -153,6 +156,9 @@ func New(cfg Config) (*Manager, error) {
 	cfg.Restart = cfg.Restart.withDefaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Language == nil {
+		cfg.Language = func() string { return "en" }
 	}
 	if cfg.Settings == nil {
 		cfg.Settings = func(string) (bool, json.RawMessage) { return true, json.RawMessage("{}") }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
+	"github.com/ddc-go/ddc/sdk/i18n"
+	"github.com/ddc-go/ddc/sdk/settings"
 )
 
 // Discord's limits for application commands.
@@ -85,6 +87,13 @@ func ValidateManifest(m grpcplugin.Manifest) error {
 			bad("calls: %v", err)
 		}
 	}
+	if m.SettingsSchema != "" {
+		// The host checks settings against it (sdk/settings), before it
+		// hands them over and in the web UI's form: it must compile.
+		if _, err := settings.Compile(m.SettingsSchema); err != nil {
+			bad("settings schema: %v", err)
+		}
+	}
 	return errors.Join(problems...)
 }
 
@@ -125,14 +134,8 @@ func validateDescription(where, d string) []error {
 	return nil
 }
 
-// discordLocales are the locales Discord accepts as localization keys.
-var discordLocales = map[string]bool{
-	"id": true, "da": true, "de": true, "en-GB": true, "en-US": true, "es-ES": true, "es-419": true,
-	"fr": true, "hr": true, "it": true, "lt": true, "hu": true, "nl": true, "no": true, "pl": true,
-	"pt-BR": true, "ro": true, "fi": true, "sv-SE": true, "vi": true, "tr": true, "cs": true, "el": true,
-	"bg": true, "ru": true, "uk": true, "hi": true, "th": true, "zh-CN": true, "ja": true, "zh-TW": true,
-	"ko": true,
-}
+// discordLocale reports whether Discord accepts loc as a localization key.
+func discordLocale(loc string) bool { return slices.Contains(i18n.DiscordLocales(), loc) }
 
 // validateLocalizations checks localized names and descriptions by the
 // rules for the originals: Discord rejects the whole command otherwise.
@@ -140,14 +143,14 @@ func validateLocalizations(where string, names, descriptions map[string]string) 
 	var problems []error
 	for _, loc := range slices.Sorted(maps.Keys(names)) {
 		lw := fmt.Sprintf("%s (%s)", where, loc)
-		if !discordLocales[loc] {
+		if !discordLocale(loc) {
 			problems = append(problems, fmt.Errorf("%s: %q is not a Discord locale", lw, loc))
 		}
 		problems = append(problems, validateName(lw, names[loc])...)
 	}
 	for _, loc := range slices.Sorted(maps.Keys(descriptions)) {
 		lw := fmt.Sprintf("%s (%s)", where, loc)
-		if !discordLocales[loc] {
+		if !discordLocale(loc) {
 			problems = append(problems, fmt.Errorf("%s: %q is not a Discord locale", lw, loc))
 		}
 		problems = append(problems, validateDescription(lw, descriptions[loc])...)
@@ -236,7 +239,7 @@ func validateChoices(where string, o sdk.Option) []error {
 			problems = append(problems, fmt.Errorf("%s: name must be 1-%d characters, has %d", cw, maxDescription, n))
 		}
 		for _, loc := range slices.Sorted(maps.Keys(c.NameLocalizations)) {
-			if !discordLocales[loc] {
+			if !discordLocale(loc) {
 				problems = append(problems, fmt.Errorf("%s (%s): %q is not a Discord locale", cw, loc, loc))
 			}
 			if n := utf8.RuneCountInString(c.NameLocalizations[loc]); n < 1 || n > maxDescription {

@@ -65,6 +65,15 @@ func TestValidateManifest(t *testing.T) {
 	}{
 		{name: "valid", change: func(*grpcplugin.Manifest) {}},
 
+		// settings schemas
+		{name: "settings schema", change: func(m *grpcplugin.Manifest) {
+			m.SettingsSchema = `{"type": "object", "properties": {"every": {"type": "string", "goDuration": true}}}`
+		}},
+		{name: "settings schema not JSON", change: func(m *grpcplugin.Manifest) { m.SettingsSchema = `{"type": ` }, want: []string{"settings schema", "not JSON"}},
+		{name: "settings schema invalid", change: func(m *grpcplugin.Manifest) { m.SettingsSchema = `{"type": "thing"}` }, want: []string{"settings schema"}},
+		{name: "settings schema loads a file", change: func(m *grpcplugin.Manifest) { m.SettingsSchema = `{"$ref": "file:///etc/passwd"}` },
+			want: []string{"external schema references are not allowed"}},
+
 		// ids
 		{name: "id one char", change: func(m *grpcplugin.Manifest) { m.ID = "a" }},
 		{name: "id dotted", change: func(m *grpcplugin.Manifest) { m.ID = "acme.plex-tools_2" }},

@@ -121,7 +121,8 @@ func (c *Client) Manifest(ctx context.Context) (Manifest, error) {
 // Configure hands the plugin its settings (a JSON object) and, after
 // ServeHost, where its Host API is served.
 func (c *Client) Configure(ctx context.Context, settings json.RawMessage) error {
-	_, err := c.rpc.Configure(ctx, &pb.ConfigureRequest{SettingsJson: settings, HostBrokerId: c.hostID()})
+	req := &pb.ConfigureRequest{SettingsJson: settings, HostBrokerId: c.hostID(), DefaultLocale: sdk.DefaultLocale(ctx)}
+	_, err := c.rpc.Configure(ctx, req)
 	if err != nil {
 		return fmt.Errorf("configure: %w", fromStatus(err))
 	}

@@ -43,6 +43,9 @@ type Config struct {
 	Settings any
 	// SkipStart leaves the plugin configured but not started.
 	SkipStart bool
+	// DefaultLocale is the host's default language handed to Configure and
+	// filled into interactions that do not set one; "" means "en".
+	DefaultLocale string
 }
 
 // Harness is a running plugin and the fake host it talks to.
@@ -54,9 +57,10 @@ type Harness struct {
 	// Manifest is what the plugin returned from GetInfo.
 	Manifest grpcplugin.Manifest
 
-	t    testing.TB
-	next int
-	mu   sync.Mutex
+	t      testing.TB
+	next   int
+	mu     sync.Mutex
+	locale string
 }
 
 // New serves p in memory, reads its manifest, configures and starts it. It
@@ -65,7 +69,10 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 	t.Helper()
 	host := newHost(t)
 	client := serve(t, p, host.log, host.goPluginLog)
-	h := &Harness{Host: host, Client: client, t: t}
+	h := &Harness{Host: host, Client: client, t: t, locale: cfg.DefaultLocale}
+	if h.locale == "" {
+		h.locale = "en"
+	}
 	ctx := context.Background()
 	var err error
 	if h.Manifest, err = client.Manifest(ctx); err != nil {
@@ -83,7 +90,7 @@ func New(t testing.TB, p sdk.Plugin, cfg Config) *Harness {
 			t.Fatalf("encode settings: %v", err)
 		}
 	}
-	if err := client.Configure(ctx, settings); err != nil {
+	if err := client.Configure(sdk.WithDefaultLocale(ctx, h.locale), settings); err != nil {
 		t.Fatalf("configure plugin %s: %v", h.Manifest.ID, err)
 	}
 	if !cfg.SkipStart {
@@ -183,7 +190,8 @@ func serve(t testing.TB, p sdk.Plugin, log *slog.Logger, goPluginLog hclog.Logge
 }
 
 // fill completes an interaction with test defaults: a fresh id, a guild, a
-// channel, a user, the en-US locale and the view level.
+// channel, a user, the en-US locale, the harness's default language and the
+// view level.
 func (h *Harness) fill(in *sdk.Interaction) {
 	h.mu.Lock()
 	h.next++
@@ -203,6 +211,9 @@ func (h *Harness) fill(in *sdk.Interaction) {
 	}
 	if in.Locale == "" {
 		in.Locale = "en-US"
+	}
+	if in.DefaultLocale == "" {
+		in.DefaultLocale = h.locale
 	}
 	if in.Level == 0 {
 		in.Level = sdk.LevelView

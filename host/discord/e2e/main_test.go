@@ -90,8 +90,10 @@ type options struct {
 	token      string         // bot token; "" takes the fake's
 	containers map[string]any // containers plugin settings; nil disables the plugin
 	fake       *fakediscord.Config
-	noWait     bool // do not wait for commands
-	noToken    bool // start without any token (DISCORD_BOT_TOKEN unset)
+	noWait     bool           // do not wait for commands
+	noToken    bool           // start without any token (DISCORD_BOT_TOKEN unset)
+	echo       map[string]any // echo plugin settings; nil disables the plugin
+	language   string         // the configured default language; "" leaves the default
 }
 
 // startHost runs host.Serve against a new fake Discord until the test ends.
@@ -107,6 +109,11 @@ func startHost(t testing.TB, o options) *hostEnv {
 	install(t, data, "testplugin", bins.testplugin)
 
 	plugins := map[string]any{"echo": map[string]any{"enabled": false}}
+	bundled := []pluginhost.Bundled{{ID: "containers", Name: "Containers", Version: "0.1.0", Path: bins.ddc, Args: []string{"plugin", "containers"}}}
+	if o.echo != nil {
+		plugins["echo"] = map[string]any{"settings": o.echo}
+		bundled = append(bundled, pluginhost.Bundled{ID: "echo", Name: "Echo", Version: "1.0.0", Path: bins.ddc, Args: []string{"plugin", "echo"}})
+	}
 	if o.containers != nil {
 		plugins["containers"] = map[string]any{"settings": o.containers}
 	} else {
@@ -121,6 +128,9 @@ func startHost(t testing.TB, o options) *hostEnv {
 		},
 		"log":     map[string]any{"level": "debug"},
 		"plugins": plugins,
+	}
+	if o.language != "" {
+		cfg["language"] = o.language
 	}
 	raw, err := json.Marshal(cfg) // JSON is YAML
 	if err != nil {
@@ -143,7 +153,7 @@ func startHost(t testing.TB, o options) *hostEnv {
 	go func() {
 		done <- host.Serve(ctx, host.Options{
 			DataDir: data, Env: env, Version: "test",
-			Bundled: []pluginhost.Bundled{{ID: "containers", Name: "Containers", Version: "0.1.0", Path: bins.ddc, Args: []string{"plugin", "containers"}}},
+			Bundled: bundled,
 			Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Ready:   func(a net.Addr) { ready <- a },
 			Restart: pluginhost.RestartPolicy{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second, MaxCrashes: 5, Window: time.Minute},
@@ -173,7 +183,10 @@ func startHost(t testing.TB, o options) *hostEnv {
 	if !o.noWait {
 		want := 2
 		if o.containers != nil {
-			want = 4
+			want += 2
+		}
+		if o.echo != nil {
+			want++
 		}
 		waitFor(t, 60*time.Second, "commands registered", func() bool { return len(srv.Commands(guildID)) == want })
 	}

@@ -27,7 +27,7 @@ func TestThirdPartyEcho(t *testing.T) {
 	st := waitState(t, e.mgr, "echo", pluginhost.StateRunning, 10*time.Second)
 
 	resp, err := command(ctx, e.mgr, "echo", "echo", sdk.OptionValue{Name: "text", Type: sdk.OptionString, Value: "hi"})
-	if err != nil || !strings.Contains(resp.Message.Content, "hi (#1)") {
+	if err != nil || !strings.Contains(resp.Message.Content, "hi (1 echo)") {
 		t.Fatalf("HandleCommand(echo hi) = %+v, %v", resp, err)
 	}
 	out, err := e.mgr.Invoke(ctx, "host", "echo.say", json.RawMessage(`{"text":"x"}`), nil)
@@ -47,7 +47,7 @@ func TestThirdPartyEcho(t *testing.T) {
 		return s.State == pluginhost.StateRunning && s.Restarts == 1 && s.PID != st.PID, fmt.Sprintf("%+v", s)
 	})
 	resp, err = command(ctx, e.mgr, "echo", "echo", sdk.OptionValue{Name: "text", Type: sdk.OptionString, Value: "back"})
-	if err != nil || !strings.Contains(resp.Message.Content, "back (#2)") {
+	if err != nil || !strings.Contains(resp.Message.Content, "back (2 echoes)") {
 		t.Fatalf("after restart HandleCommand(echo back) = %+v, %v", resp, err)
 	}
 }

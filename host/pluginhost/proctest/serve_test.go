@@ -252,9 +252,9 @@ func TestHostSIGKILLLeavesNoPlugins(t *testing.T) {
 }
 
 // TestConfigChangeReconfiguresPlugins edits config.yaml under a running
-// `ddc serve`: the new plugin settings reach the plugin through Configure
-// without a restart, and a broken file is rejected while the running
-// settings stay.
+// `ddc serve`: the new plugin settings, and then a new default language,
+// reach the plugin through Configure without a restart, and a broken file
+// is rejected while the running settings stay.
 func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	data := t.TempDir()
 	got := filepath.Join(t.TempDir(), "settings.json")
@@ -275,6 +275,16 @@ func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, "settings pushed after the config change", func() (bool, string) {
 		return settings() == `{"greeting":"two"}`, settings()
+	})
+	lang := func() string { raw, _ := os.ReadFile(got + ".lang"); return string(raw) }
+	if lang() != "en" {
+		t.Errorf("default language handed to the plugin = %q, want en", lang())
+	}
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte("language: de\n"+cfg("two")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the new default language pushed after the config change", func() (bool, string) {
+		return lang() == "de", lang()
 	})
 
 	broken := "plugins:\n  ext:\n    settings: [unclosed\n"

@@ -24,17 +24,23 @@ type plugin struct {
 	events                          atomic.Int64 // events seen in count-events mode
 }
 
-// Configure writes the settings it receives to --settings-file, so tests
-// can see what the host pushed.
-func (p *plugin) Configure(_ context.Context, settings json.RawMessage) error {
+// Configure writes the settings it receives to --settings-file, and the
+// host's default language to the same path + ".lang", so tests can see
+// what the host pushed.
+func (p *plugin) Configure(ctx context.Context, settings json.RawMessage) error {
 	if p.settingsFile == "" {
 		return nil
 	}
-	tmp := p.settingsFile + ".tmp"
-	if err := os.WriteFile(tmp, settings, 0o600); err != nil {
-		return err
+	for file, content := range map[string][]byte{p.settingsFile: settings, p.settingsFile + ".lang": []byte(sdk.DefaultLocale(ctx))} {
+		tmp := file + ".tmp"
+		if err := os.WriteFile(tmp, content, 0o600); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			return err
+		}
 	}
-	return os.Rename(tmp, p.settingsFile)
+	return nil
 }
 
 func (p *plugin) Info() sdk.Info {

@@ -994,7 +994,10 @@ type InteractionContext struct {
 	// locale is the user's Discord locale ("en-US", "de", "fr").
 	Locale string `protobuf:"bytes,6,opt,name=locale,proto3" json:"locale,omitempty"`
 	// level is the user's effective permission level in this channel.
-	Level         PermissionLevel `protobuf:"varint,7,opt,name=level,proto3,enum=ddc.plugin.v1.PermissionLevel" json:"level,omitempty"`
+	Level PermissionLevel `protobuf:"varint,7,opt,name=level,proto3,enum=ddc.plugin.v1.PermissionLevel" json:"level,omitempty"`
+	// default_locale is the host's configured default language ("en", "de",
+	// "fr"): what a plugin answers in when it has no translation for locale.
+	DefaultLocale string `protobuf:"bytes,8,opt,name=default_locale,json=defaultLocale,proto3" json:"default_locale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1076,6 +1079,13 @@ func (x *InteractionContext) GetLevel() PermissionLevel {
 		return x.Level
 	}
 	return PermissionLevel_PERMISSION_LEVEL_UNSPECIFIED
+}
+
+func (x *InteractionContext) GetDefaultLocale() string {
+	if x != nil {
+		return x.DefaultLocale
+	}
+	return ""
 }
 
 // OptionValue is one value a user gave for a command option.
@@ -1980,7 +1990,11 @@ type ConfigureRequest struct {
 	// settings_json is a JSON object valid against the settings schema.
 	SettingsJson []byte `protobuf:"bytes,1,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"`
 	// host_broker_id is the GRPCBroker id where the Host service is served.
-	HostBrokerId  uint32 `protobuf:"varint,2,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	HostBrokerId uint32 `protobuf:"varint,2,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	// default_locale is the host's configured default language ("en", "de",
+	// "fr"), for what the plugin says outside an interaction (messages it
+	// posts on its own). Configure is called again when it changes.
+	DefaultLocale string `protobuf:"bytes,3,opt,name=default_locale,json=defaultLocale,proto3" json:"default_locale,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2027,6 +2041,13 @@ func (x *ConfigureRequest) GetHostBrokerId() uint32 {
 		return x.HostBrokerId
 	}
 	return 0
+}
+
+func (x *ConfigureRequest) GetDefaultLocale() string {
+	if x != nil {
+		return x.DefaultLocale
+	}
+	return ""
 }
 
 // ConfigureResponse acknowledges Configure.
@@ -4666,7 +4687,7 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"*\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"\x87\x02\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\xae\x02\n" +
 	"\x12InteractionContext\x12%\n" +
 	"\x0einteraction_id\x18\x01 \x01(\tR\rinteractionId\x12\x19\n" +
 	"\bguild_id\x18\x02 \x01(\tR\aguildId\x12\x1d\n" +
@@ -4675,7 +4696,8 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04user\x18\x04 \x01(\v2\x13.ddc.plugin.v1.UserR\x04user\x12\x19\n" +
 	"\brole_ids\x18\x05 \x03(\tR\aroleIds\x12\x16\n" +
 	"\x06locale\x18\x06 \x01(\tR\x06locale\x124\n" +
-	"\x05level\x18\a \x01(\x0e2\x1e.ddc.plugin.v1.PermissionLevelR\x05level\"\xfd\x01\n" +
+	"\x05level\x18\a \x01(\x0e2\x1e.ddc.plugin.v1.PermissionLevelR\x05level\x12%\n" +
+	"\x0edefault_locale\x18\b \x01(\tR\rdefaultLocale\"\xfd\x01\n" +
 	"\vOptionValue\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x19.ddc.plugin.v1.OptionTypeR\x04type\x12#\n" +
@@ -4748,10 +4770,11 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06update\x18\x03 \x01(\bR\x06update\"\x10\n" +
 	"\x0eGetInfoRequest\"F\n" +
 	"\x0fGetInfoResponse\x123\n" +
-	"\bmanifest\x18\x01 \x01(\v2\x17.ddc.plugin.v1.ManifestR\bmanifest\"]\n" +
+	"\bmanifest\x18\x01 \x01(\v2\x17.ddc.plugin.v1.ManifestR\bmanifest\"\x84\x01\n" +
 	"\x10ConfigureRequest\x12#\n" +
 	"\rsettings_json\x18\x01 \x01(\fR\fsettingsJson\x12$\n" +
-	"\x0ehost_broker_id\x18\x02 \x01(\rR\fhostBrokerId\"\x13\n" +
+	"\x0ehost_broker_id\x18\x02 \x01(\rR\fhostBrokerId\x12%\n" +
+	"\x0edefault_locale\x18\x03 \x01(\tR\rdefaultLocale\"\x13\n" +
 	"\x11ConfigureResponse\"4\n" +
 	"\fStartRequest\x12$\n" +
 	"\x0ehost_broker_id\x18\x01 \x01(\rR\fhostBrokerId\"\x0f\n" +
