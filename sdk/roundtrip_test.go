@@ -187,7 +187,7 @@ func fullInteraction() sdk.Interaction {
 	return sdk.Interaction{
 		ID: "900000000000000001", GuildID: "100000000000000002", ChannelID: "300000000000000003",
 		User: sdk.User{ID: "200000000000000004", Name: "ana"}, RoleIDs: []string{"r1", "r2"},
-		Locale: "fr", Level: sdk.LevelAdmin,
+		Locale: "fr", Level: sdk.LevelAdmin, DefaultLocale: "de",
 	}
 }
 

@@ -59,7 +59,7 @@ func interactionToProto(in sdk.Interaction) *pb.InteractionContext {
 	return &pb.InteractionContext{
 		InteractionId: in.ID, GuildId: in.GuildID, ChannelId: in.ChannelID,
 		User: &pb.User{Id: in.User.ID, Name: in.User.Name}, RoleIds: in.RoleIDs,
-		Locale: in.Locale, Level: pb.PermissionLevel(in.Level),
+		Locale: in.Locale, Level: pb.PermissionLevel(in.Level), DefaultLocale: in.DefaultLocale,
 	}
 }
 
@@ -69,6 +69,7 @@ func interactionFromProto(c *pb.InteractionContext) sdk.Interaction {
 	in := sdk.Interaction{
 		ID: c.GetInteractionId(), GuildID: c.GetGuildId(), ChannelID: c.GetChannelId(),
 		RoleIDs: c.GetRoleIds(), Locale: c.GetLocale(), Level: sdk.Level(c.GetLevel()),
+		DefaultLocale: c.GetDefaultLocale(),
 	}
 	if u := c.GetUser(); u != nil {
 		in.User = sdk.User{ID: u.GetId(), Name: u.GetName()}
