@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
 	"github.com/ddc-go/ddc/sdk/sdktest"
@@ -58,7 +59,7 @@ func TestDeadlineCrossesTheWire(t *testing.T) {
 	if !errors.Is(err, sdk.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Invoke past its deadline: error = %v, want ErrTimeout and context.DeadlineExceeded", err)
 	}
-	waitFor(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ended != nil })
+	wait.For(t, 10*time.Second, "condition", func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.ended != nil })
 	s.mu.Lock()
 	// The handler's context ends at the deadline, or a hair earlier when
 	// the client's cancellation arrives first.
@@ -80,7 +81,7 @@ func TestDeadlineCrossesTheWire(t *testing.T) {
 	// The handler still runs; past the deadline plus a grace period it
 	// counts as stuck.
 	var health grpcplugin.Health
-	waitFor(t, func() bool {
+	wait.For(t, 10*time.Second, "condition", func() bool {
 		var err error
 		health, err = h.Client.CheckHealth(context.Background())
 		return err == nil && health.StuckCalls == 1
@@ -98,19 +99,8 @@ func TestDeadlineCrossesTheWire(t *testing.T) {
 		t.Errorf("stuck call String() = %q, want %s", stuck.String(), want)
 	}
 	close(s.release)
-	waitFor(t, func() bool {
+	wait.For(t, 10*time.Second, "condition", func() bool {
 		health, err := h.Client.CheckHealth(context.Background())
 		return err == nil && health.StuckCalls == 0
 	})
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

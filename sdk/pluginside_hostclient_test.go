@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	pb "github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1"
+
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 )
 
 // kvHost is a Host service whose every key holds its name.
@@ -45,15 +47,6 @@ func serveKVHost(t *testing.T, name string) (*grpc.ClientConn, *grpc.Server) {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn, srv
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s", what)
-		}
-	}
 }
 
 type kvResult struct {
@@ -92,9 +85,9 @@ func TestHostClientWaitsForAConnection(t *testing.T) {
 	// Once gRPC has seen it (a call in flight at that moment fails), the
 	// next call waits for a new connection.
 	srvA.Stop()
-	waitUntil(t, "gRPC to see the connection end", func() bool { return connA.GetState() != connectivity.Ready })
+	wait.For(t, 20*time.Second, "gRPC to see the connection end", func() bool { return connA.GetState() != connectivity.Ready })
 	waiting := getAsync(ctx, h)
-	waitUntil(t, "connection reported lost", h.connectionLost)
+	wait.For(t, 20*time.Second, "connection reported lost", h.connectionLost)
 	select {
 	case r := <-waiting:
 		t.Fatalf("call while the connection is lost returned %q, %v; want it to wait", r.value, r.err)

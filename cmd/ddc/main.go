@@ -22,7 +22,7 @@ import (
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
-	"github.com/ddc-go/ddc/internal/exetrim"
+	"github.com/ddc-go/ddc/internal/memtrim"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
 	"github.com/ddc-go/ddc/sdk"
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("no bundled plugin %q", args[1])
 		}
 		if trimEnabled() {
-			go exetrim.Run(ctx, slog.Default())
+			go memtrim.Run(ctx, slog.Default())
 		}
 		return sdk.Serve(newPlugin())
 	case "plugins":
@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // trimEnabled reports whether the process should trim its resident
-// memory after start-up (see internal/exetrim); DDC_MEMORY_TRIM=off turns
+// memory after start-up (see internal/memtrim); DDC_MEMORY_TRIM=off turns
 // it off, e.g. to measure its effect.
 func trimEnabled() bool { return os.Getenv("DDC_MEMORY_TRIM") != "off" }
 
@@ -143,7 +143,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if trimEnabled() {
-		go exetrim.Run(ctx, log)
+		go memtrim.Run(ctx, log)
 	}
 	log.Info("starting ddc", "version", fullVersion(), "data_dir", *dataDir)
 	return host.Serve(ctx, host.Options{

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddc-go/ddc/internal/fakediscord"
-	"github.com/ddc-go/ddc/internal/latency"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/latency"
 )
 
 // BenchmarkInteractionFirstResponse measures the time from the fake firing

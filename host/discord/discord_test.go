@@ -17,7 +17,8 @@ import (
 	"github.com/ddc-go/ddc/host/discord"
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/policy"
-	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
@@ -220,19 +221,8 @@ func start(t testing.TB, fcfg fakediscord.Config, mutate func(*discord.Config)) 
 			t.Error("Run did not return after cancel")
 		}
 	})
-	waitFor(t, 10*time.Second, "commands registered", func() bool { return len(srv.Commands(guildID)) == 2 })
+	wait.For(t, 10*time.Second, "commands registered", func() bool { return len(srv.Commands(guildID)) == 2 })
 	return e
-}
-
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func ctxT(t testing.TB, d time.Duration) context.Context {
@@ -287,7 +277,7 @@ func TestConnectAndCommands(t *testing.T) {
 	e.plugins.change(func(p *fakePlugins) {
 		p.manifest.Commands = append(p.manifest.Commands, sdk.Command{Name: "extra", Description: "More"})
 	})
-	waitFor(t, 5*time.Second, "third command", func() bool { return len(e.srv.Commands(guildID)) == 3 })
+	wait.For(t, 5*time.Second, "third command", func() bool { return len(e.srv.Commands(guildID)) == 3 })
 	if n := putCount(e.srv); n != 2 {
 		t.Errorf("%d bulk overwrites after an upgrade, want 2", n)
 	}
@@ -299,7 +289,7 @@ func TestConnectAndCommands(t *testing.T) {
 		t.Errorf("%d commands while the plugin restarts, want 3", n)
 	}
 	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateDisabled })
-	waitFor(t, 5*time.Second, "commands removed", func() bool { return len(e.srv.Commands(guildID)) == 0 })
+	wait.For(t, 5*time.Second, "commands removed", func() bool { return len(e.srv.Commands(guildID)) == 0 })
 }
 
 func TestInvalidToken(t *testing.T) {
@@ -558,7 +548,7 @@ func TestResumeAfterDrop(t *testing.T) {
 	t.Parallel()
 	e := start(t, fakeConfig(), nil)
 	e.srv.DropConnections()
-	waitFor(t, 15*time.Second, "resume", func() bool {
+	wait.For(t, 15*time.Second, "resume", func() bool {
 		return len(e.srv.Resumes()) > 0 && e.bot.State() == discord.StateConnected
 	})
 	_, text := content(t, fire(t, e.srv, poke(operator, controlCh, "")))
@@ -639,11 +629,11 @@ func TestIntentsChangeIdentifiesAgain(t *testing.T) {
 	}
 	const guildMessages = 1 << 9
 	e.plugins.change(func(p *fakePlugins) { p.manifest.Intents = guildMessages })
-	waitFor(t, 15*time.Second, "a second identify with the new intents", func() bool {
+	wait.For(t, 15*time.Second, "a second identify with the new intents", func() bool {
 		ids := e.srv.Identifies()
 		return len(ids) == 2 && ids[1].Intents&guildMessages != 0 && ids[1].SessionID != ""
 	})
-	waitFor(t, 15*time.Second, "connected again", func() bool { return e.bot.State() == discord.StateConnected })
+	wait.For(t, 15*time.Second, "connected again", func() bool { return e.bot.State() == discord.StateConnected })
 	if n := len(e.srv.Identifies()); n != 2 {
 		t.Errorf("%d identifies, want 2", n)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"

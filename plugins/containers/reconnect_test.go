@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"

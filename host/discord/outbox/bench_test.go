@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/host/discord/outbox"
-	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 )
 
 // BenchmarkOutboxThroughput sends message posts over 2 channels from 16

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/host/discord/outbox"
-	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 )
 
 const (

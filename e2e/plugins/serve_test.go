@@ -1,4 +1,4 @@
-package proctest
+package plugins
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/internal/procmem"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 )
 
 // health is the part of GET /healthz these tests read.
@@ -140,7 +141,7 @@ func (s *served) health() (health, int, bool) {
 func (s *served) waitHealthy(t testing.TB, timeout time.Duration, ids ...string) health {
 	t.Helper()
 	var h health
-	waitFor(t, timeout, "healthz 200 with "+strings.Join(ids, ", ")+" running", func() (bool, string) {
+	wait.ForState(t, timeout, "healthz 200 with "+strings.Join(ids, ", ")+" running", func() (bool, string) {
 		var code int
 		var ok bool
 		h, code, ok = s.health()
@@ -215,7 +216,7 @@ func TestServeBundledPlugins(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "echo disabled by a config change", func() (bool, string) {
+	wait.ForState(t, 20*time.Second, "echo disabled by a config change", func() (bool, string) {
 		h, code, _ := s.health()
 		for _, p := range h.Plugins {
 			if p.ID == "echo" {
@@ -265,7 +266,7 @@ func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	s := serve(t, data, cfg("one"))
 	s.waitHealthy(t, 30*time.Second, "ext")
 	settings := func() string { raw, _ := os.ReadFile(got); return string(raw) }
-	waitFor(t, 5*time.Second, "first settings", func() (bool, string) {
+	wait.ForState(t, 5*time.Second, "first settings", func() (bool, string) {
 		return settings() == `{"greeting":"one"}`, settings()
 	})
 	pids := children(t, s.cmd.Process.Pid)
@@ -273,7 +274,7 @@ func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(cfg("two")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "settings pushed after the config change", func() (bool, string) {
+	wait.ForState(t, 20*time.Second, "settings pushed after the config change", func() (bool, string) {
 		return settings() == `{"greeting":"two"}`, settings()
 	})
 	lang := func() string { raw, _ := os.ReadFile(got + ".lang"); return string(raw) }
@@ -283,7 +284,7 @@ func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte("language: de\n"+cfg("two")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "the new default language pushed after the config change", func() (bool, string) {
+	wait.ForState(t, 20*time.Second, "the new default language pushed after the config change", func() (bool, string) {
 		return lang() == "de", lang()
 	})
 
@@ -291,7 +292,7 @@ func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(broken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "broken config rejected in the log", func() (bool, string) {
+	wait.ForState(t, 20*time.Second, "broken config rejected in the log", func() (bool, string) {
 		return strings.Contains(s.logs.String(), "config file rejected"), ""
 	})
 	if settings() != `{"greeting":"two"}` {
@@ -381,7 +382,7 @@ func TestUnknownPluginInConfigIsReported(t *testing.T) {
 	if strings.Contains(page.String(), `plugin &#34;containers&#34;`) {
 		t.Error("start page reports the installed containers plugin as unknown")
 	}
-	waitFor(t, 5*time.Second, "the warning in the log", func() (bool, string) {
+	wait.ForState(t, 5*time.Second, "the warning in the log", func() (bool, string) {
 		return strings.Contains(s.logs.String(), `no such plugin is installed`), ""
 	})
 }

@@ -1,4 +1,4 @@
-package e2e
+package discord
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 )
 
 // TestEchoInTheUsersLanguage: the echo plugin (a real subprocess) answers a

@@ -1,4 +1,4 @@
-package exetrim
+package memtrim
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package proctest
+package plugins
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
-	"github.com/ddc-go/ddc/internal/latency"
 	"github.com/ddc-go/ddc/internal/procmem"
+	"github.com/ddc-go/ddc/internal/testkit/latency"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -306,7 +306,7 @@ func (s *served) stop(b *testing.B) {
 
 // idleSettle is how long the processes idle after every plugin runs before
 // memory is read. Idle is a steady state only after the first health check
-// (10 s after start): before it, internal/exetrim's first trim (5 s after
+// (10 s after start): before it, internal/memtrim's first trim (5 s after
 // start) has just dropped the executable's pages, and the health check
 // faults part of them back in. Sampling earlier reports a dip that no
 // long-running ddc stays in.

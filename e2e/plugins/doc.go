@@ -1,5 +1,5 @@
-// Package proctest holds the plugin host's tests that run real plugin
+// Package plugins holds the plugin host's tests that run real plugin
 // subprocesses: the example echo plugin as a third-party binary, the
 // bundled path through the ddc binary, and a fault-injection plugin that
 // crashes, hangs, prints to stdout, starts slowly or lies in its manifest.
-package proctest
+package plugins

@@ -1,4 +1,4 @@
-package e2e
+package discord
 
 import (
 	"encoding/json"
@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddc-go/ddc/internal/fakediscord"
 	"github.com/ddc-go/ddc/internal/procmem"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 )
 
 // BenchmarkIdleMemoryConnected runs the real `ddc serve` binary with the

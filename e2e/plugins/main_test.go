@@ -1,4 +1,4 @@
-package proctest
+package plugins
 
 import (
 	"context"
@@ -15,7 +15,8 @@ import (
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/internal/procmem"
-	"github.com/ddc-go/ddc/internal/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -139,27 +140,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		last = state
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, last)
-}
-
 // waitState waits until plugin id is in state want.
 func waitState(t testing.TB, mgr *pluginhost.Manager, id string, want pluginhost.State, timeout time.Duration) pluginhost.Status {
 	t.Helper()
 	var st pluginhost.Status
-	waitFor(t, timeout, fmt.Sprintf("plugin %s to be %s", id, want), func() (bool, string) {
+	wait.ForState(t, timeout, fmt.Sprintf("plugin %s to be %s", id, want), func() (bool, string) {
 		var err error
 		st, err = mgr.Status(id)
 		if err != nil {

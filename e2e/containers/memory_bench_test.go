@@ -1,4 +1,6 @@
-package containers_test
+// Package containers measures the bundled containers plugin as the real
+// subprocess the plugin manager starts, next to a real Docker engine.
+package containers
 
 import (
 	"context"
@@ -11,9 +13,9 @@ import (
 
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/store"
-	"github.com/ddc-go/ddc/internal/dockertest"
 	"github.com/ddc-go/ddc/internal/procmem"
-	"github.com/ddc-go/ddc/internal/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/testbin"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/containers/api"
 )
@@ -40,7 +42,7 @@ func BenchmarkIdleMemory100(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	settings, err := json.Marshal(containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e, "local")}})
+	settings, err := json.Marshal(containers.Settings{Endpoints: []containers.EndpointSettings{{Name: "local", Host: e.Host, LabelFilter: dockertest.LabelRun + "=" + e.RunID}}})
 	if err != nil {
 		b.Fatal(err)
 	}

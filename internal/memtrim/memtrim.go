@@ -1,4 +1,4 @@
-// Package exetrim lowers a long-running process's resident memory once it
+// Package memtrim lowers a long-running process's resident memory once it
 // has started: it returns freed heap to the operating system and unmaps the
 // read-only pages of its own executable, so that only the code and data the
 // idle process really uses are faulted back in.
@@ -10,7 +10,7 @@
 // private file pages: dropping them loses nothing, and a page needed later
 // comes back from the page cache with a minor fault. Writable mappings are
 // never touched.
-package exetrim
+package memtrim
 
 import (
 	"bufio"
@@ -33,11 +33,11 @@ func Trim() (int64, error) {
 	debug.FreeOSMemory()
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, fmt.Errorf("exetrim: find executable: %w", err)
+		return 0, fmt.Errorf("memtrim: find executable: %w", err)
 	}
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
-		return 0, fmt.Errorf("exetrim: %w", err)
+		return 0, fmt.Errorf("memtrim: %w", err)
 	}
 	defer f.Close()
 	var advised int64
@@ -50,12 +50,12 @@ func Trim() (int64, error) {
 		// The range comes from /proc/self/maps, not from a Go pointer, so
 		// it goes to the system call as plain integers.
 		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, lo, hi-lo, unix.MADV_DONTNEED); errno != 0 {
-			return advised, fmt.Errorf("exetrim: madvise %x-%x of %s: %w", lo, hi, exe, errno)
+			return advised, fmt.Errorf("memtrim: madvise %x-%x of %s: %w", lo, hi, exe, errno)
 		}
 		advised += int64(hi - lo)
 	}
 	if err := sc.Err(); err != nil {
-		return advised, fmt.Errorf("exetrim: read /proc/self/maps: %w", err)
+		return advised, fmt.Errorf("memtrim: read /proc/self/maps: %w", err)
 	}
 	return advised, nil
 }

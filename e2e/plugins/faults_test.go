@@ -1,4 +1,4 @@
-package proctest
+package plugins
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -42,7 +43,7 @@ func TestThirdPartyEcho(t *testing.T) {
 	if err := syscall.Kill(st.PID, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill echo plugin pid %d: %v", st.PID, err)
 	}
-	waitFor(t, 10*time.Second, "echo restarted", func() (bool, string) {
+	wait.ForState(t, 10*time.Second, "echo restarted", func() (bool, string) {
 		s, _ := e.mgr.Status("echo")
 		return s.State == pluginhost.StateRunning && s.Restarts == 1 && s.PID != st.PID, fmt.Sprintf("%+v", s)
 	})
@@ -71,7 +72,7 @@ func TestPanicRestartsOthersCarryOn(t *testing.T) {
 		t.Fatalf("echo after fault crashed = %+v, %v", resp, err)
 	}
 	var st pluginhost.Status
-	waitFor(t, 10*time.Second, "fault restarted", func() (bool, string) {
+	wait.ForState(t, 10*time.Second, "fault restarted", func() (bool, string) {
 		st, _ = e.mgr.Status("fault")
 		return st.State == pluginhost.StateRunning && st.Restarts == 1, fmt.Sprintf("%+v", st)
 	})
@@ -116,7 +117,7 @@ func TestHangDeadlineAndWatchdog(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("HandleCommand(hang) returned after %s, want about the 2 s deadline", took)
 	}
-	waitFor(t, 10*time.Second, "watchdog restart", func() (bool, string) {
+	wait.ForState(t, 10*time.Second, "watchdog restart", func() (bool, string) {
 		s, _ := e.mgr.Status("fault")
 		return s.State == pluginhost.StateRunning && s.PID != before.PID, fmt.Sprintf("%+v", s)
 	})
@@ -304,7 +305,7 @@ func TestInvokeAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 5*time.Second, "caller to receive 3 events", func() (bool, string) {
+	wait.ForState(t, 5*time.Second, "caller to receive 3 events", func() (bool, string) {
 		v, _, _ := e.store.KV("plugin/caller").Get(ctx, "events")
 		return string(v) == "3", string(v)
 	})
@@ -329,7 +330,7 @@ func TestStopKillsProcessGroup(t *testing.T) {
 	if err := e.mgr.Disable(ctx, "fault"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "plugin and grandchild gone", func() (bool, string) {
+	wait.ForState(t, 5*time.Second, "plugin and grandchild gone", func() (bool, string) {
 		return !alive(st.PID) && !alive(child), fmt.Sprintf("plugin alive=%v child alive=%v", alive(st.PID), alive(child))
 	})
 	if s, _ := e.mgr.Status("fault"); s.State != pluginhost.StateDisabled {

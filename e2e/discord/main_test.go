@@ -1,8 +1,8 @@
-// Package e2e tests the Discord side end to end: the host (host.Serve)
+// Package discord tests the Discord side end to end: the host (host.Serve)
 // with real plugin subprocesses (the bundled containers plugin from the
 // built ddc binary, and a test plugin), a real Docker engine and the fake
 // Discord server.
-package e2e
+package discord
 
 import (
 	"context"
@@ -24,8 +24,9 @@ import (
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
-	"github.com/ddc-go/ddc/internal/fakediscord"
-	"github.com/ddc-go/ddc/internal/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 )
 
 // bins holds the binaries TestMain builds once.
@@ -188,7 +189,7 @@ func startHost(t testing.TB, o options) *hostEnv {
 		if o.echo != nil {
 			want++
 		}
-		waitFor(t, 60*time.Second, "commands registered", func() bool { return len(srv.Commands(guildID)) == want })
+		wait.For(t, 60*time.Second, "commands registered", func() bool { return len(srv.Commands(guildID)) == want })
 	}
 	return e
 }
@@ -231,17 +232,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	defer func() { _ = recover() }()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
-}
-
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func ctxT(t testing.TB, d time.Duration) context.Context {

@@ -1,4 +1,4 @@
-package e2e
+package discord
 
 import (
 	"encoding/json"
@@ -11,8 +11,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 
-	"github.com/ddc-go/ddc/internal/dockertest"
-	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 )
 
 // TestContainerRestart: an operator's /container restart in a control
@@ -114,7 +115,7 @@ func TestPluginCrashApology(t *testing.T) {
 	if !eph || !strings.HasPrefix(text, "Entschuldigung") {
 		t.Errorf("answer %q (ephemeral %v), want an ephemeral German apology", text, eph)
 	}
-	waitFor(t, 30*time.Second, "plugin restarted and running", func() bool {
+	wait.For(t, 30*time.Second, "plugin restarted and running", func() bool {
 		_, p := e.healthFull(t)
 		return p["testplugin"].State == "running" && p["testplugin"].Restarts >= 1
 	})
@@ -132,7 +133,7 @@ func TestGatewayDropResume(t *testing.T) {
 	if n := e.srv.DropConnections(); n == 0 {
 		t.Fatal("no gateway connection to drop")
 	}
-	waitFor(t, 30*time.Second, "resume", func() bool {
+	wait.For(t, 30*time.Second, "resume", func() bool {
 		d, _ := e.health(t)
 		return len(e.srv.Resumes()) > 0 && d == "connected"
 	})
@@ -211,7 +212,7 @@ func TestGlobal429(t *testing.T) {
 func TestBadToken(t *testing.T) {
 	t.Parallel()
 	e := startHost(t, options{token: "not-the-token", noWait: true})
-	waitFor(t, 30*time.Second, "invalid_token", func() bool {
+	wait.For(t, 30*time.Second, "invalid_token", func() bool {
 		d, _ := e.health(t)
 		return d == "invalid_token"
 	})
@@ -257,14 +258,14 @@ func TestTokenFromConfigWhileRunning(t *testing.T) {
 		}
 	}
 	setToken(e.srv.Token())
-	waitFor(t, 30*time.Second, "connected after the token was saved", func() bool {
+	wait.For(t, 30*time.Second, "connected after the token was saved", func() bool {
 		d, _ := e.health(t)
 		return d == "connected"
 	})
-	waitFor(t, 30*time.Second, "commands registered", func() bool { return len(e.srv.Commands(guildID)) == 2 })
+	wait.For(t, 30*time.Second, "commands registered", func() bool { return len(e.srv.Commands(guildID)) == 2 })
 
 	setToken("not-the-token")
-	waitFor(t, 30*time.Second, "invalid_token after a wrong token was saved", func() bool {
+	wait.For(t, 30*time.Second, "invalid_token after a wrong token was saved", func() bool {
 		d, _ := e.health(t)
 		return d == "invalid_token"
 	})

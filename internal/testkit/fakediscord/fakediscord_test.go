@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/ddc-go/ddc/internal/fakediscord"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 	"github.com/gorilla/websocket"
 )
 

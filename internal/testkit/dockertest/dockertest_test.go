@@ -12,7 +12,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 
-	"github.com/ddc-go/ddc/internal/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 )
 
 func TestImage(t *testing.T) {

@@ -1,10 +1,10 @@
-package e2e
+package discord
 
 import (
 	"testing"
 	"time"
 
-	"github.com/ddc-go/ddc/internal/latency"
+	"github.com/ddc-go/ddc/internal/testkit/latency"
 )
 
 // BenchmarkInteractionFirstResponse measures, through the whole host with
