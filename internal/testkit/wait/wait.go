@@ -40,6 +40,7 @@ func ForState(t testing.TB, timeout time.Duration, what string, cond func() (ok 
 	}
 	if last != "" {
 		t.Fatalf("timed out after %s waiting for %s; last: %s", timeout, what, last)
+		return
 	}
 	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }
