@@ -295,6 +295,52 @@ func TestValidateMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "unknown keys without values",
+			file: "web:\n  bogus:\nwebb:\ndiscord:\n  tokne:\nplugins:\n  ok:\n    enable:\n",
+			want: []string{
+				`config $FILE: discord.tokne: unknown key (did you mean discord.token?)`,
+				`config $FILE: plugins.ok.enable: unknown key (did you mean plugins.ok.enabled?)`,
+				`config $FILE: web.bogus: unknown key`,
+				`config $FILE: webb: unknown key (did you mean web?)`,
+			},
+		},
+		{
+			name: "durations need a unit",
+			file: "discord:\n  command_cooldown: 2\n  button_cooldown: 1.5\n",
+			want: []string{
+				`config $FILE: discord.command_cooldown: 2 has no unit: write 2s for seconds or 2ms for milliseconds`,
+				`config $FILE: discord.button_cooldown: 1.5 has no unit: write 1.5s for seconds or 1.5ms for milliseconds`,
+			},
+		},
+		{
+			name: "duration without a unit from env",
+			env:  []string{"DDC_DISCORD_BUTTON_COOLDOWN=3"},
+			want: []string{`config (env DDC_DISCORD_BUTTON_COOLDOWN): discord.button_cooldown: "3" has no unit: write 3s for seconds or 3ms for milliseconds`},
+		},
+		{
+			name: "duration that is not one",
+			file: "discord:\n  command_cooldown: soon\n  button_cooldown: [1s]\n",
+			want: []string{
+				`config $FILE: discord.command_cooldown: "soon" is not a duration: write a number with a unit, like 2s, 500ms or 1m`,
+				`config $FILE: discord.button_cooldown: [1s] is not a duration: write a number with a unit, like 2s, 500ms or 1m`,
+			},
+		},
+		{
+			name: "zero needs no unit",
+			file: "discord:\n  command_cooldown: 0\n  button_cooldown: 0s\n",
+		},
+		{
+			name: "a flood of unknown keys is listed briefly",
+			file: manyUnknown(1000),
+			want: append(func() []string {
+				var w []string
+				for i := range 20 {
+					w = append(w, fmt.Sprintf("config $FILE: web.junk%04d: unknown key", i))
+				}
+				return w
+			}(), "config $FILE: web.junk0020: unknown key, and 979 more unknown keys not listed"),
+		},
+		{
 			name: "several problems are all reported",
 			file: "web:\n  listen: nope\nlog:\n  level: loud\nextra: 1\n",
 			want: []string{
@@ -339,7 +385,16 @@ func TestLoadErrors(t *testing.T) {
 		{"malformed yaml", "web:\n  listen: \":1\"\n bad indent: [\n", nil, "config $FILE: yaml: line 2: did not find expected key"},
 		{"unterminated string", "web:\n  listen: \":1\"\nlog:\n  level: \"info\n", nil, "config $FILE: yaml: line 4"},
 		{"tab indentation", "web:\n\tlisten: x\n", nil, "config $FILE: yaml: line 2"},
-		{"top level is a list", "- a\n- b\n", nil, "config $FILE: yaml: unmarshal errors:\n  line 1"},
+		{"top level is a list", "- a\n- b\n", nil, "config $FILE: line 1: the file must be a YAML mapping of sections (web:, discord:, log:, plugins:), not a list"},
+		{"top level is a scalar", "hello\n", nil, `config $FILE: line 1: the file must be a YAML mapping of sections (web:, discord:, log:, plugins:), not the value "hello"`},
+		{"top level is null", "~\n", nil, "config $FILE: line 1: the file must be a YAML mapping of sections (web:, discord:, log:, plugins:), not an empty value"},
+		{"only comments", "# web:\n#   listen: x\n", nil, "config $FILE: the file is empty; it must be a YAML mapping"},
+		{"blank", " \n\n", nil, "config $FILE: the file is empty; it must be a YAML mapping"},
+		{"second document", "web: {}\n---\nlog: {}\n", nil, "config $FILE: line 2: a second YAML document (after ---); the config is one mapping"},
+		{"duplicate key", "web:\n  listen: \":1\"\nlog: {}\nweb: {}\n", nil, `config $FILE: line 4: key "web" is already set on line 1`},
+		{"duplicate nested key", "log:\n  level: info\n  level: debug\n", nil, `config $FILE: line 3: key "level" is already set on line 2`},
+		{"alias bomb", aliasBomb(), nil, "config $FILE: line 7: aliases expand to more than 10000 values"},
+		{"key is a list", "? [a, b]\n: x\n", nil, "config $FILE: line 1: a key must be a plain value, not a list"},
 		{"wrong type", "web: 5\n", nil, "config $FILE: "},
 		{"wrong list type", "discord:\n  guild_ids: {a: b}\n", nil, "config $FILE: "},
 	}
@@ -364,6 +419,34 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("Load = %v, want read config error", err)
 		}
 	})
+}
+
+// manyUnknown is a web section of n unknown keys.
+func manyUnknown(n int) string {
+	var b strings.Builder
+	b.WriteString("web:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  junk%04d: x\n", i)
+	}
+	return b.String()
+}
+
+// aliasBomb is a "billion laughs" file: each anchor holds ten of the one
+// before, 10^9 values once expanded.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("plugins:\n  x:\n    settings:\n      a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "      a%d: &a%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
 }
 
 func TestWarnings(t *testing.T) {

@@ -2,16 +2,15 @@ package config
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
-	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
 )
@@ -68,9 +67,9 @@ func EnvName(key string) string {
 // always run next.
 func Load(dataDir string, env []string, flags map[string]any) (*Config, error) {
 	path := filepath.Join(dataDir, FileName)
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case isNotExist(err):
 		return load("", nil, env, flags)
 	case err != nil:
 		return nil, fmt.Errorf("read config %s: %w", path, err)
@@ -105,16 +104,20 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 	}}
 
 	if path != "" {
-		m, err := yaml.Parser().Unmarshal(data)
+		m, err := parseFile(data)
 		if err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
-		fileLayer := layer{values: pruneNil(m), source: func(string) string { return path }}
+		fileLayer := layer{values: m, source: func(string) string { return path }}
+		// Unknown keys first: "bogus:" with no value is still a typo.
 		c.problems = append(c.problems, unknownKeys(fileLayer)...)
+		fileLayer.values = pruneNil(m)
+		c.problems = append(c.problems, checkTypes(fileLayer)...)
 		layers = append(layers, fileLayer)
 	}
 
 	envLayer := envLayer(env)
+	c.problems = append(c.problems, checkTypes(envLayer)...)
 	layers = append(layers, envLayer)
 
 	if len(flags) > 0 {
@@ -122,8 +125,10 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 		if err != nil {
 			return nil, fmt.Errorf("config flags: %w", err)
 		}
-		flagLayer := layer{values: pruneNil(fm), source: func(key string) string { return "flag --" + key }}
+		flagLayer := layer{values: fm, source: func(key string) string { return "flag --" + key }}
 		c.problems = append(c.problems, unknownKeys(flagLayer)...)
+		flagLayer.values = pruneNil(fm)
+		c.problems = append(c.problems, checkTypes(flagLayer)...)
 		layers = append(layers, flagLayer)
 	}
 
@@ -254,16 +259,19 @@ func pruneNil(m map[string]any) map[string]any {
 	return m
 }
 
-// unknownKeys reports keys of l that are not part of the schema.
+// maxUnknownReported caps the unknown keys listed per layer; the rest are
+// counted, so a huge file of junk gives a short message.
+const maxUnknownReported = 20
+
+// unknownKeys reports keys of l that are not part of the schema, including
+// keys with no value, and removes them from l: they are errors already and
+// need no further work.
 func unknownKeys(l layer) []error {
-	var errs []error
-	report := func(key string, known []string) {
-		problem := "unknown key"
-		if guess := closest(key[strings.LastIndexByte(key, '.')+1:], known); guess != "" {
-			problem += fmt.Sprintf(" (did you mean %s?)", key[:strings.LastIndexByte(key, '.')+1]+guess)
-		}
-		errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: problem})
+	type unknown struct {
+		key   string
+		known []string
 	}
+	var found []unknown
 	topKeys := append(sortedKeys(anyKeys(knownKeys)), "plugins")
 	for _, top := range sortedKeys(l.values) {
 		v := l.values[top]
@@ -279,7 +287,8 @@ func unknownKeys(l layer) []error {
 				}
 				for _, sub := range sortedKeys(p) {
 					if !slices.Contains(pluginKeys, sub) {
-						report("plugins."+id+"."+sub, pluginKeys)
+						found = append(found, unknown{"plugins." + id + "." + sub, pluginKeys})
+						delete(p, sub)
 					}
 				}
 			}
@@ -287,7 +296,8 @@ func unknownKeys(l layer) []error {
 		}
 		known, ok := knownKeys[top]
 		if !ok {
-			report(top, topKeys)
+			found = append(found, unknown{top, topKeys})
+			delete(l.values, top)
 			continue
 		}
 		section, ok := v.(map[string]any)
@@ -296,11 +306,79 @@ func unknownKeys(l layer) []error {
 		}
 		for _, sub := range sortedKeys(section) {
 			if !slices.Contains(known, sub) {
-				report(top+"."+sub, known)
+				found = append(found, unknown{top + "." + sub, known})
+				delete(section, sub)
 			}
 		}
 	}
+	var errs []error
+	for i, u := range found {
+		if i == maxUnknownReported {
+			errs = append(errs, &FieldError{Source: l.source(u.key), Key: shorten(u.key),
+				Problem: fmt.Sprintf("unknown key, and %d more unknown keys not listed", len(found)-i-1)})
+			break
+		}
+		problem := "unknown key"
+		dot := strings.LastIndexByte(u.key, '.')
+		if guess := closest(u.key[dot+1:], u.known); guess != "" {
+			problem += fmt.Sprintf(" (did you mean %s?)", u.key[:dot+1]+guess)
+		}
+		errs = append(errs, &FieldError{Source: l.source(u.key), Key: shorten(u.key), Problem: problem})
+	}
 	return errs
+}
+
+// durationKeys are the keys holding a Go duration.
+var durationKeys = []string{"discord.command_cooldown", "discord.button_cooldown"}
+
+// checkTypes checks the values of l that the decoder would take wrongly:
+// a duration without a unit ("command_cooldown: 2") would silently become
+// nanoseconds. A bad value is reported and removed from l, so the layer
+// below keeps its value and every other problem is still found.
+func checkTypes(l layer) []error {
+	var errs []error
+	for _, key := range durationKeys {
+		section, sub, _ := strings.Cut(key, ".")
+		m, ok := l.values[section].(map[string]any)
+		if !ok {
+			continue
+		}
+		v, set := m[sub]
+		if !set {
+			continue
+		}
+		problem := ""
+		switch v := v.(type) {
+		case string:
+			if _, err := time.ParseDuration(strings.TrimSpace(v)); err != nil {
+				problem = fmt.Sprintf("%q is not a duration: write a number with a unit, like 2s, 500ms or 1m", shorten(v))
+				if isNumber(strings.TrimSpace(v)) {
+					problem = fmt.Sprintf("%q has no unit: write %ss for seconds or %sms for milliseconds", v, strings.TrimSpace(v), strings.TrimSpace(v))
+				}
+			}
+		case int, int64, uint64, float64:
+			if fmt.Sprint(v) == "0" {
+				m[sub] = "0s" // 0 is 0 in every unit
+				continue
+			}
+			problem = fmt.Sprintf("%v has no unit: write %vs for seconds or %vms for milliseconds", v, v, v)
+		case time.Duration:
+			continue // set by a program, already a duration
+		default:
+			problem = fmt.Sprintf("%v is not a duration: write a number with a unit, like 2s, 500ms or 1m", v)
+		}
+		if problem != "" {
+			errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: problem})
+			delete(m, sub)
+		}
+	}
+	return errs
+}
+
+// isNumber reports whether s is a plain decimal number.
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 // resolveTokenConflict makes the layer that sets the token or the token
@@ -359,6 +437,9 @@ func anyKeys(m map[string][]string) map[string]any {
 
 // closest returns the candidate within two edits of s, or "" if none is.
 func closest(s string, candidates []string) string {
+	if len(s) > 64 {
+		return ""
+	}
 	best, bestDist := "", 3
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestDist {
