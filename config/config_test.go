@@ -341,6 +341,16 @@ func TestValidateMessages(t *testing.T) {
 			}(), "config $FILE: web.junk0020: unknown key, and 979 more unknown keys not listed"),
 		},
 		{
+			name: "kv quota",
+			file: "plugins:\n  a:\n    kv_quota: {max_keys: -1, max_bytes: lots, max_key: 3}\n  b:\n    kv_quota:\n      max_bytes: 12 parsecs\n  c:\n    kv_quota:\n",
+			want: []string{
+				`config $FILE: plugins.a.kv_quota.max_key: unknown key (did you mean plugins.a.kv_quota.max_keys?)`,
+				`config $FILE: plugins.a.kv_quota.max_bytes: "lots" is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB`,
+				`config $FILE: plugins.b.kv_quota.max_bytes: "12 parsecs" is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB`,
+				`config $FILE: plugins.a.kv_quota.max_keys: -1 must be positive (or 0 for the default)`,
+			},
+		},
+		{
 			name: "several problems are all reported",
 			file: "web:\n  listen: nope\nlog:\n  level: loud\nextra: 1\n",
 			want: []string{
@@ -538,6 +548,44 @@ plugins:
 		}
 		if !json.Valid(got) {
 			t.Errorf("PluginSettingsJSON(%q) = %s is not valid JSON", tt.id, got)
+		}
+	}
+}
+
+func TestPluginKVQuota(t *testing.T) {
+	dir := writeConfig(t, `
+plugins:
+  units:
+    kv_quota: {max_keys: 5, max_bytes: 64MiB}
+  plain:
+    kv_quota: {max_bytes: 1000}
+  decimal:
+    kv_quota: {max_bytes: 1.5 KB}
+  kib:
+    kv_quota: {max_bytes: "2 kib"}
+  none: {}
+`)
+	c, err := Load(dir, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want KVQuota
+	}{
+		{"units", KVQuota{MaxKeys: 5, MaxBytes: 64 << 20}},
+		{"plain", KVQuota{MaxBytes: 1000}},
+		{"decimal", KVQuota{MaxBytes: 1500}},
+		{"kib", KVQuota{MaxBytes: 2048}},
+		{"none", KVQuota{}},
+		{"not-configured", KVQuota{}},
+	}
+	for _, tt := range tests {
+		if got := c.PluginKVQuota(tt.id); got != tt.want {
+			t.Errorf("PluginKVQuota(%q) = %+v, want %+v", tt.id, got, tt.want)
 		}
 	}
 }

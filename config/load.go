@@ -41,7 +41,10 @@ var listKeys = map[string]bool{
 }
 
 // pluginKeys are the keys allowed under plugins.<id>.
-var pluginKeys = []string{"enabled", "settings"}
+var pluginKeys = []string{"enabled", "settings", "kv_quota"}
+
+// kvQuotaKeys are the keys allowed under plugins.<id>.kv_quota.
+var kvQuotaKeys = []string{"max_keys", "max_bytes"}
 
 // EnvName returns the environment variable that sets key (section.key, e.g.
 // "log.level" → "DDC_LOG_LEVEL"), or "" when key has none. The token has
@@ -249,6 +252,9 @@ func pruneNil(m map[string]any) map[string]any {
 						if p["enabled"] == nil {
 							delete(p, "enabled")
 						}
+						if p["kv_quota"] == nil {
+							delete(p, "kv_quota")
+						}
 					}
 				}
 				continue
@@ -289,6 +295,14 @@ func unknownKeys(l layer) []error {
 					if !slices.Contains(pluginKeys, sub) {
 						found = append(found, unknown{"plugins." + id + "." + sub, pluginKeys})
 						delete(p, sub)
+					}
+				}
+				if q, ok := p["kv_quota"].(map[string]any); ok {
+					for _, sub := range sortedKeys(q) {
+						if !slices.Contains(kvQuotaKeys, sub) {
+							found = append(found, unknown{"plugins." + id + ".kv_quota." + sub, kvQuotaKeys})
+							delete(q, sub)
+						}
 					}
 				}
 			}
@@ -372,7 +386,55 @@ func checkTypes(l layer) []error {
 			delete(m, sub)
 		}
 	}
+	plugins, _ := l.values["plugins"].(map[string]any)
+	for _, id := range sortedKeys(plugins) {
+		p, _ := plugins[id].(map[string]any)
+		q, _ := p["kv_quota"].(map[string]any)
+		v, set := q["max_bytes"]
+		if !set {
+			continue
+		}
+		key := "plugins." + id + ".kv_quota.max_bytes"
+		n, err := parseSize(v)
+		if err != nil {
+			errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: err.Error()})
+			delete(q, "max_bytes")
+			continue
+		}
+		q["max_bytes"] = n
+	}
 	return errs
+}
+
+// sizeUnits are the units parseSize accepts, lower case.
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+}
+
+// parseSize reads a byte size: a number of bytes, or a number with a unit
+// ("64MiB", "1.5 GB").
+func parseSize(v any) (int64, error) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), nil
+	case int64:
+		return v, nil
+	case string:
+		s := strings.TrimSpace(v)
+		i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != '-' })
+		if i < 0 {
+			i = len(s)
+		}
+		num, err := strconv.ParseFloat(s[:i], 64)
+		mult, ok := sizeUnits[strings.ToLower(strings.TrimSpace(s[i:]))]
+		if err != nil || !ok || num*mult > 1<<62 {
+			return 0, fmt.Errorf("%q is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB", shorten(v))
+		}
+		return int64(num * mult), nil
+	}
+	return 0, fmt.Errorf("%v is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB", v)
 }
 
 // isNumber reports whether s is a plain decimal number.

@@ -76,7 +76,7 @@ func TestWatchRefusesHugeFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go WatchFrom(ctx, base, dir, nil, nil, 10*time.Millisecond, func(c *Config) { changes <- c }, func(err error) { errs <- err })
-	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(bigFile("settings", 2<<20)), 0o600); err != nil {
+	if err := WriteFile(filepath.Join(dir, FileName), []byte(bigFile("settings", 2<<20))); err != nil {
 		t.Fatal(err)
 	}
 	select {

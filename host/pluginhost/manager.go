@@ -121,6 +121,10 @@ type Config struct {
 	Restart RestartPolicy
 	// QueueSize is each plugin's event queue length.
 	QueueSize int
+	// KVQuota gives each plugin's KV quota, asked at every KV call so that
+	// changes apply at once; zero fields (or a nil KVQuota) take
+	// DefaultKVMaxKeys and DefaultKVMaxBytes.
+	KVQuota func(id string) store.Quota
 }
 
 // Manager runs and supervises plugins. Create it with New, call Start once
