@@ -85,8 +85,14 @@ func Serve(ctx context.Context, opts Options) error {
 		return current.PluginEnabled(id), raw
 	}
 	pluginsDir := filepath.Join(opts.DataDir, "plugins")
+	kvQuota := func(id string) store.Quota {
+		cfgMu.Lock()
+		q := current.PluginKVQuota(id)
+		cfgMu.Unlock()
+		return store.Quota{MaxKeys: q.MaxKeys, MaxBytes: q.MaxBytes}
+	}
 	mgr, err := pluginhost.New(pluginhost.Config{
-		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings,
+		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings, KVQuota: kvQuota,
 		Logger: log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
 		Timeouts: opts.Timeouts, Restart: opts.Restart,
 	})

@@ -75,8 +75,8 @@ func (h *hostAPI) Publish(_ context.Context, topic string, payload []byte) error
 	if err := validateTopic(topic, false); err != nil {
 		return fmt.Errorf("publish: %w: %w", err, sdk.ErrInvalid)
 	}
-	h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
-	return nil
+	_, err := h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
+	return err
 }
 
 func (h *hostAPI) Invoke(ctx context.Context, action string, args, result any) error {

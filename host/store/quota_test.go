@@ -28,13 +28,13 @@ func TestKVQuota(t *testing.T) {
 	}{
 		{"keys cap", Quota{MaxKeys: 2}, []op{
 			{key: "a", size: 1}, {key: "b", size: 1},
-			{key: "c", size: 1, wantErr: `new key "c" would make 3 keys, over the namespace's quota of 2 keys`},
+			{key: "c", size: 1, wantErr: `kv put plugin/x "c": a new key would make 3 keys, over the namespace's quota of 2 keys`},
 			{key: "a", size: 5}, // replacing is not a new key
 			{del: true, key: "b"}, {key: "c", size: 1},
 		}, Usage{Keys: 2, Bytes: 1 + 5 + 1 + 1}},
 		{"bytes cap counts keys and values", Quota{MaxBytes: 100}, []op{
 			{key: "k1", size: 48}, {key: "k2", size: 48},
-			{key: "k3", size: 1, wantErr: `writing key "k3" would make 103 bytes, over the namespace's quota of 100 bytes`},
+			{key: "k3", size: 1, wantErr: `kv put plugin/x "k3": the value would make 103 bytes, over the namespace's quota of 100 bytes`},
 			{key: "k1", size: 49, wantErr: "would make 101 bytes"},
 			{key: "k1", size: 10}, // shrinking is fine
 			{key: "k3", size: 30},

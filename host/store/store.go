@@ -301,7 +301,7 @@ func (kv *KV) Put(ctx context.Context, key string, value []byte) error {
 			next.Keys++
 			next.Bytes += int64(len(key) + len(value))
 		}
-		if err := kv.checkQuota(key, u, next); err != nil {
+		if err := kv.checkQuota(u, next); err != nil {
 			return err
 		}
 		if err := b.Put([]byte(key), value); err != nil {
@@ -327,13 +327,13 @@ func lookup(b *bolt.Bucket, key string) ([]byte, bool) {
 
 // checkQuota refuses a write that takes the namespace from u to next when
 // next is over the quota and bigger than u.
-func (kv *KV) checkQuota(key string, u, next Usage) error {
+func (kv *KV) checkQuota(u, next Usage) error {
 	q := kv.quota
 	if q.MaxKeys > 0 && next.Keys > q.MaxKeys && next.Keys > u.Keys {
-		return fmt.Errorf("new key %q would make %d keys, over the namespace's quota of %d keys: %w", shorten(key), next.Keys, q.MaxKeys, ErrQuotaExceeded)
+		return fmt.Errorf("a new key would make %d keys, over the namespace's quota of %d keys: %w", next.Keys, q.MaxKeys, ErrQuotaExceeded)
 	}
 	if q.MaxBytes > 0 && next.Bytes > q.MaxBytes && next.Bytes > u.Bytes {
-		return fmt.Errorf("writing key %q would make %d bytes, over the namespace's quota of %d bytes: %w", shorten(key), next.Bytes, q.MaxBytes, ErrQuotaExceeded)
+		return fmt.Errorf("the value would make %d bytes, over the namespace's quota of %d bytes: %w", next.Bytes, q.MaxBytes, ErrQuotaExceeded)
 	}
 	return nil
 }
