@@ -629,3 +629,43 @@ func TestSecretsNeverShown(t *testing.T) {
 		}
 	}
 }
+
+func TestChanged(t *testing.T) {
+	load := func(file string) *Config {
+		t.Helper()
+		c, err := Load(writeConfig(t, file), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	base := "web:\n  listen: \":9374\"\nlog:\n  level: info\nplugins:\n  a: {settings: {x: 1}}\n  b: {}\n"
+	tests := []struct {
+		name, file  string
+		want        []string
+		wantRestart []string
+	}{
+		{"same", base, nil, nil},
+		{"listen", strings.Replace(base, "9374", "9375", 1), []string{"web.listen"}, []string{"web.listen"}},
+		{"level and a plugin's settings", strings.Replace(strings.Replace(base, "info", "debug", 1), "x: 1", "x: 2", 1), []string{"log.level", "plugins.a"}, nil},
+		{"plugin removed and added", strings.Replace(base, "  b: {}\n", "  c: {}\n", 1), []string{"plugins.b", "plugins.c"}, nil},
+		{"discord", base + "discord:\n  per_minute_cap: 3\n  token: x\n", []string{"discord.per_minute_cap", "discord.token"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Changed(load(base), load(tt.file))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Changed mismatch (-want +got):\n%s", diff)
+			}
+			var restart []string
+			for _, k := range got {
+				if NeedsRestart(k) {
+					restart = append(restart, k)
+				}
+			}
+			if diff := cmp.Diff(tt.wantRestart, restart); diff != "" {
+				t.Errorf("NeedsRestart mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
