@@ -127,7 +127,7 @@ type connTracker struct {
 	mu    sync.Mutex
 	conns map[net.Conn]*connInfo
 
-	rejected  atomic.Int64
+	rejected   atomic.Int64
 	lastLogged atomic.Int64 // Unix nanoseconds
 }
 

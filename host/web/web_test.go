@@ -66,9 +66,11 @@ func TestHealthz(t *testing.T) {
 func TestStartPageShowsProblemsEscaped(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	h := web.New(web.Config{
-		Version:  "1.2.3",
-		Plugins:  plugins{{ID: "evil<b>", State: pluginhost.StateFailed, LastError: "boom"}},
-		Problems: func() []web.Problem { return []web.Problem{{Public: "No Discord bot token: <script>alert(1)</script>", Detail: "x"}} },
+		Version: "1.2.3",
+		Plugins: plugins{{ID: "evil<b>", State: pluginhost.StateFailed, LastError: "boom"}},
+		Problems: func() []web.Problem {
+			return []web.Problem{{Public: "No Discord bot token: <script>alert(1)</script>", Detail: "x"}}
+		},
 	})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
