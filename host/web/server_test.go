@@ -205,18 +205,20 @@ func TestConnectionCap(t *testing.T) {
 		}
 	}
 	waitConns(t, srv, max)
-	// A new client gets in; the oldest idle connection makes room.
+	// A new client gets in; an idle connection makes room (which one:
+	// TestConnTrackerPicksLongestWaiting).
 	fresh := dial(t, addr)
 	if err := fresh.get("/ok"); err != nil {
 		t.Fatalf("a new client at the cap: %v", err)
 	}
-	if !idle[0].closedByServer(10 * time.Second) {
-		t.Error("the oldest idle connection is still open; the server holds more than its cap")
-	}
-	for i := 1; i < max; i++ {
-		if idle[i].closedByServer(50 * time.Millisecond) {
-			t.Errorf("idle connection %d was closed; only the oldest should be", i)
+	closed := 0
+	for _, c := range idle {
+		if c.closedByServer(100 * time.Millisecond) {
+			closed++
 		}
+	}
+	if closed != 1 {
+		t.Errorf("%d idle connections were closed to make room for one, want 1", closed)
 	}
 	if n := srv.Conns(); n > max {
 		t.Errorf("server holds %d connections, cap %d", n, max)
