@@ -31,7 +31,10 @@ type Plugins interface {
 // ids from files, file content or errors); Detail is the full text for
 // the log and logged-in pages.
 type Problem struct {
+	// Public is the text for the public start page.
 	Public string
+	// Detail is the full text, with paths and names, for the log and for
+	// logged-in pages.
 	Detail string
 }
 
