@@ -125,6 +125,18 @@ type Plugin struct {
 	Enabled *bool `koanf:"enabled"`
 	// Settings is passed to the plugin as JSON; its shape is the plugin's.
 	Settings map[string]any `koanf:"settings"`
+	// KVQuota caps what the plugin may keep in the host's store.
+	KVQuota KVQuota `koanf:"kv_quota"`
+}
+
+// KVQuota caps one plugin's key/value store. Zero fields take the host's
+// defaults (10000 keys, 64 MiB).
+type KVQuota struct {
+	// MaxKeys is the most keys the plugin may store.
+	MaxKeys int `koanf:"max_keys"`
+	// MaxBytes caps its keys and values together. The file may give it
+	// with a unit: "64MiB", "500KB", "1GiB" (a plain number is bytes).
+	MaxBytes int64 `koanf:"max_bytes"`
 }
 
 // logLevels are the accepted values of log.level, in order.
@@ -150,6 +162,10 @@ func (c *Config) PluginEnabled(id string) bool {
 	p, ok := c.Plugins[id]
 	return !ok || p.Enabled == nil || *p.Enabled
 }
+
+// PluginKVQuota returns plugins.<id>.kv_quota (zero fields: the host's
+// defaults).
+func (c *Config) PluginKVQuota(id string) KVQuota { return c.Plugins[id].KVQuota }
 
 // PluginSettingsJSON returns plugins.<id>.settings as a JSON object, "{}"
 // when there are none.

@@ -295,6 +295,62 @@ func TestValidateMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "unknown keys without values",
+			file: "web:\n  bogus:\nwebb:\ndiscord:\n  tokne:\nplugins:\n  ok:\n    enable:\n",
+			want: []string{
+				`config $FILE: discord.tokne: unknown key (did you mean discord.token?)`,
+				`config $FILE: plugins.ok.enable: unknown key (did you mean plugins.ok.enabled?)`,
+				`config $FILE: web.bogus: unknown key`,
+				`config $FILE: webb: unknown key (did you mean web?)`,
+			},
+		},
+		{
+			name: "durations need a unit",
+			file: "discord:\n  command_cooldown: 2\n  button_cooldown: 1.5\n",
+			want: []string{
+				`config $FILE: discord.command_cooldown: 2 has no unit: write 2s for seconds or 2ms for milliseconds`,
+				`config $FILE: discord.button_cooldown: 1.5 has no unit: write 1.5s for seconds or 1.5ms for milliseconds`,
+			},
+		},
+		{
+			name: "duration without a unit from env",
+			env:  []string{"DDC_DISCORD_BUTTON_COOLDOWN=3"},
+			want: []string{`config (env DDC_DISCORD_BUTTON_COOLDOWN): discord.button_cooldown: "3" has no unit: write 3s for seconds or 3ms for milliseconds`},
+		},
+		{
+			name: "duration that is not one",
+			file: "discord:\n  command_cooldown: soon\n  button_cooldown: [1s]\n",
+			want: []string{
+				`config $FILE: discord.command_cooldown: "soon" is not a duration: write a number with a unit, like 2s, 500ms or 1m`,
+				`config $FILE: discord.button_cooldown: [1s] is not a duration: write a number with a unit, like 2s, 500ms or 1m`,
+			},
+		},
+		{
+			name: "zero needs no unit",
+			file: "discord:\n  command_cooldown: 0\n  button_cooldown: 0s\n",
+		},
+		{
+			name: "a flood of unknown keys is listed briefly",
+			file: manyUnknown(1000),
+			want: append(func() []string {
+				var w []string
+				for i := range 20 {
+					w = append(w, fmt.Sprintf("config $FILE: web.junk%04d: unknown key", i))
+				}
+				return w
+			}(), "config $FILE: web.junk0020: unknown key, and 979 more unknown keys not listed"),
+		},
+		{
+			name: "kv quota",
+			file: "plugins:\n  a:\n    kv_quota: {max_keys: -1, max_bytes: lots, max_key: 3}\n  b:\n    kv_quota:\n      max_bytes: 12 parsecs\n  c:\n    kv_quota:\n",
+			want: []string{
+				`config $FILE: plugins.a.kv_quota.max_key: unknown key (did you mean plugins.a.kv_quota.max_keys?)`,
+				`config $FILE: plugins.a.kv_quota.max_bytes: "lots" is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB`,
+				`config $FILE: plugins.b.kv_quota.max_bytes: "12 parsecs" is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB`,
+				`config $FILE: plugins.a.kv_quota.max_keys: -1 must be positive (or 0 for the default)`,
+			},
+		},
+		{
 			name: "several problems are all reported",
 			file: "web:\n  listen: nope\nlog:\n  level: loud\nextra: 1\n",
 			want: []string{
@@ -339,7 +395,16 @@ func TestLoadErrors(t *testing.T) {
 		{"malformed yaml", "web:\n  listen: \":1\"\n bad indent: [\n", nil, "config $FILE: yaml: line 2: did not find expected key"},
 		{"unterminated string", "web:\n  listen: \":1\"\nlog:\n  level: \"info\n", nil, "config $FILE: yaml: line 4"},
 		{"tab indentation", "web:\n\tlisten: x\n", nil, "config $FILE: yaml: line 2"},
-		{"top level is a list", "- a\n- b\n", nil, "config $FILE: yaml: unmarshal errors:\n  line 1"},
+		{"top level is a list", "- a\n- b\n", nil, "config $FILE: line 1: the file must be a YAML mapping of sections (web:, discord:, log:, plugins:), not a list"},
+		{"top level is a scalar", "hello\n", nil, `config $FILE: line 1: the file must be a YAML mapping of sections (web:, discord:, log:, plugins:), not the value "hello"`},
+		{"top level is null", "~\n", nil, "config $FILE: line 1: the file must be a YAML mapping of sections (web:, discord:, log:, plugins:), not an empty value"},
+		{"only comments", "# web:\n#   listen: x\n", nil, "config $FILE: the file is empty; it must be a YAML mapping"},
+		{"blank", " \n\n", nil, "config $FILE: the file is empty; it must be a YAML mapping"},
+		{"second document", "web: {}\n---\nlog: {}\n", nil, "config $FILE: line 2: a second YAML document (after ---); the config is one mapping"},
+		{"duplicate key", "web:\n  listen: \":1\"\nlog: {}\nweb: {}\n", nil, `config $FILE: line 4: key "web" is already set on line 1`},
+		{"duplicate nested key", "log:\n  level: info\n  level: debug\n", nil, `config $FILE: line 3: key "level" is already set on line 2`},
+		{"alias bomb", aliasBomb(), nil, "config $FILE: line 7: aliases expand to more than 10000 values"},
+		{"key is a list", "? [a, b]\n: x\n", nil, "config $FILE: line 1: a key must be a plain value, not a list"},
 		{"wrong type", "web: 5\n", nil, "config $FILE: "},
 		{"wrong list type", "discord:\n  guild_ids: {a: b}\n", nil, "config $FILE: "},
 	}
@@ -364,6 +429,34 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("Load = %v, want read config error", err)
 		}
 	})
+}
+
+// manyUnknown is a web section of n unknown keys.
+func manyUnknown(n int) string {
+	var b strings.Builder
+	b.WriteString("web:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  junk%04d: x\n", i)
+	}
+	return b.String()
+}
+
+// aliasBomb is a "billion laughs" file: each anchor holds ten of the one
+// before, 10^9 values once expanded.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("plugins:\n  x:\n    settings:\n      a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "      a%d: &a%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
 }
 
 func TestWarnings(t *testing.T) {
@@ -459,6 +552,44 @@ plugins:
 	}
 }
 
+func TestPluginKVQuota(t *testing.T) {
+	dir := writeConfig(t, `
+plugins:
+  units:
+    kv_quota: {max_keys: 5, max_bytes: 64MiB}
+  plain:
+    kv_quota: {max_bytes: 1000}
+  decimal:
+    kv_quota: {max_bytes: 1.5 KB}
+  kib:
+    kv_quota: {max_bytes: "2 kib"}
+  none: {}
+`)
+	c, err := Load(dir, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want KVQuota
+	}{
+		{"units", KVQuota{MaxKeys: 5, MaxBytes: 64 << 20}},
+		{"plain", KVQuota{MaxBytes: 1000}},
+		{"decimal", KVQuota{MaxBytes: 1500}},
+		{"kib", KVQuota{MaxBytes: 2048}},
+		{"none", KVQuota{}},
+		{"not-configured", KVQuota{}},
+	}
+	for _, tt := range tests {
+		if got := c.PluginKVQuota(tt.id); got != tt.want {
+			t.Errorf("PluginKVQuota(%q) = %+v, want %+v", tt.id, got, tt.want)
+		}
+	}
+}
+
 func TestSecretsNeverShown(t *testing.T) {
 	const secret = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret.token"
 	dir := writeConfig(t, "discord:\n  guild_ids: [\"100000000000000001\"]\n")
@@ -496,5 +627,45 @@ func TestSecretsNeverShown(t *testing.T) {
 		if !strings.Contains(out, "100000000000000001") {
 			t.Errorf("%s leaves out the non-secret fields: %s", name, out)
 		}
+	}
+}
+
+func TestChanged(t *testing.T) {
+	load := func(file string) *Config {
+		t.Helper()
+		c, err := Load(writeConfig(t, file), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	base := "web:\n  listen: \":9374\"\nlog:\n  level: info\nplugins:\n  a: {settings: {x: 1}}\n  b: {}\n"
+	tests := []struct {
+		name, file  string
+		want        []string
+		wantRestart []string
+	}{
+		{"same", base, nil, nil},
+		{"listen", strings.Replace(base, "9374", "9375", 1), []string{"web.listen"}, []string{"web.listen"}},
+		{"level and a plugin's settings", strings.Replace(strings.Replace(base, "info", "debug", 1), "x: 1", "x: 2", 1), []string{"log.level", "plugins.a"}, nil},
+		{"plugin removed and added", strings.Replace(base, "  b: {}\n", "  c: {}\n", 1), []string{"plugins.b", "plugins.c"}, nil},
+		{"discord", base + "discord:\n  per_minute_cap: 3\n  token: x\n", []string{"discord.per_minute_cap", "discord.token"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Changed(load(base), load(tt.file))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Changed mismatch (-want +got):\n%s", diff)
+			}
+			var restart []string
+			for _, k := range got {
+				if NeedsRestart(k) {
+					restart = append(restart, k)
+				}
+			}
+			if diff := cmp.Diff(tt.wantRestart, restart); diff != "" {
+				t.Errorf("NeedsRestart mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ func TestDiscordLimits(t *testing.T) {
 	}{
 		{name: "defaults", wantCmd: 2 * time.Second, wantBtn: time.Second, wantCap: 20},
 		{name: "file", file: "discord:\n  command_cooldown: 5s\n  button_cooldown: 0s\n  per_minute_cap: 0\n", wantCmd: 5 * time.Second, wantCap: 0},
+		{name: "zero needs no unit", file: "discord:\n  command_cooldown: 0\n  button_cooldown: 0\n", wantCap: 20},
 		{name: "env", env: []string{"DDC_DISCORD_COMMAND_COOLDOWN=500ms", "DDC_DISCORD_PER_MINUTE_CAP=7"}, wantCmd: 500 * time.Millisecond, wantBtn: time.Second, wantCap: 7},
 		{name: "out of range", file: "discord:\n  command_cooldown: 2h\n  per_minute_cap: -1\n",
 			wantErrs: []string{"discord.command_cooldown", "discord.per_minute_cap", "config.yaml"}},

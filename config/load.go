@@ -2,16 +2,15 @@ package config
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
-	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
 )
@@ -45,7 +44,10 @@ var listKeys = map[string]bool{
 }
 
 // pluginKeys are the keys allowed under plugins.<id>.
-var pluginKeys = []string{"enabled", "settings"}
+var pluginKeys = []string{"enabled", "settings", "kv_quota"}
+
+// kvQuotaKeys are the keys allowed under plugins.<id>.kv_quota.
+var kvQuotaKeys = []string{"max_keys", "max_bytes"}
 
 // EnvName returns the environment variable that sets key (section.key, e.g.
 // "log.level" → "DDC_LOG_LEVEL"), or "" when key has none. The token has
@@ -74,9 +76,9 @@ func EnvName(key string) string {
 // always run next.
 func Load(dataDir string, env []string, flags map[string]any) (*Config, error) {
 	path := filepath.Join(dataDir, FileName)
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case isNotExist(err):
 		return load("", nil, env, flags)
 	case err != nil:
 		return nil, fmt.Errorf("read config %s: %w", path, err)
@@ -112,16 +114,20 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 	}}
 
 	if path != "" {
-		m, err := yaml.Parser().Unmarshal(data)
+		m, err := parseFile(data)
 		if err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
-		fileLayer := layer{values: pruneNil(m), source: func(string) string { return path }}
+		fileLayer := layer{values: m, source: func(string) string { return path }}
+		// Unknown keys first: "bogus:" with no value is still a typo.
 		c.problems = append(c.problems, unknownKeys(fileLayer)...)
+		fileLayer.values = pruneNil(m)
+		c.problems = append(c.problems, checkTypes(fileLayer)...)
 		layers = append(layers, fileLayer)
 	}
 
 	envLayer := envLayer(env)
+	c.problems = append(c.problems, checkTypes(envLayer)...)
 	layers = append(layers, envLayer)
 
 	if len(flags) > 0 {
@@ -129,8 +135,10 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 		if err != nil {
 			return nil, fmt.Errorf("config flags: %w", err)
 		}
-		flagLayer := layer{values: pruneNil(fm), source: func(key string) string { return "flag --" + key }}
+		flagLayer := layer{values: fm, source: func(key string) string { return "flag --" + key }}
 		c.problems = append(c.problems, unknownKeys(flagLayer)...)
+		flagLayer.values = pruneNil(fm)
+		c.problems = append(c.problems, checkTypes(flagLayer)...)
 		layers = append(layers, flagLayer)
 	}
 
@@ -258,6 +266,9 @@ func pruneNil(m map[string]any) map[string]any {
 						if p["enabled"] == nil {
 							delete(p, "enabled")
 						}
+						if p["kv_quota"] == nil {
+							delete(p, "kv_quota")
+						}
 					}
 				}
 				continue
@@ -268,16 +279,19 @@ func pruneNil(m map[string]any) map[string]any {
 	return m
 }
 
-// unknownKeys reports keys of l that are not part of the schema.
+// maxUnknownReported caps the unknown keys listed per layer; the rest are
+// counted, so a huge file of junk gives a short message.
+const maxUnknownReported = 20
+
+// unknownKeys reports keys of l that are not part of the schema, including
+// keys with no value, and removes them from l: they are errors already and
+// need no further work.
 func unknownKeys(l layer) []error {
-	var errs []error
-	report := func(key string, known []string) {
-		problem := "unknown key"
-		if guess := closest(key[strings.LastIndexByte(key, '.')+1:], known); guess != "" {
-			problem += fmt.Sprintf(" (did you mean %s?)", key[:strings.LastIndexByte(key, '.')+1]+guess)
-		}
-		errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: problem})
+	type unknown struct {
+		key   string
+		known []string
 	}
+	var found []unknown
 	tops := append(append(sortedKeys(anyKeys(knownKeys)), topKeys...), "plugins")
 	for _, top := range sortedKeys(l.values) {
 		v := l.values[top]
@@ -296,7 +310,16 @@ func unknownKeys(l layer) []error {
 				}
 				for _, sub := range sortedKeys(p) {
 					if !slices.Contains(pluginKeys, sub) {
-						report("plugins."+id+"."+sub, pluginKeys)
+						found = append(found, unknown{"plugins." + id + "." + sub, pluginKeys})
+						delete(p, sub)
+					}
+				}
+				if q, ok := p["kv_quota"].(map[string]any); ok {
+					for _, sub := range sortedKeys(q) {
+						if !slices.Contains(kvQuotaKeys, sub) {
+							found = append(found, unknown{"plugins." + id + ".kv_quota." + sub, kvQuotaKeys})
+							delete(q, sub)
+						}
 					}
 				}
 			}
@@ -304,7 +327,8 @@ func unknownKeys(l layer) []error {
 		}
 		known, ok := knownKeys[top]
 		if !ok {
-			report(top, tops)
+			found = append(found, unknown{top, tops})
+			delete(l.values, top)
 			continue
 		}
 		section, ok := v.(map[string]any)
@@ -313,11 +337,127 @@ func unknownKeys(l layer) []error {
 		}
 		for _, sub := range sortedKeys(section) {
 			if !slices.Contains(known, sub) {
-				report(top+"."+sub, known)
+				found = append(found, unknown{top + "." + sub, known})
+				delete(section, sub)
 			}
 		}
 	}
+	var errs []error
+	for i, u := range found {
+		if i == maxUnknownReported {
+			errs = append(errs, &FieldError{Source: l.source(u.key), Key: shorten(u.key),
+				Problem: fmt.Sprintf("unknown key, and %d more unknown keys not listed", len(found)-i-1)})
+			break
+		}
+		problem := "unknown key"
+		dot := strings.LastIndexByte(u.key, '.')
+		if guess := closest(u.key[dot+1:], u.known); guess != "" {
+			problem += fmt.Sprintf(" (did you mean %s?)", u.key[:dot+1]+guess)
+		}
+		errs = append(errs, &FieldError{Source: l.source(u.key), Key: shorten(u.key), Problem: problem})
+	}
 	return errs
+}
+
+// durationKeys are the keys holding a Go duration.
+var durationKeys = []string{"discord.command_cooldown", "discord.button_cooldown"}
+
+// checkTypes checks the values of l that the decoder would take wrongly:
+// a duration without a unit ("command_cooldown: 2") would silently become
+// nanoseconds. A bad value is reported and removed from l, so the layer
+// below keeps its value and every other problem is still found.
+func checkTypes(l layer) []error {
+	var errs []error
+	for _, key := range durationKeys {
+		section, sub, _ := strings.Cut(key, ".")
+		m, ok := l.values[section].(map[string]any)
+		if !ok {
+			continue
+		}
+		v, set := m[sub]
+		if !set {
+			continue
+		}
+		problem := ""
+		switch v := v.(type) {
+		case string:
+			if _, err := time.ParseDuration(strings.TrimSpace(v)); err != nil {
+				problem = fmt.Sprintf("%q is not a duration: write a number with a unit, like 2s, 500ms or 1m", shorten(v))
+				if isNumber(strings.TrimSpace(v)) {
+					problem = fmt.Sprintf("%q has no unit: write %ss for seconds or %sms for milliseconds", v, strings.TrimSpace(v), strings.TrimSpace(v))
+				}
+			}
+		case int, int64, uint64, float64:
+			if fmt.Sprint(v) == "0" {
+				m[sub] = "0s" // 0 is 0 in every unit
+				continue
+			}
+			problem = fmt.Sprintf("%v has no unit: write %vs for seconds or %vms for milliseconds", v, v, v)
+		case time.Duration:
+			continue // set by a program, already a duration
+		default:
+			problem = fmt.Sprintf("%v is not a duration: write a number with a unit, like 2s, 500ms or 1m", v)
+		}
+		if problem != "" {
+			errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: problem})
+			delete(m, sub)
+		}
+	}
+	plugins, _ := l.values["plugins"].(map[string]any)
+	for _, id := range sortedKeys(plugins) {
+		p, _ := plugins[id].(map[string]any)
+		q, _ := p["kv_quota"].(map[string]any)
+		v, set := q["max_bytes"]
+		if !set {
+			continue
+		}
+		key := "plugins." + id + ".kv_quota.max_bytes"
+		n, err := parseSize(v)
+		if err != nil {
+			errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: err.Error()})
+			delete(q, "max_bytes")
+			continue
+		}
+		q["max_bytes"] = n
+	}
+	return errs
+}
+
+// sizeUnits are the units parseSize accepts, lower case.
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+}
+
+// parseSize reads a byte size: a number of bytes, or a number with a unit
+// ("64MiB", "1.5 GB").
+func parseSize(v any) (int64, error) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), nil
+	case int64:
+		return v, nil
+	case string:
+		s := strings.TrimSpace(v)
+		i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != '-' })
+		if i < 0 {
+			i = len(s)
+		}
+		num, err := strconv.ParseFloat(s[:i], 64)
+		mult, ok := sizeUnits[strings.ToLower(strings.TrimSpace(s[i:]))]
+		if err != nil || !ok || num*mult > 1<<62 {
+			return 0, fmt.Errorf("%q is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB", shorten(v))
+		}
+		return int64(num * mult), nil
+	}
+	return 0, fmt.Errorf("%v is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB", v)
+}
+
+// isNumber reports whether s is a plain decimal number.
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 // resolveTokenConflict makes the layer that sets the token or the token
@@ -376,6 +516,9 @@ func anyKeys(m map[string][]string) map[string]any {
 
 // closest returns the candidate within two edits of s, or "" if none is.
 func closest(s string, candidates []string) string {
+	if len(s) > 64 {
+		return ""
+	}
 	best, bestDist := "", 3
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestDist {

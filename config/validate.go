@@ -54,11 +54,15 @@ func ValidPluginID(id string) bool { return pluginIDRE.MatchString(id) }
 func ValidSnowflake(id string) bool { return snowflakeRE.MatchString(id) }
 
 // fieldError builds a FieldError for key, finding its source; list items
-// ("x[3]") and plugin keys take the source of their list or plugin.
+// ("x[3]") and keys inside a plugin take the source of their list or
+// plugin.
 func (c *Config) fieldError(key, problem string) error {
 	lookup := key
 	if i := strings.IndexByte(lookup, '['); i >= 0 {
 		lookup = lookup[:i]
+	}
+	for c.origin[lookup] == "" && strings.Contains(lookup, ".") {
+		lookup = lookup[:strings.LastIndexByte(lookup, '.')]
 	}
 	return &FieldError{Source: c.origin[lookup], Key: key, Problem: problem}
 }
@@ -114,6 +118,13 @@ func (c *Config) Validate() error {
 	for _, id := range sortedKeys(anyMap(c.Plugins)) {
 		if !ValidPluginID(id) {
 			add("plugins."+id, "plugin id %q must match %s", id, pluginIDRE)
+		}
+		q := c.Plugins[id].KVQuota
+		if q.MaxKeys < 0 {
+			add("plugins."+id+".kv_quota.max_keys", "%d must be positive (or 0 for the default)", q.MaxKeys)
+		}
+		if q.MaxBytes < 0 {
+			add("plugins."+id+".kv_quota.max_bytes", "%d must be positive (or 0 for the default)", q.MaxBytes)
 		}
 	}
 	return errors.Join(errs...)

@@ -3,10 +3,7 @@ package config
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -87,10 +84,11 @@ type fileState struct {
 	sum    [sha256.Size]byte
 }
 
-// readState reads the file; a missing file is a state, not an error.
+// readState reads the file (at most MaxFileSize); a missing file is a
+// state, not an error.
 func readState(path string) (fileState, []byte, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := readFile(path)
+	if isNotExist(err) {
 		return fileState{}, nil, nil
 	}
 	if err != nil {

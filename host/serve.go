@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +41,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready, if set, receives the web server's address once it listens.
 	Ready func(addr net.Addr)
+	// LogLevel, if set, is the level of Logger's handler: Serve sets it to
+	// the config's log.level, at start and when the file changes.
+	LogLevel *slog.LevelVar
 	// Timeouts and Restart tune the plugin manager (zero: defaults).
 	Timeouts pluginhost.Timeouts
 	Restart  pluginhost.RestartPolicy
@@ -56,12 +61,16 @@ func Serve(ctx context.Context, opts Options) error {
 	} else if created {
 		log.Info("wrote the default config", "file", filepath.Join(opts.DataDir, config.FileName))
 	}
-	cfg, err := config.Load(opts.DataDir, opts.Env, opts.Flags)
-	if err == nil {
-		err = cfg.Validate()
+	cfg, err := loadConfig(ctx, opts)
+	if errors.Is(err, context.Canceled) {
+		log.Info("stopped while loading the config")
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("load config: %w", err)
+	}
+	if opts.LogLevel != nil {
+		opts.LogLevel.Set(cfg.Log.SlogLevel())
 	}
 	for _, w := range cfg.Warnings() {
 		log.Warn("config", "warning", w)
@@ -90,8 +99,15 @@ func Serve(ctx context.Context, opts Options) error {
 		return current.Language
 	}
 	pluginsDir := filepath.Join(opts.DataDir, "plugins")
+	kvQuota := func(id string) store.Quota {
+		cfgMu.Lock()
+		q := current.PluginKVQuota(id)
+		cfgMu.Unlock()
+		return store.Quota{MaxKeys: q.MaxKeys, MaxBytes: q.MaxBytes}
+	}
 	mgr, err := pluginhost.New(pluginhost.Config{
 		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings, Language: language,
+		KVQuota: kvQuota,
 		Logger: log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
 		Timeouts: opts.Timeouts, Restart: opts.Restart,
 	})
@@ -101,19 +117,25 @@ func Serve(ctx context.Context, opts Options) error {
 
 	bots := &discordRunner{mgr: mgr, log: log.With("component", "discord")}
 	discordState := bots.state
-	problems := func() []string {
-		var p []string
+	cfgFile := filepath.Join(opts.DataDir, config.FileName)
+	problems := func() []web.Problem {
+		var p []web.Problem
 		switch discordState() {
 		case discord.StateNoToken:
-			p = append(p, "No Discord bot token: set discord.token in "+filepath.Join(opts.DataDir, config.FileName)+" (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart. The web side runs without it.")
+			p = append(p, web.Problem{
+				Public: "No Discord bot token: set discord.token in config.yaml (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart. The web side runs without it.",
+				Detail: "No Discord bot token: set discord.token in " + cfgFile + " (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart. The web side runs without it.",
+			})
 		case discord.StateInvalidToken:
-			p = append(p, "Discord rejected the bot token: set a valid one in discord.token in "+filepath.Join(opts.DataDir, config.FileName)+" (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart.")
+			p = append(p, web.Problem{
+				Public: "Discord rejected the bot token: set a valid one in discord.token in config.yaml (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart.",
+				Detail: "Discord rejected the bot token: set a valid one in discord.token in " + cfgFile + " (picked up while running), or DISCORD_BOT_TOKEN / DISCORD_BOT_TOKEN_FILE and restart.",
+			})
 		}
 		cfgMu.Lock()
 		c := current
 		cfgMu.Unlock()
-		p = append(p, unknownPlugins(c, mgr.Statuses())...)
-		return p
+		return append(p, unknownPlugins(c, mgr.Statuses())...)
 	}
 	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems})
 
@@ -121,7 +143,7 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("web: listen on %s: %w", cfg.Web.Listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := web.NewServer(handler, web.ServerConfig{Logger: log.With("component", "web")})
 	webErr := make(chan error, 1)
 	go func() { webErr <- srv.Serve(ln) }()
 	log.Info("web server listening", "addr", ln.Addr().String())
@@ -132,13 +154,35 @@ func Serve(ctx context.Context, opts Options) error {
 	mgr.Start(ctx)
 	bots.apply(ctx, cfg)
 	for _, p := range problems() {
-		log.Warn(p)
+		log.Warn(p.Detail)
 	}
 	go config.WatchFrom(ctx, cfg, opts.DataDir, opts.Env, opts.Flags, 0, func(c *config.Config) {
 		cfgMu.Lock()
+		old := current
 		current = c
 		cfgMu.Unlock()
-		log.Info("config changed; applying", "file", c.File)
+		var live []string
+		for _, k := range config.Changed(old, c) {
+			if !config.NeedsRestart(k) {
+				live = append(live, k)
+			}
+		}
+		for _, k := range config.Changed(cfg, c) {
+			if config.NeedsRestart(k) {
+				log.Warn("config changed; restart needed: "+k+" takes effect when ddc restarts", "file", c.File, "key", k)
+			}
+		}
+		if len(live) == 0 {
+			return
+		}
+		log.Info("config changed; applying", "file", c.File, "keys", strings.Join(live, ", "))
+		if c.Log.Level != old.Log.Level {
+			if opts.LogLevel != nil {
+				opts.LogLevel.Set(c.Log.SlogLevel())
+			}
+			mgr.SetPluginLogLevel(c.Log.Level)
+			log.Info("log level changed; plugins use it from their next start", "level", c.Log.Level)
+		}
 		bots.apply(ctx, c)
 		mgr.Reconfigure(ctx)
 	}, func(err error) {
@@ -161,20 +205,46 @@ func Serve(ctx context.Context, opts Options) error {
 	return nil
 }
 
+// loadConfig loads and validates the config, giving up when ctx ends (a
+// signal while a file is being read must not wait for it).
+func loadConfig(ctx context.Context, opts Options) (*config.Config, error) {
+	type result struct {
+		cfg *config.Config
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := config.Load(opts.DataDir, opts.Env, opts.Flags)
+		if err == nil {
+			err = c.Validate()
+		}
+		done <- result{c, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-done:
+		return r.cfg, r.err
+	}
+}
+
 // unknownPlugins names the plugins the config has settings for that are
-// not installed, most often a typo in the id.
-func unknownPlugins(c *config.Config, installed []pluginhost.Status) []string {
+// not installed, most often a typo in the id. The public text names
+// neither the file's path nor the id.
+func unknownPlugins(c *config.Config, installed []pluginhost.Status) []web.Problem {
 	have := map[string]bool{}
 	for _, s := range installed {
 		have[s.ID] = true
 	}
-	var out []string
-	for id := range c.Plugins {
+	var out []web.Problem
+	for _, id := range slices.Sorted(maps.Keys(c.Plugins)) {
 		if !have[id] {
-			out = append(out, fmt.Sprintf("%s has settings for plugin %q, but no such plugin is installed (a typo in the id?).", c.File, id))
+			out = append(out, web.Problem{
+				Public: "config.yaml has settings for a plugin that is not installed (a typo in the id?); the log names it.",
+				Detail: fmt.Sprintf("%s has settings for plugin %q, but no such plugin is installed (a typo in the id?).", c.File, id),
+			})
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 

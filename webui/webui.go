@@ -6,10 +6,21 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html static
 var files embed.FS
+
+// Static returns the UI's static files (styles, scripts, images), served
+// under /static/.
+func Static() fs.FS {
+	sub, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err) // "static" is a valid path; fs.Sub fails only on invalid ones
+	}
+	return sub
+}
 
 // Templates parses every page template; each is named by its file name
 // ("start.html").

@@ -125,6 +125,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			flags["web.listen"] = *listen
 		}
 	})
+	// The config's log.level (file or DDC_LOG_LEVEL) takes over once it is
+	// loaded; until then DDC_LOG_LEVEL or info.
 	level := new(slog.LevelVar)
 	if err := level.UnmarshalText([]byte(os.Getenv("DDC_LOG_LEVEL"))); err != nil {
 		level.Set(slog.LevelInfo)
@@ -147,6 +149,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("starting ddc", "version", fullVersion(), "data_dir", *dataDir)
 	return host.Serve(ctx, host.Options{
-		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Logger: log,
+		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Logger: log, LogLevel: level,
 	})
 }

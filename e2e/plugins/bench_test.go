@@ -289,7 +289,7 @@ func (s *served) waitAllRunning(b *testing.B, timeout time.Duration) health {
 // stop ends a `ddc serve` this package started: SIGTERM, then SIGKILL to its
 // process group after 20 s. The cleanup serve registered then only waits
 // for the log reader.
-func (s *served) stop(b *testing.B) {
+func (s *served) stop(b testing.TB) {
 	b.Helper()
 	pid := s.cmd.Process.Pid
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)

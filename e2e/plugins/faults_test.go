@@ -253,7 +253,7 @@ func TestBadInstallsLeaveOthersRunning(t *testing.T) {
 		id      string
 		wantErr []string
 	}{
-		{"duplicate:echo:" + data + "/plugins/b-echo-again", []string{`duplicate plugin id "echo"`, "already used by plugin echo in " + data + "/plugins/a-echo"}},
+		{"duplicate:echo:b-echo-again", []string{`duplicate plugin id "echo"`, "already used by plugin echo in " + data + "/plugins/a-echo"}},
 		{"proto", []string{"plugin speaks protocol version 7; this host speaks 1"}},
 		{"clash", []string{"command /echo is already registered by plugin echo"}},
 		{"invalid:e-broken", []string{"field bogus not found"}},

@@ -105,7 +105,13 @@ type env struct {
 // start runs a manager over dataDir until the test ends.
 func start(t testing.TB, dataDir string, mutate func(*pluginhost.Config)) *env {
 	t.Helper()
-	st, err := store.Open(filepath.Join(dataDir, "ddc.db"))
+	return startWith(t, dataDir, store.Options{}, mutate)
+}
+
+// startWith is start with the store opened with opts.
+func startWith(t testing.TB, dataDir string, opts store.Options, mutate func(*pluginhost.Config)) *env {
+	t.Helper()
+	st, err := store.OpenWithOptions(filepath.Join(dataDir, "ddc.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

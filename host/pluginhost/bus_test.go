@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,7 +87,7 @@ func TestBusFanOut(t *testing.T) {
 		{"unheard.of", 0},
 	}
 	for i, p := range publish {
-		if n := b.Publish(sdk.Event{Topic: p.topic, Payload: []byte(strconv.Itoa(i + 1)), Source: "test"}); n != p.want {
+		if n, _ := b.Publish(sdk.Event{Topic: p.topic, Payload: []byte(strconv.Itoa(i + 1)), Source: "test"}); n != p.want {
 			t.Errorf("Publish(%s) = %d, want %d subscribers", p.topic, n, p.want)
 		}
 	}
@@ -137,7 +138,7 @@ func TestBusSlowSubscriber(t *testing.T) {
 	// The fast subscriber gets every event while the slow one is stuck.
 	for i := 1; i < total; i++ {
 		begin := time.Now()
-		if n := b.Publish(sdk.Event{Topic: "tick", Payload: []byte(strconv.Itoa(i))}); n != 1 && n != 2 {
+		if n, _ := b.Publish(sdk.Event{Topic: "tick", Payload: []byte(strconv.Itoa(i))}); n != 1 && n != 2 {
 			t.Errorf("Publish(tick %d) = %d, want 1 or 2", i, n)
 		}
 		if d := time.Since(begin); d > 100*time.Millisecond {
@@ -225,7 +226,7 @@ func TestBusUnsubscribe(t *testing.T) {
 	b.Subscribe("stay", []string{"a.*"}, stay.deliver)
 	t.Cleanup(func() { b.Unsubscribe("stay") })
 
-	if n := b.Publish(sdk.Event{Topic: "a.b"}); n != 2 {
+	if n, _ := b.Publish(sdk.Event{Topic: "a.b"}); n != 2 {
 		t.Errorf("Publish(a.b) = %d, want 2", n)
 	}
 	<-blocked
@@ -254,7 +255,7 @@ func TestBusUnsubscribe(t *testing.T) {
 		t.Errorf("in-progress delivery's ctx.Err() = %v, want context.Canceled", ctxErr)
 	}
 
-	if n := b.Publish(sdk.Event{Topic: "a.c"}); n != 1 {
+	if n, _ := b.Publish(sdk.Event{Topic: "a.c"}); n != 1 {
 		t.Errorf("Publish(a.c) after Unsubscribe(gone) = %d, want 1", n)
 	}
 	stay.wait(t, 3)
@@ -271,14 +272,85 @@ func TestBusResubscribeReplaces(t *testing.T) {
 	b.Subscribe("p", []string{"old"}, first.deliver)
 	b.Subscribe("p", []string{"new"}, second.deliver)
 	t.Cleanup(func() { b.Unsubscribe("p") })
-	if n := b.Publish(sdk.Event{Topic: "old"}); n != 0 {
+	if n, _ := b.Publish(sdk.Event{Topic: "old"}); n != 0 {
 		t.Errorf("Publish(old) after resubscribing to new = %d, want 0", n)
 	}
-	if n := b.Publish(sdk.Event{Topic: "new", Payload: []byte("x")}); n != 1 {
+	if n, _ := b.Publish(sdk.Event{Topic: "new", Payload: []byte("x")}); n != 1 {
 		t.Errorf("Publish(new) = %d, want 1", n)
 	}
 	second.wait(t, 1)
 	if got := first.events(); len(got) != 0 {
 		t.Errorf("replaced subscription still got %v", got)
+	}
+}
+
+// TestBusLimits: an event over MaxEventSize is refused with sdk.ErrInvalid
+// and reaches nobody; a stuck subscriber's queue is capped in bytes as well
+// as in events, the rest dropped and counted.
+func TestBusLimits(t *testing.T) {
+	tests := []struct {
+		name        string
+		queue       int
+		queueBytes  int64
+		payload     int
+		publish     int
+		wantErr     bool
+		wantQueued  int // events queued for the stuck subscriber (after the one it holds)
+		wantDropped int64
+	}{
+		{name: "over the size limit", queue: 8, queueBytes: DefaultQueueBytes, payload: MaxEventSize, publish: 3, wantErr: true},
+		{name: "at the size limit", queue: 8, queueBytes: DefaultQueueBytes, payload: MaxEventSize - len("big") - len("test"), publish: 1},
+		{name: "bytes fill before the count", queue: 100, queueBytes: 10 << 10, payload: 1 << 10, publish: 30, wantQueued: 9, wantDropped: 30 - 1 - 9},
+		{name: "count fills before the bytes", queue: 4, queueBytes: DefaultQueueBytes, payload: 10, publish: 30, wantQueued: 4, wantDropped: 30 - 1 - 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := NewBus(nil, tt.queue, 10*time.Second)
+			b.queueBytes = tt.queueBytes
+			release := make(chan struct{})
+			got := make(chan struct{}, 1000)
+			b.Subscribe("stuck", []string{"big"}, func(ctx context.Context, ev sdk.Event) error {
+				got <- struct{}{}
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+				return nil
+			})
+			t.Cleanup(func() { close(release); b.Unsubscribe("stuck") })
+			payload := make([]byte, tt.payload)
+			for i := range tt.publish {
+				n, err := b.Publish(sdk.Event{Topic: "big", Source: "test", Payload: payload})
+				if tt.wantErr {
+					if !errors.Is(err, sdk.ErrInvalid) || !strings.Contains(err.Error(), "over the bus's 262144-byte (256 KiB) limit") || n != 0 {
+						t.Fatalf("Publish(%d bytes) = %d, %v; want sdk.ErrInvalid naming the limit", tt.payload, n, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("Publish %d: %v", i, err)
+				}
+				if i == 0 {
+					<-got // the subscriber holds the first event from now on
+				}
+			}
+			st := b.Stats()
+			if tt.wantErr {
+				if st.Published != 0 || len(got) != 0 {
+					t.Errorf("refused events: Stats = %+v, %d delivered; want none published or delivered", st, len(got))
+				}
+				return
+			}
+			b.mu.RLock()
+			s := b.subs["stuck"]
+			queued, bytes := len(s.queue), s.queued.Load()
+			b.mu.RUnlock()
+			if queued != tt.wantQueued || st.Dropped != tt.wantDropped || st.DroppedBy["stuck"] != tt.wantDropped {
+				t.Errorf("queued %d events (%d bytes), Stats %+v; want %d queued, %d dropped", queued, bytes, st, tt.wantQueued, tt.wantDropped)
+			}
+			if bytes > tt.queueBytes {
+				t.Errorf("queue holds %d bytes, over its %d-byte cap", bytes, tt.queueBytes)
+			}
+		})
 	}
 }

@@ -75,8 +75,8 @@ func (h *hostAPI) Publish(_ context.Context, topic string, payload []byte) error
 	if err := validateTopic(topic, false); err != nil {
 		return fmt.Errorf("publish: %w: %w", err, sdk.ErrInvalid)
 	}
-	h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
-	return nil
+	_, err := h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
+	return err
 }
 
 func (h *hostAPI) Invoke(ctx context.Context, action string, args, result any) error {
@@ -100,7 +100,20 @@ func (h *hostAPI) Invoke(ctx context.Context, action string, args, result any) e
 	return nil
 }
 
-func (h *hostAPI) KV() sdk.KV { return storeKV{h.m.cfg.Store.KV("plugin/" + h.id)} }
+// KV is the plugin's own namespace, limited by its quota.
+func (h *hostAPI) KV() sdk.KV {
+	var q store.Quota
+	if h.m.cfg.KVQuota != nil {
+		q = h.m.cfg.KVQuota(h.id)
+	}
+	if q.MaxKeys <= 0 {
+		q.MaxKeys = DefaultKVMaxKeys
+	}
+	if q.MaxBytes <= 0 {
+		q.MaxBytes = DefaultKVMaxBytes
+	}
+	return storeKV{kv: h.m.cfg.Store.KV("plugin/" + h.id).WithQuota(q), id: h.id}
+}
 
 func (h *hostAPI) Audit(ctx context.Context, e sdk.AuditEntry) error {
 	return h.m.cfg.Store.AppendAudit(ctx, store.AuditEntry{
@@ -111,9 +124,20 @@ func (h *hostAPI) Audit(ctx context.Context, e sdk.AuditEntry) error {
 
 func (h *hostAPI) Logger() *slog.Logger { return h.log }
 
+// A plugin's KV quota where Config.KVQuota sets none.
+const (
+	// DefaultKVMaxKeys is the most keys a plugin may store.
+	DefaultKVMaxKeys = 10000
+	// DefaultKVMaxBytes caps a plugin's keys and values together (64 MiB).
+	DefaultKVMaxBytes = 64 << 20
+)
+
 // storeKV adapts a store namespace to sdk.KV, mapping limit errors to
 // sdk.ErrInvalid so the plugin can tell its own mistakes from outages.
-type storeKV struct{ kv *store.KV }
+type storeKV struct {
+	kv *store.KV
+	id string
+}
 
 func (s storeKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, ok, err := s.kv.Get(ctx, key)
@@ -121,7 +145,11 @@ func (s storeKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
 }
 
 func (s storeKV) Put(ctx context.Context, key string, value []byte) error {
-	return kvErr(s.kv.Put(ctx, key, value))
+	err := s.kv.Put(ctx, key, value)
+	if errors.Is(err, store.ErrQuotaExceeded) {
+		return fmt.Errorf("%w (plugin %s's KV quota; an admin can raise it with plugins.%s.kv_quota in config.yaml): %w", err, s.id, s.id, sdk.ErrInvalid)
+	}
+	return kvErr(err)
 }
 
 func (s storeKV) Delete(ctx context.Context, key string) error { return kvErr(s.kv.Delete(ctx, key)) }

@@ -558,7 +558,7 @@ func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, error) {
 	}
 	cmd := exec.Command(d.Path, d.Args...)
 	cmd.Dir = d.Dir
-	cmd.Env = pluginEnv(i.id, i.m.cfg.PluginLogLevel)
+	cmd.Env = pluginEnv(i.id, i.m.pluginLogLevel())
 	prepareCmd(cmd)
 	tail := &tailWriter{max: 50}
 	i.mu.Lock()

@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ddc-go/ddc/host/store"
@@ -118,7 +120,8 @@ type Config struct {
 	Language func() string
 	// Logger for the manager; plugins log through it, scoped by id.
 	Logger *slog.Logger
-	// PluginLogLevel is passed to plugins ("debug", "info", ...).
+	// PluginLogLevel is passed to plugins ("debug", "info", ...) when they
+	// start; SetPluginLogLevel changes it for later starts.
 	PluginLogLevel string
 	// Timeouts bound every step.
 	Timeouts Timeouts
@@ -126,6 +129,10 @@ type Config struct {
 	Restart RestartPolicy
 	// QueueSize is each plugin's event queue length.
 	QueueSize int
+	// KVQuota gives each plugin's KV quota, asked at every KV call so that
+	// changes apply at once; zero fields (or a nil KVQuota) take
+	// DefaultKVMaxKeys and DefaultKVMaxBytes.
+	KVQuota func(id string) store.Quota
 }
 
 // Manager runs and supervises plugins. Create it with New, call Start once
@@ -140,6 +147,9 @@ type Manager struct {
 	order     []string
 	msgr      Messenger
 	closed    bool
+
+	// logLevel is the level plugins get at their next start.
+	logLevel atomic.Value // string
 
 	// listeners have their own lock: state changes notify them from code
 	// that may hold mu.
@@ -166,12 +176,20 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.PluginLogLevel == "" {
 		cfg.PluginLogLevel = "info"
 	}
-	return &Manager{
+	m := &Manager{
 		cfg: cfg, log: cfg.Logger,
 		bus:       NewBus(cfg.Logger.With("component", "bus"), cfg.QueueSize, cfg.Timeouts.Event),
 		instances: map[string]*instance{},
-	}, nil
+	}
+	m.logLevel.Store(cfg.PluginLogLevel)
+	return m, nil
 }
+
+// SetPluginLogLevel sets the log level ("debug", "info", ...) plugins get
+// from their next start; running plugins keep theirs.
+func (m *Manager) SetPluginLogLevel(level string) { m.logLevel.Store(level) }
+
+func (m *Manager) pluginLogLevel() string { return m.logLevel.Load().(string) }
 
 // Bus returns the event bus, for host components that publish events.
 func (m *Manager) Bus() *Bus { return m.bus }
@@ -239,7 +257,9 @@ func (m *Manager) Start(ctx context.Context) {
 				where = "bundled"
 			}
 			inst := m.newFailedInstance(d, fmt.Errorf("duplicate plugin id %q (in %s): already used by %s", d.ID, where, prev.where()))
-			key := "duplicate:" + d.ID + ":" + where
+			// The key shows in public status pages: the directory's name,
+			// not its path.
+			key := "duplicate:" + d.ID + ":" + filepath.Base(where)
 			inst.id = key
 			m.instances[key] = inst
 			m.order = append(m.order, key)

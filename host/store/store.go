@@ -1,5 +1,6 @@
 // Package store is the host's single embedded database file: per-plugin
-// key/value namespaces and the audit log.
+// key/value namespaces (with quotas) and the audit log (with a share per
+// source).
 //
 // The file is a bbolt database. Every write is one fsynced transaction, so a
 // write that returned nil survives the process being killed, and a write that
@@ -9,7 +10,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -28,9 +28,9 @@ const (
 	MaxKeyLen = 512
 	// MaxValueLen is the largest value, in bytes (1 MiB).
 	MaxValueLen = 1 << 20
-	// DefaultAuditRetention is how many audit entries are kept when
-	// Options.AuditRetention is zero.
-	DefaultAuditRetention = 10000
+	// DefaultAuditRetention is how many audit entries each source (the
+	// host, each plugin) keeps when Options.AuditRetention is zero.
+	DefaultAuditRetention = 5000
 	// DefaultLockTimeout is how long Open waits for the file lock when
 	// Options.LockTimeout is zero.
 	DefaultLockTimeout = 2 * time.Second
@@ -47,17 +47,24 @@ var (
 	ErrInvalidKey = errors.New("invalid key")
 	// ErrValueTooLarge means a value was longer than MaxValueLen.
 	ErrValueTooLarge = errors.New("value too large")
+	// ErrQuotaExceeded means a write would take a namespace over its
+	// Quota; nothing was written.
+	ErrQuotaExceeded = errors.New("quota exceeded")
 )
 
 const (
 	kvBucketPrefix = "kv/"
-	auditBucket    = "audit"
+	// usageBucket holds each namespace's key count and bytes, by namespace,
+	// kept in step with every write so that quotas cost no scan.
+	usageBucket = "kv-usage"
+	auditBucket = "audit"
 )
 
 // Options tune Open. The zero value is what Open uses.
 type Options struct {
-	// AuditRetention is how many audit entries are kept; older ones are
-	// dropped as new ones are appended. Zero means DefaultAuditRetention.
+	// AuditRetention is how many audit entries each source (the host, each
+	// plugin) keeps; a source's older entries are dropped as it appends new
+	// ones. Zero means DefaultAuditRetention.
 	AuditRetention int
 	// LockTimeout is how long to wait for another process to release the
 	// file. Zero means DefaultLockTimeout.
@@ -99,7 +106,12 @@ func OpenWithOptions(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, retention: uint64(opts.AuditRetention)}, nil
+	s := &Store{db: db, path: path, retention: uint64(opts.AuditRetention)}
+	if err := s.migrateAudit(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: index the audit log by source: %w", path, err)
+	}
+	return s, nil
 }
 
 // Path returns the file the store was opened from.
@@ -141,7 +153,34 @@ type KV struct {
 	s      *Store
 	ns     string
 	bucket []byte
+	quota  Quota
 	err    error // set when ns is invalid; returned by every method
+}
+
+// Quota caps what one namespace may hold. A zero field means no cap.
+type Quota struct {
+	// MaxKeys is the most keys the namespace may hold.
+	MaxKeys int
+	// MaxBytes caps the namespace's size: the sum of its keys' and values'
+	// lengths.
+	MaxBytes int64
+}
+
+// Usage is what a namespace holds.
+type Usage struct {
+	Keys  int   // Keys stored.
+	Bytes int64 // Bytes of keys and values together.
+}
+
+// WithQuota returns kv with Put limited by q: a write that would take the
+// namespace over a cap fails with an error wrapping ErrQuotaExceeded and
+// leaves the stored data as it was. Writes that do not grow the namespace
+// (replacing a value by one no longer, deleting) always work, so a
+// namespace already over a lowered quota can shrink.
+func (kv *KV) WithQuota(q Quota) *KV {
+	c := *kv
+	c.quota = q
+	return &c
 }
 
 // KV returns the namespace ns (usually a plugin id). The name must be
@@ -216,8 +255,8 @@ func (kv *KV) Get(ctx context.Context, key string) (value []byte, found bool, er
 		if b == nil {
 			return nil
 		}
-		k, v := b.Cursor().Seek([]byte(key))
-		if string(k) != key || v == nil {
+		v, ok := lookup(b, key)
+		if !ok {
 			return nil
 		}
 		value = make([]byte, len(v))
@@ -251,12 +290,106 @@ func (kv *KV) Put(ctx context.Context, key string, value []byte) error {
 		if err != nil {
 			return err
 		}
-		return b.Put([]byte(key), value)
+		u, err := kv.usage(tx, b)
+		if err != nil {
+			return err
+		}
+		next := u
+		if old, ok := lookup(b, key); ok {
+			next.Bytes += int64(len(value) - len(old))
+		} else {
+			next.Keys++
+			next.Bytes += int64(len(key) + len(value))
+		}
+		if err := kv.checkQuota(u, next); err != nil {
+			return err
+		}
+		if err := b.Put([]byte(key), value); err != nil {
+			return err
+		}
+		return kv.setUsage(tx, next)
 	})
 	if err != nil {
-		return fmt.Errorf("kv put %s %q: %w", kv.ns, key, err)
+		return fmt.Errorf("kv put %s %q: %w", kv.ns, shorten(key), err)
 	}
 	return nil
+}
+
+// lookup returns the value stored under key in b, telling an empty value
+// from a missing key.
+func lookup(b *bolt.Bucket, key string) ([]byte, bool) {
+	k, v := b.Cursor().Seek([]byte(key))
+	if string(k) != key || v == nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// checkQuota refuses a write that takes the namespace from u to next when
+// next is over the quota and bigger than u.
+func (kv *KV) checkQuota(u, next Usage) error {
+	q := kv.quota
+	if q.MaxKeys > 0 && next.Keys > q.MaxKeys && next.Keys > u.Keys {
+		return fmt.Errorf("a new key would make %d keys, over the namespace's quota of %d keys: %w", next.Keys, q.MaxKeys, ErrQuotaExceeded)
+	}
+	if q.MaxBytes > 0 && next.Bytes > q.MaxBytes && next.Bytes > u.Bytes {
+		return fmt.Errorf("the value would make %d bytes, over the namespace's quota of %d bytes: %w", next.Bytes, q.MaxBytes, ErrQuotaExceeded)
+	}
+	return nil
+}
+
+// usage returns the namespace's usage record, counting the bucket b (nil
+// when it does not exist) when there is none yet (data written before
+// usage was recorded).
+func (kv *KV) usage(tx *bolt.Tx, b *bolt.Bucket) (Usage, error) {
+	if ub := tx.Bucket([]byte(usageBucket)); ub != nil {
+		if v := ub.Get([]byte(kv.ns)); len(v) == 16 {
+			return Usage{Keys: int(binary.BigEndian.Uint64(v[:8])), Bytes: int64(binary.BigEndian.Uint64(v[8:]))}, nil
+		}
+	}
+	var u Usage
+	if b == nil {
+		return u, nil
+	}
+	err := b.ForEach(func(k, v []byte) error {
+		if v != nil {
+			u.Keys++
+			u.Bytes += int64(len(k) + len(v))
+		}
+		return nil
+	})
+	return u, err
+}
+
+func (kv *KV) setUsage(tx *bolt.Tx, u Usage) error {
+	ub, err := tx.CreateBucketIfNotExists([]byte(usageBucket))
+	if err != nil {
+		return err
+	}
+	v := make([]byte, 16)
+	binary.BigEndian.PutUint64(v[:8], uint64(u.Keys))
+	binary.BigEndian.PutUint64(v[8:], uint64(u.Bytes))
+	return ub.Put([]byte(kv.ns), v)
+}
+
+// Usage returns how many keys and bytes the namespace holds.
+func (kv *KV) Usage(ctx context.Context) (Usage, error) {
+	if kv.err != nil {
+		return Usage{}, fmt.Errorf("kv usage: %w", kv.err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Usage{}, fmt.Errorf("kv usage %s: %w", kv.ns, err)
+	}
+	var u Usage
+	err := kv.s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		u, err = kv.usage(tx, tx.Bucket(kv.bucket))
+		return err
+	})
+	if err != nil {
+		return Usage{}, fmt.Errorf("kv usage %s: %w", kv.ns, err)
+	}
+	return u, nil
 }
 
 // Delete removes key. Deleting a key that is not there is not an error.
@@ -272,7 +405,20 @@ func (kv *KV) Delete(ctx context.Context, key string) error {
 		if b == nil {
 			return nil
 		}
-		return b.Delete([]byte(key))
+		old, ok := lookup(b, key)
+		if !ok {
+			return nil
+		}
+		u, err := kv.usage(tx, b)
+		if err != nil {
+			return err
+		}
+		if err := b.Delete([]byte(key)); err != nil {
+			return err
+		}
+		u.Keys--
+		u.Bytes -= int64(len(key) + len(old))
+		return kv.setUsage(tx, u)
 	})
 	if err != nil {
 		return fmt.Errorf("kv delete %s %q: %w", kv.ns, key, err)
@@ -318,107 +464,6 @@ func (kv *KV) List(ctx context.Context, prefix string, limit int) ([]string, err
 
 func hasPrefix(b, p []byte) bool {
 	return len(b) >= len(p) && string(b[:len(p)]) == string(p)
-}
-
-// AuditEntry is one line of the audit log: who did what, where, and how it
-// went.
-type AuditEntry struct {
-	// Time is when it happened; AppendAudit fills in the current time when
-	// it is zero.
-	Time time.Time `json:"time"`
-	// Plugin is the id of the plugin that acted, or "" for the host.
-	Plugin string `json:"plugin,omitempty"`
-	// GuildID, ChannelID are where the action was asked for.
-	GuildID   string `json:"guild_id,omitempty"`
-	ChannelID string `json:"channel_id,omitempty"`
-	// UserID, UserName are who asked.
-	UserID   string `json:"user_id,omitempty"`
-	UserName string `json:"user_name,omitempty"`
-	// Action is what was done, e.g. "container.restart".
-	Action string `json:"action,omitempty"`
-	// Target is what it was done to, e.g. "local/nginx".
-	Target string `json:"target,omitempty"`
-	// Result is how it went, e.g. "ok", "denied", "error".
-	Result string `json:"result,omitempty"`
-	// Detail is free text, e.g. the error message.
-	Detail string `json:"detail,omitempty"`
-}
-
-// AppendAudit adds e to the audit log and drops the oldest entries beyond
-// the retention limit.
-func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("append audit %s: %w", e.Action, err)
-	}
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
-	e.Time = e.Time.UTC()
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("append audit %s: %w", e.Action, err)
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(auditBucket))
-		if err != nil {
-			return err
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		if err := b.Put(seqKey(seq), data); err != nil {
-			return err
-		}
-		if seq <= s.retention {
-			return nil
-		}
-		// Keys are sequence numbers in order, so everything at or below
-		// seq-retention is expired; normally that is exactly one entry.
-		cutoff := seq - s.retention
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= cutoff; k, _ = c.Next() {
-			if err := c.Delete(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("append audit %s: %w", e.Action, err)
-	}
-	return nil
-}
-
-// Audit returns up to limit audit entries, newest first; limit <= 0 returns
-// every retained entry.
-func (s *Store) Audit(ctx context.Context, limit int) ([]AuditEntry, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("read audit: %w", err)
-	}
-	entries := []AuditEntry{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(auditBucket))
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			if limit > 0 && len(entries) >= limit {
-				break
-			}
-			var e AuditEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("entry %d: %w", binary.BigEndian.Uint64(k), err)
-			}
-			entries = append(entries, e)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read audit: %w", err)
-	}
-	return entries, nil
 }
 
 func seqKey(seq uint64) []byte {

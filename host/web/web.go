@@ -1,9 +1,20 @@
-// Package web is the host's HTTP side: /healthz now, and the web UI, REST
-// API and plugin pages as they land.
+// Package web is the host's HTTP side: the public start page and /healthz
+// now, the web UI, REST API and plugin pages as they land.
+//
+// Everything goes through the pieces here: NewServer (timeouts, a cap on
+// connections), Engine (recovery, SecurityHeaders, 405 with Allow),
+// HeadAsGet around the engine, and NoStore on every route that shows
+// state. Public routes (no login) show only states and generic reasons;
+// the details (plugin errors, file paths, digests) go to the log and to
+// logged-in pages, which read them from Plugins.Statuses (LastError) and
+// Problem.Detail.
 package web
 
 import (
+	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,6 +27,17 @@ type Plugins interface {
 	Statuses() []pluginhost.Status
 }
 
+// Problem is a setup problem: Public is safe to show anyone (no paths,
+// ids from files, file content or errors); Detail is the full text for
+// the log and logged-in pages.
+type Problem struct {
+	// Public is the text for the public start page.
+	Public string
+	// Detail is the full text, with paths and names, for the log and for
+	// logged-in pages.
+	Detail string
+}
+
 // Config configures the web handler.
 type Config struct {
 	// Version of the host, shown in /healthz.
@@ -25,18 +47,19 @@ type Config struct {
 	// Discord reports the Discord connection: connected, connecting,
 	// invalid_token, no_token or disconnected.
 	Discord func() string
-	// Problems lists setup problems to show on the start page (e.g. no
-	// Discord token).
-	Problems func() []string
+	// Problems lists setup problems (e.g. no Discord token); the start
+	// page shows their Public text.
+	Problems func() []Problem
 }
 
-// PluginHealth is one plugin's entry in /healthz.
+// PluginHealth is one plugin's entry in /healthz: public, so it has a
+// generic Reason, never the plugin's error.
 type PluginHealth struct {
 	ID       string           `json:"id"`
 	Version  string           `json:"version"`
 	State    pluginhost.State `json:"state"`
 	Restarts int              `json:"restarts"`
-	Error    string           `json:"error,omitempty"`
+	Reason   string           `json:"reason,omitempty"`
 }
 
 // Health is the /healthz body.
@@ -47,15 +70,35 @@ type Health struct {
 	Plugins []PluginHealth `json:"plugins"`
 }
 
+// Reason is the public, generic explanation of a plugin state ("" for
+// running and disabled). The plugin's actual error is in its Status's
+// LastError and in the log.
+func Reason(st pluginhost.State) string {
+	switch st {
+	case pluginhost.StateStarting:
+		return "starting"
+	case pluginhost.StateDegraded:
+		return "its health check reports a problem; see the log"
+	case pluginhost.StateRestarting:
+		return "it stopped unexpectedly and is being restarted; see the log"
+	case pluginhost.StateFailed:
+		return "it cannot run until an admin acts; see the log"
+	case pluginhost.StateStopped:
+		return "stopped"
+	}
+	return ""
+}
+
 // CheckHealth builds the /healthz body: status "ok" when every enabled
-// plugin is running, "degraded" otherwise.
+// plugin is running, "degraded" otherwise. It is public: states and
+// generic reasons only.
 func CheckHealth(cfg Config) Health {
 	h := Health{Status: "ok", Version: cfg.Version, Discord: "no_token", Plugins: []PluginHealth{}}
 	if cfg.Discord != nil {
 		h.Discord = cfg.Discord()
 	}
 	for _, st := range cfg.Plugins.Statuses() {
-		h.Plugins = append(h.Plugins, PluginHealth{ID: st.ID, Version: st.Version, State: st.State, Restarts: st.Restarts, Error: st.LastError})
+		h.Plugins = append(h.Plugins, PluginHealth{ID: st.ID, Version: st.Version, State: st.State, Restarts: st.Restarts, Reason: Reason(st.State)})
 		if st.State != pluginhost.StateRunning && st.State != pluginhost.StateDisabled {
 			h.Status = "degraded"
 		}
@@ -63,12 +106,14 @@ func CheckHealth(cfg Config) Health {
 	return h
 }
 
-// New returns the web handler.
+// New returns the web handler: Engine with the public routes, wrapped in
+// HeadAsGet.
 func New(cfg Config) http.Handler {
 	pages := webui.MustTemplates()
-	r := gin.New()
-	r.Use(gin.Recovery())
-	r.GET("/healthz", func(c *gin.Context) {
+	r := Engine()
+	r.GET("/static/*file", static(webui.Static()))
+	public := r.Group("/", NoStore())
+	public.GET("/healthz", func(c *gin.Context) {
 		h := CheckHealth(cfg)
 		code := http.StatusOK
 		if h.Status != "ok" {
@@ -76,17 +121,33 @@ func New(cfg Config) http.Handler {
 		}
 		c.JSON(code, h)
 	})
-	r.GET("/", func(c *gin.Context) {
+	public.GET("/", func(c *gin.Context) {
 		var problems []string
 		if cfg.Problems != nil {
-			problems = cfg.Problems()
+			for _, p := range cfg.Problems() {
+				problems = append(problems, p.Public)
+			}
 		}
 		c.Header("Content-Type", "text/html; charset=utf-8")
-		c.Header("X-Content-Type-Options", "nosniff")
 		_ = pages.ExecuteTemplate(c.Writer, "start.html", struct {
 			Health   Health
 			Problems []string
 		}{CheckHealth(cfg), problems})
 	})
-	return r
+	return HeadAsGet(r)
+}
+
+// static serves the files of fsys (never a directory listing), cacheable
+// for an hour.
+func static(fsys fs.FS) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		name := strings.TrimPrefix(path.Clean("/"+c.Param("file")), "/")
+		fi, err := fs.Stat(fsys, name)
+		if err != nil || !fi.Mode().IsRegular() {
+			c.Status(http.StatusNotFound)
+			return
+		}
+		c.Header("Cache-Control", "public, max-age=3600")
+		c.FileFromFS(name, http.FS(fsys))
+	}
 }

@@ -55,8 +55,8 @@ func TestHealthz(t *testing.T) {
 			}
 			for i, p := range tt.plugins {
 				g := got.Plugins[i]
-				if g.ID != p.ID || g.State != p.State || g.Restarts != p.Restarts || g.Error != p.LastError {
-					t.Errorf("plugin %d = %+v, want from %+v", i, g, p)
+				if g.ID != p.ID || g.State != p.State || g.Restarts != p.Restarts || g.Reason != web.Reason(p.State) {
+					t.Errorf("plugin %d = %+v, want from %+v with the generic reason", i, g, p)
 				}
 			}
 		})
@@ -66,19 +66,57 @@ func TestHealthz(t *testing.T) {
 func TestStartPageShowsProblemsEscaped(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	h := web.New(web.Config{
-		Version:  "1.2.3",
-		Plugins:  plugins{{ID: "evil", State: pluginhost.StateFailed, LastError: `<script>alert(1)</script>`}},
-		Problems: func() []string { return []string{"No Discord bot token: set DISCORD_BOT_TOKEN"} },
+		Version: "1.2.3",
+		Plugins: plugins{{ID: "evil<b>", State: pluginhost.StateFailed, LastError: "boom"}},
+		Problems: func() []web.Problem {
+			return []web.Problem{{Public: "No Discord bot token: <script>alert(1)</script>", Detail: "x"}}
+		},
 	})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	body, _ := io.ReadAll(rec.Body)
-	for _, want := range []string{"No Discord bot token", "DDC 1.2.3", "evil", "&lt;script&gt;"} {
+	for _, want := range []string{"No Discord bot token", "DDC 1.2.3", "evil&lt;b&gt;", "&lt;script&gt;", web.Reason(pluginhost.StateFailed)} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("start page lacks %q:\n%s", want, body)
 		}
 	}
-	if strings.Contains(string(body), "<script>alert") {
-		t.Error("start page does not escape a plugin's error text")
+	if strings.Contains(string(body), "<script>alert") || strings.Contains(string(body), "evil<b>") {
+		t.Error("start page does not escape")
+	}
+}
+
+// TestPublicPagesShowNoDetails: plugin errors and the details of setup
+// problems (paths, digests, file content) stay off the public pages.
+func TestPublicPagesShowNoDetails(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	const secret = "root:$6$s3cr3tHash:19000:0:99999:7:::"
+	const digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	const path = "/srv/ddc-data/plugins/evil/plugin.yaml"
+	h := web.New(web.Config{
+		Version: "1.2.3",
+		Plugins: plugins{
+			{ID: "invalid:evil", State: pluginhost.StateFailed, LastError: path + ": yaml: unmarshal errors: cannot unmarshal `" + secret + "`"},
+			{ID: "bad-sum", State: pluginhost.StateFailed, LastError: "checksum mismatch: want " + digest + ", got " + digest},
+			{ID: "flaky", State: pluginhost.StateRestarting, LastError: "panic: " + path},
+			{ID: "sick", State: pluginhost.StateDegraded, LastError: "health: " + secret, Health: secret},
+		},
+		Problems: func() []web.Problem {
+			return []web.Problem{{Public: "config.yaml has settings for a plugin that is not installed", Detail: path + " has settings for plugin " + secret}}
+		},
+	})
+	for _, route := range []string{"/", "/healthz"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, route, nil))
+		body := rec.Body.String()
+		for _, leak := range []string{secret, "s3cr3t", digest, "/srv/ddc-data", "plugin.yaml", "panic", "checksum"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s shows %q:\n%s", route, leak, body)
+			}
+		}
+		for _, want := range []string{"invalid:evil", web.Reason(pluginhost.StateFailed), web.Reason(pluginhost.StateRestarting), web.Reason(pluginhost.StateDegraded)} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q:\n%s", route, want, body)
+			}
+		}
 	}
 }

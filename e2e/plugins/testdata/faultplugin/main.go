@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -22,6 +23,68 @@ type plugin struct {
 	settingsFile                    string
 	host                            sdk.Host
 	events                          atomic.Int64 // events seen in count-events mode
+
+	// The flood modes (flood-events, flood-kv, flood-audit) wait for
+	// startFile to exist, then attack for floodFor and write what happened
+	// to reportFile.
+	startFile, reportFile string
+	size, count           int
+	floodFor              time.Duration
+}
+
+// floodReport is what a flood mode writes to its report file.
+type floodReport struct {
+	OK        int64  `json:"ok"`         // calls that succeeded
+	Failed    int64  `json:"failed"`     // calls that failed
+	Invalid   int64  `json:"invalid"`    // failures matching sdk.ErrInvalid
+	FirstErr  string `json:"first_err"`  // the first failure's text
+	Finished  bool   `json:"finished"`   // the flood is over
+	BytesSent int64  `json:"bytes_sent"` // payload bytes of the successful calls
+}
+
+// flood calls op as fast as it can for p.floodFor (at most p.count times
+// unless that is 0) once p.startFile exists, rewriting the report file as
+// it goes.
+func (p *plugin) flood(op func(ctx context.Context, i int) error) {
+	for {
+		if _, err := os.Stat(p.startFile); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var rep floodReport
+	write := func() {
+		raw, _ := json.Marshal(rep)
+		tmp := p.reportFile + ".tmp"
+		if os.WriteFile(tmp, raw, 0o600) == nil {
+			_ = os.Rename(tmp, p.reportFile)
+		}
+	}
+	end := time.Now().Add(p.floodFor)
+	lastWrite := time.Now()
+	for i := 0; time.Now().Before(end) && (p.count == 0 || i < p.count); i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := op(ctx, i)
+		cancel()
+		if err != nil {
+			rep.Failed++
+			if errors.Is(err, sdk.ErrInvalid) {
+				rep.Invalid++
+			}
+			if rep.FirstErr == "" {
+				rep.FirstErr = err.Error()
+			}
+		} else {
+			rep.OK++
+			rep.BytesSent += int64(p.size)
+		}
+		if time.Since(lastWrite) > 100*time.Millisecond {
+			write()
+			lastWrite = time.Now()
+		}
+	}
+	rep.Finished = true
+	write()
 }
 
 // Configure writes the settings it receives to --settings-file, and the
@@ -68,6 +131,17 @@ func (p *plugin) Info() sdk.Info {
 func (p *plugin) SetHost(h sdk.Host) { p.host = h }
 
 func (p *plugin) Start(_ context.Context, h sdk.Host) error {
+	payload := make([]byte, p.size)
+	switch p.mode {
+	case "flood-events":
+		go p.flood(func(ctx context.Context, i int) error { return h.Publish(ctx, "flood.tick", payload) })
+	case "flood-kv":
+		go p.flood(func(ctx context.Context, i int) error { return h.KV().Put(ctx, fmt.Sprintf("junk/%08d", i), payload) })
+	case "flood-audit":
+		go p.flood(func(ctx context.Context, i int) error {
+			return h.Audit(ctx, sdk.AuditEntry{Action: "junk", Target: strconv.Itoa(i), Result: "ok", Detail: string(payload)})
+		})
+	}
 	if p.mode == "grandchild" {
 		child := exec.Command("sleep", "1000")
 		if err := child.Start(); err != nil {
@@ -148,10 +222,15 @@ func main() {
 	p := &plugin{}
 	flag.StringVar(&p.id, "id", "fault", "plugin id")
 	flag.StringVar(&p.cmd, "cmd", "fault", "command name")
-	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events, count-events")
+	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
 	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
 	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
 	flag.StringVar(&p.settingsFile, "settings-file", "", "file to write the settings from each Configure to")
+	flag.StringVar(&p.startFile, "start-file", "", "flood modes: start once this file exists")
+	flag.StringVar(&p.reportFile, "report-file", "", "flood modes: write the flood's report (JSON) here")
+	flag.IntVar(&p.size, "size", 1024, "flood modes: bytes per event, value or audit detail")
+	flag.DurationVar(&p.floodFor, "flood-for", 10*time.Second, "flood modes: how long to attack")
+	flag.IntVar(&p.count, "count", 0, "flood modes: stop after this many calls (0: no limit)")
 	flag.Parse()
 	switch p.mode {
 	case "stdout":
