@@ -62,7 +62,11 @@ type Container struct {
 // removeTimeout bounds the removal of containers at the end of a test.
 const removeTimeout = 2 * time.Minute
 
-// Run creates a test container as Create does and starts it.
+// Run creates a test container as Create does, starts it and waits until
+// its program is ready: it has logged "testctr start", which it does once
+// it handles SIGTERM. (A signal that comes earlier finds the program, PID 1
+// of its container, without a handler; the kernel ignores it for PID 1, and
+// Go's runtime then exits with code 2 instead of stopping cleanly.)
 func (e *Engine) Run(tb testing.TB, opts Options) Container {
 	tb.Helper()
 	c := e.Create(tb, opts)
@@ -71,7 +75,27 @@ func (e *Engine) Run(tb testing.TB, opts Options) Container {
 	if err := e.Client.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
 		tb.Fatalf("dockertest: start container %s: %v", c.Name, err)
 	}
+	e.waitReady(tb, c, 30*time.Second)
 	return c
+}
+
+// waitReady waits until c's program logged that it started, or c exited.
+func (e *Engine) waitReady(tb testing.TB, c Container, timeout time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if strings.Contains(e.Logs(tb, c), "testctr start") {
+			return
+		}
+		info := e.Inspect(tb, c)
+		if info.State != nil && !info.State.Running {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("dockertest: container %s did not log its start within %v", c.Name, timeout)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 // Create creates, without starting, a container of the test image with
