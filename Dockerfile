@@ -5,7 +5,7 @@
 #
 # Minimal for now; the image issue finishes it (multi-arch, non-root user
 # with the docker group, healthcheck).
-FROM golang:1.26-bookworm AS build
+FROM golang:1.27.3-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -1,0 +1,5 @@
+package fail
+
+import "testing"
+
+func TestMulti(t *testing.T) { t.Errorf("first line\nsecond line\nthird line") }

@@ -1,0 +1,3 @@
+module t2j
+
+go 1.24

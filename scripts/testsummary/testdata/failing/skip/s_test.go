@@ -1,0 +1,5 @@
+package skip
+
+import "testing"
+
+func TestSkipped(t *testing.T) { t.Skip("no docker") }

@@ -1,0 +1,8 @@
+package timeout
+
+import (
+	"testing"
+	"time"
+)
+
+func TestHang(t *testing.T) { t.Log("waiting"); time.Sleep(time.Hour) }
