@@ -130,43 +130,43 @@ func TestServeGuardsStdout(t *testing.T) {
 		<-exited
 	})
 
-	outCh := make(chan string, 1)
+	out := &lockedBuffer{}
+	outClosed := make(chan struct{})
 	go func() {
-		b, _ := io.ReadAll(stdout)
-		outCh <- string(b)
+		_, _ = io.Copy(out, stdout)
+		close(outClosed)
 	}()
 	go func() {
 		_ = cmd.Wait()
 		close(exited)
 	}()
 
-	deadline := time.After(20 * time.Second)
-	for !strings.Contains(stderr.String(), strayDone) {
+	// Wait for the end of the stray writes and for the whole handshake
+	// line, which may come before or after them.
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(stderr.String(), strayDone) || !strings.Contains(out.String(), "\n") {
 		select {
 		case <-deadline:
-			t.Fatalf("child did not finish its stray writes; stderr:\n%s", stderr.String())
+			t.Fatalf("child did not finish its stray writes and the handshake; stdout %q; stderr:\n%s", out.String(), stderr.String())
 		case <-exited:
 			t.Fatalf("child exited early; stderr:\n%s", stderr.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	// Let the handshake line, which may come after the stray writes, arrive.
-	time.Sleep(200 * time.Millisecond)
 	_ = cmd.Process.Kill()
-	var out string
 	select {
-	case out = <-outCh:
+	case <-outClosed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("child's stdout was not closed after it was killed")
 	}
 
-	sc := bufio.NewScanner(strings.NewReader(out))
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
 	var lines []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
 	if len(lines) != 1 || !handshakeLine.MatchString(lines[0]) {
-		t.Errorf("child stdout = %q, want only the go-plugin handshake line", out)
+		t.Errorf("child stdout = %q, want only the go-plugin handshake line", out.String())
 	}
 	if n := strings.Count(stderr.String(), strayLine); n != 200 {
 		t.Errorf("stderr has %d stray lines, want 200; stderr:\n%s", n, stderr.String())

@@ -171,17 +171,30 @@ func TestEditsCoalesced(t *testing.T) {
 	t.Logf("200 edits → %d PATCH requests", len(patches))
 }
 
-// TestGlobal429 stops all routes for its duration.
+// TestGlobal429 stops all routes for its duration: once the host has seen
+// a global 429, no request (interaction callbacks excepted) goes out until
+// retry_after has passed. The messages asked for after the host saw the 429
+// go to another channel and to the same one; requests already on their way
+// when Discord answered 429 cannot be held back, so the test asks for them
+// only once the host has logged the 429 (it does so after blocking).
 func TestGlobal429(t *testing.T) {
 	t.Parallel()
 	fc := fakeConfig()
 	fc.NoRateLimits = true
 	e := startHost(t, options{fake: &fc})
-	const ra = time.Second
+	// Long enough that send3's messages are asked for while the block
+	// holds, even on a loaded machine.
+	const ra = 5 * time.Second
 	e.srv.Script429(http.MethodPost, "/channels/{channel_id}/messages", ra, true, 1)
-	in := fault(viewer, statusCh, "send2")
+	if text, _, _ := answer(t, e.fire(t, fault(viewer, statusCh, "send1")), 30*time.Second); text != "sending" {
+		t.Fatalf("send1 answer %q, want sending", text)
+	}
+	wait.For(t, 30*time.Second, "the host to log the global 429", func() bool {
+		return e.logged(`msg="discord rate limit"`, "global=true")
+	})
+	in := fault(viewer, statusCh, "send3")
 	in.Options = append(in.Options, fakediscord.Option{Name: "channel", Value: otherCh})
-	text, _, _ := answer(t, e.fire(t, in), 30*time.Second)
+	text, _, _ := answer(t, e.fire(t, in), 60*time.Second)
 	if text != "sent, 0 failed" {
 		t.Errorf("answer %q, want all sent", text)
 	}

@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +87,7 @@ type hostEnv struct {
 	srv  *fakediscord.Server
 	web  string // web base URL
 	data string
+	log  *logRecorder // the host's log lines
 }
 
 type options struct {
@@ -148,6 +151,7 @@ func startHost(t testing.TB, o options) *hostEnv {
 	if o.noToken {
 		env = nil
 	}
+	logs := &logRecorder{}
 	ready := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -155,7 +159,7 @@ func startHost(t testing.TB, o options) *hostEnv {
 		done <- host.Serve(ctx, host.Options{
 			DataDir: data, Env: env, Version: "test",
 			Bundled: bundled,
-			Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Logger:  slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, logs), &slog.HandlerOptions{Level: slog.LevelDebug})),
 			Ready:   func(a net.Addr) { ready <- a },
 			Restart: pluginhost.RestartPolicy{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second, MaxCrashes: 5, Window: time.Minute},
 		})
@@ -180,7 +184,7 @@ func startHost(t testing.TB, o options) *hostEnv {
 	case <-time.After(30 * time.Second):
 		t.Fatal("web server not ready")
 	}
-	e := &hostEnv{srv: srv, web: "http://" + addr.String(), data: data}
+	e := &hostEnv{srv: srv, web: "http://" + addr.String(), data: data, log: logs}
 	if !o.noWait {
 		want := 2
 		if o.containers != nil {
@@ -224,6 +228,35 @@ func install(t testing.TB, data, id, bin string) {
 	if err := os.WriteFile(filepath.Join(dir, "plugin.yaml"), []byte(y), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// logRecorder keeps the host's log lines for tests that wait for one.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logRecorder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, string(p))
+	return len(p), nil
+}
+
+// logged reports whether the host logged a line holding every part.
+func (e *hostEnv) logged(parts ...string) bool {
+	e.log.mu.Lock()
+	defer e.log.mu.Unlock()
+next:
+	for _, l := range e.log.lines {
+		for _, p := range parts {
+			if !strings.Contains(l, p) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
 }
 
 type testWriter struct{ t testing.TB }

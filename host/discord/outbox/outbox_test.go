@@ -126,17 +126,30 @@ func TestGlobal429StopsAllRoutes(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t, fakediscord.Config{NoRateLimits: true})
 	o := newOutbox(t, srv, outbox.Config{})
-	const ra = 800 * time.Millisecond
+	const ra = 2 * time.Second // long enough to ask for the others while it holds
 	srv.Script429(http.MethodPost, "/channels/{channel_id}/messages", ra, true, 1)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for _, c := range []string{chanA, chanB, chanA, chanB} {
+	post1 := func(c string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			post(t, o, c, "hi")
 		}()
-		time.Sleep(50 * time.Millisecond)
+	}
+	// The first post gets the global 429. The others are sent only once
+	// the outbox has taken it in: requests already on their way when
+	// Discord answers 429 cannot be held back.
+	post1(chanA)
+	deadline := time.Now().Add(30 * time.Second)
+	for o.Stats().Global429 == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the outbox never saw the global 429")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for _, c := range []string{chanB, chanA, chanB} {
+		post1(c)
 	}
 	wg.Wait()
 	reqs := srv.Requests()

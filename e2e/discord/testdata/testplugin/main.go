@@ -15,7 +15,11 @@ import (
 	"github.com/ddc-go/ddc/sdk"
 )
 
-type plugin struct{ host sdk.Host }
+type plugin struct {
+	host             sdk.Host
+	background       sync.WaitGroup // send1's message
+	backgroundFailed atomic.Int64
+}
 
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
@@ -77,21 +81,37 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		}
 		wg.Wait()
 		return sdk.Reply(fmt.Sprintf("edited %s, %d failed", id, failed.Load())), nil
-	case "send2":
+	case "send1":
+		// "message 0" in the background, so that the test can wait until
+		// the host has seen the global 429 it gets before asking for
+		// send3; the answer comes at once.
+		p.background.Add(1)
+		go func() {
+			defer p.background.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if _, err := p.host.Send(ctx, req.ChannelID, sdk.Message{Content: "message 0"}); err != nil {
+				p.backgroundFailed.Add(1)
+			}
+		}()
+		return sdk.Reply("sending"), nil
+	case "send3":
+		// Messages 1 to 3, to the second channel and this one, at once;
+		// the answer counts the failures of these and of send1's.
 		var wg sync.WaitGroup
 		var failed atomic.Int64
-		for i, ch := range []string{req.ChannelID, req.String("channel"), req.ChannelID, req.String("channel")} {
+		for i, ch := range []string{req.String("channel"), req.ChannelID, req.String("channel")} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := p.host.Send(ctx, ch, sdk.Message{Content: "message " + strconv.Itoa(i)}); err != nil {
+				if _, err := p.host.Send(ctx, ch, sdk.Message{Content: "message " + strconv.Itoa(i+1)}); err != nil {
 					failed.Add(1)
 				}
 			}()
-			time.Sleep(100 * time.Millisecond) // the first one has its answer before the next starts
 		}
 		wg.Wait()
-		return sdk.Reply(fmt.Sprintf("sent, %d failed", failed.Load())), nil
+		p.background.Wait()
+		return sdk.Reply(fmt.Sprintf("sent, %d failed", failed.Load()+p.backgroundFailed.Load())), nil
 	}
 	return sdk.Reply("ok from testplugin"), nil
 }
