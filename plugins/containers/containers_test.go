@@ -3,6 +3,7 @@ package containers_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -287,6 +288,8 @@ func TestExternalStopIsPublishedWithin1s(t *testing.T) {
 	t.Logf("docker stop → container.state exited in %v", seen.Sub(t0))
 }
 
+var exitedAgain = regexp.MustCompile(`exited again with code 1 after [0-9]+(\.[0-9])? s`)
+
 func TestExitRightAfterStartIsAFailure(t *testing.T) {
 	e := dockertest.Connect(t)
 	c := e.Create(t, dockertest.Options{ExitAfter: 200 * time.Millisecond, ExitCode: 1})
@@ -297,8 +300,10 @@ func TestExitRightAfterStartIsAFailure(t *testing.T) {
 		t.Run(act, func(t *testing.T) {
 			_, err := invokeAs(h, sdk.LevelControl, act, api.Args{Container: c.Name})
 			msg, _ := sdk.UserMessage(err)
-			if !strings.Contains(msg, "exited again with code 1 after 0.") {
-				t.Fatalf("Invoke(%s) error = %v, want \"exited again with code 1 after 0.x s\"", act, err)
+			// The container exits 0.2 s after it starts; on a loaded
+			// machine Docker reports it later, so any duration is right.
+			if !exitedAgain.MatchString(msg) {
+				t.Fatalf("Invoke(%s) error = %v, want it to match %q", act, err, exitedAgain)
 			}
 			a := h.Host.Audits()
 			if last := a[len(a)-1]; last.Result != "failed" || !strings.Contains(last.Detail, "code 1") {
