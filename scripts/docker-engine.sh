@@ -152,6 +152,22 @@ cmd_second() {
 		printf '%s\n' "$host2"
 		return 0
 	fi
+	# A live dockerd that owns our --pidfile but was not launched by the
+	# PID we recorded (an earlier caller's record was overwritten, or a
+	# start raced a stop) is adopted while its socket exists; without one
+	# it can never answer, so it is stopped. Starting another beside it
+	# would fail on the pidfile and, worse, take the live one's socket.
+	local owner
+	if [[ -z "${pid:-}" ]] && owner="$(running "$state2/dockerd.pid")"; then
+		if [[ -S "$state2/docker.sock" ]]; then
+			log "adopting second dockerd (pid $owner), which owns $state2/dockerd.pid"
+			pid="$owner"
+			echo "$pid" >"$state2/launched.pid"
+		else
+			log "second dockerd (pid $owner) has no socket; stopping it"
+			stop_pid "$owner"
+		fi
+	fi
 	if [[ -z "${pid:-}" ]]; then
 		mkdir -p "$state2/data" "$state2/exec"
 		rm -f "$state2/docker.sock"
@@ -178,23 +194,43 @@ cmd_second() {
 	printf '%s\n' "$host2"
 }
 
-cmd_stop_second() {
-	local pid i
-	if ! pid="$(running "$state2/launched.pid")"; then
-		log "second daemon is not running"
-		return 0
-	fi
-	log "stopping second dockerd (pid $pid)"
-	kill -TERM "$pid"
+# stop_pid PID stops a dockerd: SIGTERM, then SIGKILL after wait_seconds.
+stop_pid() {
+	local pid="$1" i
+	kill -TERM "$pid" 2>/dev/null || return 0
 	for ((i = 0; i < wait_seconds * 4; i++)); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			log "second dockerd stopped"
-			rm -f "$state2/launched.pid"
-			return 0
-		fi
+		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.25
 	done
-	die "second dockerd (pid $pid) did not stop within ${wait_seconds}s"
+	log "dockerd (pid $pid) did not stop within ${wait_seconds}s; killing it"
+	kill -KILL "$pid" 2>/dev/null || true
+	for ((i = 0; i < 40; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.25
+	done
+	die "dockerd (pid $pid) survived SIGKILL"
+}
+
+cmd_stop_second() {
+	local pid owner stopped=0
+	lock "$state2"
+	if pid="$(running "$state2/launched.pid")"; then
+		log "stopping second dockerd (pid $pid)"
+		stop_pid "$pid"
+		stopped=1
+	fi
+	# The daemon that owns the pidfile, if it is another one.
+	if owner="$(running "$state2/dockerd.pid")" && [[ "$owner" != "${pid:-}" ]]; then
+		log "stopping second dockerd (pid $owner), which owns $state2/dockerd.pid"
+		stop_pid "$owner"
+		stopped=1
+	fi
+	rm -f "$state2/launched.pid"
+	if ((stopped)); then
+		log "second dockerd stopped"
+	else
+		log "second daemon is not running"
+	fi
 }
 
 cmd_status() {

@@ -128,7 +128,7 @@ func TestDownAtStart(t *testing.T) {
 // the daemon is down and lists them once it answers. Each logs the outage
 // once and its end once, not every attempt.
 func TestDaemonRestart(t *testing.T) {
-	e2 := dockertest.Second(t)
+	e2 := dockertest.SecondExclusive(t) // no other test uses the daemon while it is stopped
 	c := e2.Run(t, dockertest.Options{})
 	settings := containers.Settings{Endpoints: []containers.EndpointSettings{endpoint(e2, "second")}}
 	h, recA := startLogged(t, settings, nil)

@@ -2,9 +2,12 @@ package dockertest_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -332,5 +335,38 @@ func TestNoEngine(t *testing.T) {
 				t.Errorf("TestImage with CI=%q and no engine: err = %v, output %q; want error %v and %q", tt.ci, err, out, tt.wantErr, tt.want)
 			}
 		})
+	}
+}
+
+// TestSecondLock: a test using the second daemon holds a lock that keeps a
+// test that stops it (SecondExclusive, in any process) waiting until the
+// first test ends.
+func TestSecondLock(t *testing.T) {
+	tryExclusive := func() error {
+		f, err := os.OpenFile(filepath.Join(os.TempDir(), "ddc-docker2-users.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	t.Run("user", func(t *testing.T) {
+		dockertest.Second(t)
+		if err := tryExclusive(); !errors.Is(err, syscall.EWOULDBLOCK) {
+			t.Errorf("exclusive lock while a test uses the second daemon: err = %v, want EWOULDBLOCK", err)
+		}
+	})
+	// Other packages' tests may hold it right now: wait for a moment when
+	// none does, as SecondExclusive would.
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		err := tryExclusive()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			t.Fatalf("exclusive lock after the user ended: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,8 +110,48 @@ func connect(tb testing.TB, where client.Opt) *Engine {
 // other tests to reuse; "scripts/docker-engine.sh stop-second" stops it.
 // It skips the test when the daemon cannot be started (it needs root), or
 // fails it when CI is "true".
+//
+// The test holds a shared lock on the second daemon until it ends, so that
+// no test that stops or restarts it (SecondExclusive) runs meanwhile — in
+// this test binary, in another package's running at the same time, or in
+// another test run on the machine.
 func Second(tb testing.TB) *Engine {
 	tb.Helper()
+	return second(tb, syscall.LOCK_SH)
+}
+
+// SecondExclusive is Second for a test that stops or restarts the second
+// daemon: it first waits until no other test uses the daemon, and keeps
+// the others waiting until it ends (a cleanup that restarts the daemon,
+// registered after this call, runs before they go on).
+func SecondExclusive(tb testing.TB) *Engine {
+	tb.Helper()
+	return second(tb, syscall.LOCK_EX)
+}
+
+// secondLockWait bounds the wait for the second daemon's lock.
+const secondLockWait = 5 * time.Minute
+
+func second(tb testing.TB, how int) *Engine {
+	tb.Helper()
+	path := filepath.Join(os.TempDir(), "ddc-docker2-users.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		tb.Fatalf("dockertest: open the second daemon's lock: %v", err)
+	}
+	deadline := time.Now().Add(secondLockWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			tb.Fatalf("dockertest: lock %s for the second daemon (waited up to %v): %v", path, secondLockWait, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Cleanup(func() { f.Close() }) // closing releases the lock
 	host, err := StartSecond(context.Background())
 	if err != nil {
 		unavailable(tb, err.Error())
