@@ -62,14 +62,16 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		}}}, nil
 	case "edits":
 		// 200 edits of one message within 2 s, each from its own goroutine
-		// as a busy panel would.
+		// as a busy panel would. Goroutines have no order among themselves,
+		// so the last one, whose content the test expects to stay, is made
+		// once the others have returned.
 		id, err := p.host.Send(ctx, req.ChannelID, sdk.Message{Content: "edit 0"})
 		if err != nil {
 			return nil, err
 		}
 		var wg sync.WaitGroup
 		var failed atomic.Int64
-		for i := 1; i <= 200; i++ {
+		for i := 1; i < 200; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -80,6 +82,9 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 			time.Sleep(10 * time.Millisecond)
 		}
 		wg.Wait()
+		if err := p.host.Edit(ctx, req.ChannelID, id, sdk.Message{Content: "edit 200"}); err != nil {
+			failed.Add(1)
+		}
 		return sdk.Reply(fmt.Sprintf("edited %s, %d failed", id, failed.Load())), nil
 	case "send1":
 		// "message 0" in the background, so that the test can wait until
