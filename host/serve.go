@@ -108,7 +108,7 @@ func Serve(ctx context.Context, opts Options) error {
 	mgr, err := pluginhost.New(pluginhost.Config{
 		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings, Language: language,
 		KVQuota: kvQuota,
-		Logger: log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
+		Logger:  log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
 		Timeouts: opts.Timeouts, Restart: opts.Restart,
 	})
 	if err != nil {

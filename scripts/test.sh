@@ -40,7 +40,8 @@ step "generated protocol code is up to date"
 bash sdk/proto/gen.sh --check
 
 step "gofmt"
-unformatted="$(gofmt -l .)"
+# The gofmt of the Go release go.mod names, not the one on PATH.
+unformatted="$("$(go env GOROOT)/bin/gofmt" -l .)"
 if [[ -n "$unformatted" ]]; then
 	echo "gofmt: these files need formatting (run gofmt -w):" >&2
 	echo "$unformatted" >&2
