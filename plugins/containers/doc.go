@@ -8,9 +8,12 @@
 //
 // # Lifecycle
 //
-// New has no side effects. Configure checks the settings (see Settings; the
-// zero value means one endpoint "local" on DOCKER_HOST, or
-// unix:///var/run/docker.sock when it is not set). Start connects to every
+// New has no side effects. Configure checks the settings (see Settings,
+// whose struct tags hold every limit: package sdk/settings makes the JSON
+// Schema in Info.SettingsSchema from them and checks the JSON against it;
+// a refusal names each field at fault). No settings mean one endpoint
+// "local" on DOCKER_HOST, or unix:///var/run/docker.sock when it is not
+// set. Start connects to every
 // endpoint; Configure may be called again while running: changed endpoints
 // reconnect, the rest applies at once. Stop ends the event streams.
 //
