@@ -40,7 +40,7 @@ func TestDockerError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := dockerError("stop web", "local", tt.err, 30*time.Second)
+			err := dockerError(text("doing.stop", "Name", "web"), "local", tt.err, 30*time.Second)
 			msg, ok := sdk.UserMessage(err)
 			if !ok || !errors.Is(err, tt.want) || !strings.Contains(msg, tt.wantMsg) {
 				t.Errorf("dockerError(%v) = %v, want %v with %q", tt.err, err, tt.want, tt.wantMsg)
