@@ -32,7 +32,9 @@ func TestRepliesInTheUsersLanguage(t *testing.T) {
 	})
 	ctx := context.Background()
 	name := sdk.OptionValue{Name: "name", Type: sdk.OptionString, Value: c.Name}
-	as := func(locale string, level sdk.Level) sdk.Interaction { return sdk.Interaction{Locale: locale, Level: level} }
+	as := func(locale string, level sdk.Level) sdk.Interaction {
+		return sdk.Interaction{Locale: locale, Level: level}
+	}
 
 	restarts := []struct {
 		locale string
