@@ -244,6 +244,7 @@ func TestSettingsProblems(t *testing.T) {
 		{"zero timeout", `{"action_timeout_seconds": 0}`, []settings.Problem{{Path: "action_timeout_seconds", Pointer: "/action_timeout_seconds"}}},
 		{"no concurrent actions", `{"max_concurrent_actions": 0}`, []settings.Problem{{Path: "max_concurrent_actions", Pointer: "/max_concurrent_actions"}}},
 		{"start check too long", `{"start_check_seconds": 600}`, []settings.Problem{{Path: "start_check_seconds", Pointer: "/start_check_seconds"}}},
+		{"start check null", `{"start_check_seconds": null}`, []settings.Problem{{Path: "start_check_seconds", Pointer: "/start_check_seconds"}}},
 		{"two problems at once", `{"endpoints": [{"name": "a", "host": "unix://"}, {"name": "a", "host": "unix:///b"}]}`, []settings.Problem{
 			{Path: "endpoints[0].host", Pointer: "/endpoints/0/host"}, {Path: "endpoints[1].name", Pointer: "/endpoints/1/name"}}},
 	}

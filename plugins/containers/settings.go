@@ -144,7 +144,10 @@ func parseSettings(raw json.RawMessage, fallbackHost string) (config, error) {
 		protected:  map[string]bool{},
 		timeout:    time.Duration(s.ActionTimeoutSeconds * float64(time.Second)),
 		maxActions: s.MaxConcurrentActions,
-		startCheck: time.Duration(*s.StartCheckSeconds * float64(time.Second)),
+		startCheck: DefaultStartCheck,
+	}
+	if s.StartCheckSeconds != nil { // the schema refuses null; never trust it to
+		c.startCheck = time.Duration(*s.StartCheckSeconds * float64(time.Second))
 	}
 	if len(c.endpoints) == 0 {
 		c.endpoints = []EndpointSettings{{Name: DefaultEndpointName, Host: fallbackHost}}
