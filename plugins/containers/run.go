@@ -35,7 +35,8 @@ func (e *endpoint) do(ctx context.Context, op api.Op, v view, cfg config, stopSe
 	return outcome{res: r.res, msg: r.msg}, err
 }
 
-// perform is do, with the whole run.
+// perform runs the action for do; the run it returns holds the outcome
+// so far (res and msg), also when an error ended it.
 func (e *endpoint) perform(ctx context.Context, op api.Op, v view, cfg config, stopSecs int) (*actionRun, error) {
 	r := &actionRun{
 		e: e, op: op, id: v.c.ID, label: v.label(), stopSecs: stopSecs, check: cfg.startCheck, timeout: cfg.timeout,
