@@ -20,12 +20,14 @@ const bulkGap = 500 * time.Millisecond
 
 // Invoke runs one of the actions in Info.Provides (see package api). When
 // the call carries an Interaction, actions that change something need
-// sdk.LevelControl.
+// sdk.LevelControl. Results are JSON in English (the contract); an error's
+// user message is in the language of the interaction that led to the
+// call, else in the host's default language.
 func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMessage, error) {
 	var args api.Args
 	if raw := bytes.TrimSpace(req.Args); len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &args); err != nil {
-			return nil, sdk.Errorf("arguments of %s are not valid JSON (%v): %w", req.Action, err, sdk.ErrInvalid)
+			return nil, localize(refuse(sdk.ErrInvalid, "error.bad_json", "Action", req.Action, "Reason", err.Error()), catalog().Context(ctx))
 		}
 	}
 	who := caller{in: req.Interaction, plugin: req.Caller}
@@ -37,7 +39,9 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 	case api.ActionInspect:
 		out, err = p.inspect(ctx, who, args.Container)
 	case api.ActionStart, api.ActionStop, api.ActionRestart:
-		out, err = p.act(ctx, who, api.OpOf(req.Action), args.Container, args.TimeoutSeconds)
+		var o outcome
+		o, err = p.act(ctx, who, api.OpOf(req.Action), args.Container, args.TimeoutSeconds)
+		out = o.res
 	case api.ActionLogs:
 		out, err = p.logs(ctx, who, args.Container, args.Lines)
 	case api.ActionStats:
@@ -50,7 +54,7 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 		return nil, fmt.Errorf("containers: unknown action %q: %w", req.Action, sdk.ErrUnsupported)
 	}
 	if err != nil {
-		return nil, err
+		return nil, localize(err, catalog().Context(ctx))
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
@@ -65,10 +69,11 @@ type caller struct {
 	plugin string
 }
 
-// need refuses callers below level.
+// need refuses callers below level; what names the refused act, a key of
+// need.* in the catalog ("restart").
 func (c caller) need(level sdk.Level, what string) error {
 	if c.in != nil && c.in.Level != 0 && !c.in.Level.Allows(level) {
-		return sdk.Errorf("you need the %s permission to %s: %w", level, what, sdk.ErrPermission)
+		return refuse(sdk.ErrPermission, "need.message", "Level", level, "What", text("need."+what))
 	}
 	return nil
 }
@@ -149,7 +154,7 @@ func missing(cfg config, eps []*endpoint) []string {
 
 // inspect returns one container with the daemon's current details.
 func (p *Plugin) inspect(ctx context.Context, who caller, ref string) (api.ContainerInfo, error) {
-	if err := who.need(sdk.LevelView, "look at containers"); err != nil {
+	if err := who.need(sdk.LevelView, "inspect"); err != nil {
 		return api.ContainerInfo{}, err
 	}
 	v, err := p.lookup(ref)
@@ -172,49 +177,57 @@ func (p *Plugin) inspect(ctx context.Context, who caller, ref string) (api.Conta
 // checkStopSecs checks Args.TimeoutSeconds.
 func checkStopSecs(stopSecs int) error {
 	if stopSecs < 0 || stopSecs > api.MaxStopTimeoutSeconds {
-		return sdk.Errorf("timeout_seconds %d is out of range (0-%d): %w", stopSecs, api.MaxStopTimeoutSeconds, sdk.ErrInvalid)
+		return refuse(sdk.ErrInvalid, "error.stop_timeout_range", "Value", stopSecs, "Max", api.MaxStopTimeoutSeconds)
 	}
 	return nil
 }
 
+// outcome is the result of a start, stop or restart with its description
+// as a message, for a reply in the user's language (res.Detail is the same
+// in English).
+type outcome struct {
+	res api.ActionResult
+	msg msg
+}
+
 // act runs start, stop or restart on ref after the permission checks, and
 // audits it.
-func (p *Plugin) act(ctx context.Context, who caller, op api.Op, ref string, stopSecs int) (api.ActionResult, error) {
-	if err := who.need(sdk.LevelControl, string(op)+" containers"); err != nil {
-		return api.ActionResult{}, err
+func (p *Plugin) act(ctx context.Context, who caller, op api.Op, ref string, stopSecs int) (outcome, error) {
+	if err := who.need(sdk.LevelControl, string(op)); err != nil {
+		return outcome{}, err
 	}
 	if err := checkStopSecs(stopSecs); err != nil {
-		return api.ActionResult{}, err
+		return outcome{}, err
 	}
 	v, err := p.lookup(ref)
 	if err != nil {
-		return api.ActionResult{}, err
+		return outcome{}, err
 	}
 	if err := p.allowed(v, op); err != nil {
 		p.audit(ctx, who, op, v.ref.String(), "refused", userMsg(err))
-		return api.ActionResult{}, err
+		return outcome{}, err
 	}
 	_, cfg, _ := p.state()
-	res, err := v.ep.do(ctx, op, v, cfg, stopSecs)
+	out, err := v.ep.do(ctx, op, v, cfg, stopSecs)
 	if err != nil {
 		p.audit(ctx, who, op, v.ref.String(), "failed", userMsg(err))
-		return res, err
+		return out, err
 	}
 	result := "ok"
-	if !res.Changed {
+	if !out.res.Changed {
 		result = "unchanged"
 	}
-	p.audit(ctx, who, op, v.ref.String(), result, res.Detail)
-	return res, nil
+	p.audit(ctx, who, op, v.ref.String(), result, out.res.Detail)
+	return out, nil
 }
 
 // allowed checks the container's allowed actions and protection.
 func (p *Plugin) allowed(v view, op api.Op) error {
 	if !v.can(op) {
-		return sdk.Errorf("%s is not allowed for %s: %w", op, v.label(), sdk.ErrPermission)
+		return refuse(sdk.ErrPermission, "error.not_allowed", "Op", op, "Name", v.label())
 	}
 	if v.protected && (op == api.OpStop || op == api.OpRestart) {
-		return sdk.Errorf("%s is protected and cannot be stopped or restarted from Discord: %w", v.label(), sdk.ErrPermission)
+		return refuse(sdk.ErrPermission, "error.protected", "Name", v.label())
 	}
 	return nil
 }
@@ -238,14 +251,14 @@ func skipReason(v view, op api.Op) string {
 // in configured order, 0.5 s apart, skipping protected ones, and publishes
 // each result as a BulkEvent.
 func (p *Plugin) bulk(ctx context.Context, who caller, op api.Op, args api.Args) (api.BulkResult, error) {
-	if err := who.need(sdk.LevelControl, string(op)+" containers"); err != nil {
+	if err := who.need(sdk.LevelControl, string(op)); err != nil {
 		return api.BulkResult{}, err
 	}
 	if err := checkStopSecs(args.TimeoutSeconds); err != nil {
 		return api.BulkResult{}, err
 	}
 	if len(args.Tag) > api.MaxTagLen {
-		return api.BulkResult{}, sdk.Errorf("tag is %d bytes long, at most %d: %w", len(args.Tag), api.MaxTagLen, sdk.ErrInvalid)
+		return api.BulkResult{}, refuse(sdk.ErrInvalid, "error.tag_length", "Len", len(args.Tag), "Max", api.MaxTagLen)
 	}
 	_, cfg, _ := p.state()
 	vs := p.views()
@@ -278,7 +291,8 @@ func (p *Plugin) bulk(ctx context.Context, who caller, op api.Op, args api.Args)
 		}
 		v := vs[i]
 		wg.Go(func() {
-			res, err := v.ep.do(ctx, op, v, cfg, args.TimeoutSeconds)
+			out, err := v.ep.do(ctx, op, v, cfg, args.TimeoutSeconds)
+			res := out.res
 			res.Container, res.Action, res.Protected = v.ref.String(), op, v.protected
 			detail, result := res.Detail, "ok"
 			if err != nil {
@@ -317,11 +331,11 @@ func (b *bulkRun) finish(ctx context.Context, i int, r api.ActionResult) {
 
 // logs returns the last lines of a container's output with timestamps.
 func (p *Plugin) logs(ctx context.Context, who caller, ref string, lines int) (api.LogsResult, error) {
-	if err := who.need(sdk.LevelView, "read logs"); err != nil {
+	if err := who.need(sdk.LevelView, "logs"); err != nil {
 		return api.LogsResult{}, err
 	}
 	if lines < 0 || lines > api.MaxLogLines {
-		return api.LogsResult{}, sdk.Errorf("lines %d is out of range (1-%d): %w", lines, api.MaxLogLines, sdk.ErrInvalid)
+		return api.LogsResult{}, refuse(sdk.ErrInvalid, "error.lines_range", "Value", lines, "Max", api.MaxLogLines)
 	}
 	if lines == 0 {
 		lines = api.DefaultLogLines
@@ -331,7 +345,7 @@ func (p *Plugin) logs(ctx context.Context, who caller, ref string, lines int) (a
 		return api.LogsResult{}, err
 	}
 	if !v.can(api.OpLogs) {
-		return api.LogsResult{}, sdk.Errorf("logs are not allowed for %s: %w", v.label(), sdk.ErrPermission)
+		return api.LogsResult{}, refuse(sdk.ErrPermission, "logs.not_allowed", "Name", v.label())
 	}
 	_, cfg, _ := p.state()
 	lctx, cancel := context.WithTimeout(ctx, cfg.timeout)
@@ -345,7 +359,7 @@ func (p *Plugin) logs(ctx context.Context, who caller, ref string, lines int) (a
 
 // stats reads one sample of CPU and memory use.
 func (p *Plugin) stats(ctx context.Context, who caller, ref string) (api.StatsResult, error) {
-	if err := who.need(sdk.LevelView, "look at containers"); err != nil {
+	if err := who.need(sdk.LevelView, "inspect"); err != nil {
 		return api.StatsResult{}, err
 	}
 	v, err := p.lookup(ref)
@@ -354,7 +368,7 @@ func (p *Plugin) stats(ctx context.Context, who caller, ref string) (api.StatsRe
 	}
 	out := api.StatsResult{Container: v.ref.String()}
 	if !v.showStats {
-		return out, sdk.Errorf("stats are hidden for %s: %w", v.label(), sdk.ErrPermission)
+		return out, refuse(sdk.ErrPermission, "stats.hidden", "Name", v.label())
 	}
 	if v.c.State != api.StateRunning {
 		return out, nil
@@ -366,7 +380,8 @@ func (p *Plugin) stats(ctx context.Context, who caller, ref string) (api.StatsRe
 	return out, err
 }
 
-// userMsg returns the message a user may see for err.
+// userMsg returns the message a user may see for err, in English: for the
+// audit log and the JSON results of restart_all and stop_all.
 func userMsg(err error) string {
 	if msg, ok := sdk.UserMessage(err); ok {
 		return msg

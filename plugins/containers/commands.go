@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/i18n"
 )
 
 // Embed colours.
@@ -30,100 +32,102 @@ const (
 // maxChoices is Discord's limit of autocomplete choices.
 const maxChoices = 25
 
-// commands returns the slash commands the plugin owns.
+// commands returns the slash commands the plugin owns, described in every
+// language of the catalog.
 func commands() []sdk.Command {
-	name := func(desc, de, fr string) sdk.Option {
+	cat, en := catalog(), english()
+	name := sdk.Option{
+		Name: "name", Description: en.T("describe.name"), Type: sdk.OptionString, Required: true, Autocomplete: true,
+		NameLocalizations:        cat.Localizations("command.name"),
+		DescriptionLocalizations: cat.Localizations("describe.name"),
+	}
+	sub := func(n, desc string, level sdk.Level, opts ...sdk.Option) sdk.Option {
 		return sdk.Option{
-			Name: "name", Description: desc, Type: sdk.OptionString, Required: true, Autocomplete: true,
-			NameLocalizations:        map[string]string{"de": "name", "fr": "nom"},
-			DescriptionLocalizations: map[string]string{"de": de, "fr": fr},
+			Name: n, Description: en.T(desc), Type: sdk.OptionSubcommand, Level: level, Options: opts,
+			DescriptionLocalizations: cat.Localizations(desc),
 		}
 	}
-	sub := func(n, desc, de, fr string, level sdk.Level, opts ...sdk.Option) sdk.Option {
-		return sdk.Option{
-			Name: n, Description: desc, Type: sdk.OptionSubcommand, Level: level, Options: opts,
-			DescriptionLocalizations: map[string]string{"de": de, "fr": fr},
-		}
-	}
-	ctrName := name("Container name", "Name des Containers", "Nom du conteneur")
+	lines := []any{"Max", api.MaxLogLines, "Default", api.DefaultLogLines}
 	return []sdk.Command{
 		{
-			Name: "container", Description: "Show and control Docker containers",
-			NameLocalizations:        map[string]string{"de": "container", "fr": "conteneur"},
-			DescriptionLocalizations: map[string]string{"de": "Docker-Container anzeigen und steuern", "fr": "Afficher et piloter les conteneurs Docker"},
+			Name: "container", Description: en.T("describe.container"),
+			NameLocalizations:        cat.Localizations("command.container"),
+			DescriptionLocalizations: cat.Localizations("describe.container"),
 			Level:                    sdk.LevelView,
 			Options: []sdk.Option{
-				sub("start", "Start a container", "Einen Container starten", "Démarrer un conteneur", sdk.LevelControl, ctrName),
-				sub("stop", "Stop a container", "Einen Container stoppen", "Arrêter un conteneur", sdk.LevelControl, ctrName),
-				sub("restart", "Restart a container", "Einen Container neu starten", "Redémarrer un conteneur", sdk.LevelControl, ctrName),
-				sub("logs", "Show the last log lines of a container", "Die letzten Logzeilen eines Containers zeigen", "Afficher les dernières lignes du journal d'un conteneur", sdk.LevelView, ctrName,
-					sdk.Option{
-						Name: "lines", Description: "How many lines (1-500, default 50)", Type: sdk.OptionInteger,
-						DescriptionLocalizations: map[string]string{"de": "Wie viele Zeilen (1-500, Standard 50)", "fr": "Combien de lignes (1-500, 50 par défaut)"},
-					}),
-				sub("info", "Show a container's status and details", "Status und Details eines Containers zeigen", "Afficher l'état et les détails d'un conteneur", sdk.LevelView, ctrName),
-				sub("list", "List the containers and their status", "Container und ihren Status auflisten", "Lister les conteneurs et leur état", sdk.LevelView),
-				sub("stats", "Show a container's CPU and memory use", "CPU- und Speichernutzung eines Containers zeigen", "Afficher l'utilisation CPU et mémoire d'un conteneur", sdk.LevelView, ctrName),
+				sub("start", "describe.start", sdk.LevelControl, name),
+				sub("stop", "describe.stop", sdk.LevelControl, name),
+				sub("restart", "describe.restart", sdk.LevelControl, name),
+				sub("logs", "describe.logs", sdk.LevelView, name, sdk.Option{
+					Name: "lines", Description: en.T("describe.lines", lines...), Type: sdk.OptionInteger,
+					NameLocalizations:        cat.Localizations("command.lines"),
+					DescriptionLocalizations: cat.Localizations("describe.lines", lines...),
+				}),
+				sub("info", "describe.info_sub", sdk.LevelView, name),
+				sub("list", "describe.list", sdk.LevelView),
+				sub("stats", "describe.stats", sdk.LevelView, name),
 			},
 		},
 		{
-			Name: "info", Description: "Show information about a container",
-			DescriptionLocalizations: map[string]string{"de": "Informationen zu einem Container zeigen", "fr": "Afficher les informations d'un conteneur"},
+			Name: "info", Description: en.T("describe.info"),
+			DescriptionLocalizations: cat.Localizations("describe.info"),
 			Level:                    sdk.LevelView,
 			Options: []sdk.Option{{
-				Name: "container", Description: "Container name", Type: sdk.OptionString, Required: true, Autocomplete: true,
-				NameLocalizations:        map[string]string{"fr": "conteneur"},
-				DescriptionLocalizations: map[string]string{"de": "Name des Containers", "fr": "Nom du conteneur"},
+				Name: "container", Description: en.T("describe.name"), Type: sdk.OptionString, Required: true, Autocomplete: true,
+				NameLocalizations:        cat.Localizations("command.container"),
+				DescriptionLocalizations: cat.Localizations("describe.name"),
 			}},
 		},
 	}
 }
 
-// HandleCommand answers /container and /info.
+// HandleCommand answers /container and /info in the user's language.
 func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+	tr := catalog().For(req.Interaction)
 	who := caller{in: &req.Interaction}
 	switch {
 	case req.Command == "info":
-		return p.infoReply(ctx, who, req.String("container"), false)
+		return p.infoReply(ctx, tr, who, req.String("container"), false)
 	case req.Command != "container":
-		return nil, sdk.Errorf("unknown command /%s: %w", req.Command, sdk.ErrUnsupported)
+		return nil, failure(tr, refuse(sdk.ErrUnsupported, "error.unknown_command", "Command", req.Command))
 	}
 	ref := req.String("name")
 	switch sub := req.Sub(); sub {
 	case string(api.OpStart), string(api.OpStop), string(api.OpRestart):
-		res, err := p.act(ctx, who, api.Op(sub), ref, 0)
+		out, err := p.act(ctx, who, api.Op(sub), ref, 0)
 		if err != nil {
-			return nil, failure(err)
+			return nil, failure(tr, err)
 		}
-		return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{resultEmbed(res)}}}, nil
+		return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{resultEmbed(tr, out)}}}, nil
 	case "logs":
-		return p.logsReply(ctx, who, ref, int(req.Int("lines")), false)
+		return p.logsReply(ctx, tr, who, ref, int(req.Int("lines")), false)
 	case "info":
-		return p.infoReply(ctx, who, ref, true)
+		return p.infoReply(ctx, tr, who, ref, true)
 	case "list":
-		return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{listEmbed(p.list())}}}, nil
+		return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{listEmbed(tr, p.list())}}}, nil
 	case "stats":
 		st, err := p.stats(ctx, who, ref)
 		if err != nil {
-			return nil, failure(err)
+			return nil, failure(tr, err)
 		}
-		return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{statsEmbed(st)}}}, nil
+		return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{statsEmbed(tr, st)}}}, nil
 	default:
-		return nil, sdk.Errorf("unknown subcommand /container %s: %w", sub, sdk.ErrUnsupported)
+		return nil, failure(tr, refuse(sdk.ErrUnsupported, "error.unknown_command", "Command", "container "+sub))
 	}
 }
 
-// failure makes sure err reaches the user as a message.
-func failure(err error) error {
-	if _, ok := sdk.UserMessage(err); ok {
-		return &sdk.UserError{Msg: "❌ " + userMsg(err), Err: err}
-	}
-	return &sdk.UserError{Msg: "❌ something went wrong; see the DDC log", Err: err}
+// failure makes err reach the user as a message in tr's language: its
+// own, or an apology when it is not meant for users (the cause goes to
+// the log).
+func failure(tr i18n.Translator, err error) error {
+	return &sdk.UserError{Msg: "❌ " + userText(tr, err), Err: err}
 }
 
 // HandleAutocomplete suggests up to 25 containers the user may see (and,
-// for start, stop and restart, act on) matching what was typed.
+// for start, stop and restart, act on) matching what was typed, each with
+// its state in the user's language.
 func (p *Plugin) HandleAutocomplete(_ context.Context, req *sdk.CommandRequest) ([]sdk.Choice, error) {
+	tr := catalog().For(req.Interaction)
 	typed := ""
 	if f, ok := req.Focused(); ok {
 		typed, _ = f.Value.(string)
@@ -146,7 +150,7 @@ func (p *Plugin) HandleAutocomplete(_ context.Context, req *sdk.CommandRequest) 
 			}
 		}
 		ref, disp := strings.ToLower(v.ref.String()), strings.ToLower(v.display)
-		ch := sdk.Choice{Name: choiceName(v), Value: v.ref.String()}
+		ch := sdk.Choice{Name: choiceName(tr, v), Value: v.ref.String()}
 		switch {
 		case typed == "" || strings.HasPrefix(ref, typed) || strings.HasPrefix(disp, typed) || strings.HasPrefix(strings.ToLower(v.c.Name), typed):
 			prefix = append(prefix, ch)
@@ -161,54 +165,59 @@ func (p *Plugin) HandleAutocomplete(_ context.Context, req *sdk.CommandRequest) 
 	return out, nil
 }
 
-// choiceName is an autocomplete label: emoji, display name and reference.
-func choiceName(v view) string {
+// choiceName is an autocomplete label: emoji, display name, reference and
+// state ("🟢 Web Server · web · running").
+func choiceName(tr i18n.Translator, v view) string {
 	s := stateEmoji(v) + " " + v.display
 	if v.display != v.ref.String() {
 		s += " · " + v.ref.String()
 	}
-	if len(s) > 100 {
-		s = s[:97] + "..."
+	info := v.toInfo()
+	s += " · " + stateText(tr, info.State, info.Health, info.ExitCode)
+	if utf8.RuneCountInString(s) > 100 {
+		s = string([]rune(s)[:97]) + "..."
 	}
 	return s
 }
 
 // HandleComponent answers the logs refresh and protected info buttons.
 func (p *Plugin) HandleComponent(ctx context.Context, req *sdk.ComponentRequest) (*sdk.Response, error) {
+	tr := catalog().For(req.Interaction)
 	who := caller{in: &req.Interaction}
 	kind, ref, _ := strings.Cut(strings.TrimPrefix(req.CustomID, "containers:"), ":")
 	switch kind {
 	case "logs":
-		return p.logsReply(ctx, who, ref, 0, true)
+		return p.logsReply(ctx, tr, who, ref, 0, true)
 	case "pinfo":
 		v, err := p.lookup(ref)
 		if err != nil {
-			return nil, failure(err)
+			return nil, failure(tr, err)
 		}
 		if v.pinfo == "" {
-			return nil, sdk.Errorf("%s has no protected information: %w", v.label(), sdk.ErrNotFound)
+			return nil, failure(tr, refuse(sdk.ErrNotFound, "info.no_protected", "Name", v.label()))
 		}
 		return &sdk.Response{Modal: &sdk.Modal{
-			CustomID: "containers:pwd:" + v.ref.String(), Title: "Protected information",
-			Inputs: []sdk.Component{{Type: sdk.ComponentTextInput, CustomID: "password", Label: "Password", Required: true, MaxLength: 200}},
+			CustomID: "containers:pwd:" + v.ref.String(), Title: tr.T("info.protected_title"),
+			Inputs: []sdk.Component{{Type: sdk.ComponentTextInput, CustomID: "password", Label: tr.T("info.password"), Required: true, MaxLength: 200}},
 		}}, nil
 	}
-	return nil, sdk.Errorf("unknown button %q: %w", req.CustomID, sdk.ErrUnsupported)
+	return nil, failure(tr, refuse(sdk.ErrUnsupported, "error.unknown_button", "ID", quoted(req.CustomID)))
 }
 
 // HandleModal checks the protected info password.
 func (p *Plugin) HandleModal(_ context.Context, req *sdk.ModalRequest) (*sdk.Response, error) {
+	tr := catalog().For(req.Interaction)
 	ref, ok := strings.CutPrefix(req.CustomID, "containers:pwd:")
 	if !ok {
-		return nil, sdk.Errorf("unknown form %q: %w", req.CustomID, sdk.ErrUnsupported)
+		return nil, failure(tr, refuse(sdk.ErrUnsupported, "error.unknown_form", "ID", quoted(req.CustomID)))
 	}
 	v, err := p.lookup(ref)
 	if err != nil {
-		return nil, failure(err)
+		return nil, failure(tr, err)
 	}
 	if v.pinfo == "" || !checkPassword(v.phash, req.Fields["password"]) {
 		p.log.Warn("wrong protected info password", "container", v.ref.String(), "user", req.User.ID)
-		return nil, sdk.Errorf("❌ wrong password: %w", sdk.ErrPermission)
+		return nil, failure(tr, refuse(sdk.ErrPermission, "info.wrong_password"))
 	}
 	return &sdk.Response{Message: sdk.Message{Ephemeral: true, Embeds: []sdk.Embed{{
 		Title: "🔓 " + v.display, Description: v.pinfo, Color: colorGreen,
@@ -260,49 +269,49 @@ func checkPassword(stored, pw string) bool {
 
 // infoReply shows one container. full adds Docker details (for /container
 // info); /info shows the DockerDiscordControl info card.
-func (p *Plugin) infoReply(ctx context.Context, who caller, ref string, full bool) (*sdk.Response, error) {
+func (p *Plugin) infoReply(ctx context.Context, tr i18n.Translator, who caller, ref string, full bool) (*sdk.Response, error) {
 	ci, err := p.inspect(ctx, who, ref)
 	if err != nil {
-		return nil, failure(err)
+		return nil, failure(tr, err)
 	}
 	v, err := p.lookup(ref)
 	if err != nil {
-		return nil, failure(err)
+		return nil, failure(tr, err)
 	}
 	e := sdk.Embed{
 		Title: stateEmoji(v) + " " + v.display, Color: stateColor(v),
 		Fields: []sdk.Field{
-			{Name: "State", Value: stateText(ci.State, ci.Health, ci.ExitCode), Inline: true},
-			{Name: "Uptime", Value: uptime(ci), Inline: true},
+			{Name: tr.T("info.state"), Value: stateText(tr, ci.State, ci.Health, ci.ExitCode), Inline: true},
+			{Name: tr.T("info.uptime"), Value: uptime(tr, ci), Inline: true},
 		},
 	}
 	if ci.Info != "" {
 		e.Description = ci.Info
 	}
 	if ci.IPPort != "" {
-		e.Fields = append(e.Fields, sdk.Field{Name: "Address", Value: "`" + ci.IPPort + "`", Inline: true})
+		e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.address"), Value: "`" + ci.IPPort + "`", Inline: true})
 	}
 	if full {
 		e.Fields = append(e.Fields,
-			sdk.Field{Name: "Image", Value: "`" + ci.Image + "`"},
-			sdk.Field{Name: "Container", Value: "`" + ci.Container + "` · `" + short(ci.ID) + "`", Inline: true},
-			sdk.Field{Name: "Restarts", Value: strconv.Itoa(ci.RestartCount), Inline: true},
+			sdk.Field{Name: tr.T("info.image"), Value: "`" + ci.Image + "`"},
+			sdk.Field{Name: tr.T("info.container"), Value: "`" + ci.Container + "` · `" + short(ci.ID) + "`", Inline: true},
+			sdk.Field{Name: tr.T("info.restarts"), Value: strconv.Itoa(ci.RestartCount), Inline: true},
 		)
 		if len(ci.Actions) > 0 {
-			e.Fields = append(e.Fields, sdk.Field{Name: "Allowed", Value: joinOps(ci.Actions), Inline: true})
+			e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.allowed"), Value: joinOps(tr, ci.Actions), Inline: true})
 		}
 		if ci.Protected {
-			e.Fields = append(e.Fields, sdk.Field{Name: "Protected", Value: "🛡️ cannot be stopped from Discord", Inline: true})
+			e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.protected"), Value: "🛡️ " + tr.T("info.protected_value"), Inline: true})
 		}
 	}
 	if !ci.StartedAt.IsZero() {
 		e.Timestamp = ci.StartedAt
-		e.Footer = "running since"
+		e.Footer = tr.T("info.running_since")
 	}
 	resp := &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{e}}}
 	if v.pinfo != "" {
 		resp.Message.Components = []sdk.ActionRow{sdk.Row(sdk.Component{
-			Type: sdk.ComponentButton, CustomID: "containers:pinfo:" + v.ref.String(), Label: "Protected info", Emoji: "🔒", Style: sdk.ButtonSecondary,
+			Type: sdk.ComponentButton, CustomID: "containers:pinfo:" + v.ref.String(), Label: tr.T("info.protected_button"), Emoji: "🔒", Style: sdk.ButtonSecondary,
 		})}
 	}
 	return resp, nil
@@ -310,10 +319,10 @@ func (p *Plugin) infoReply(ctx context.Context, who caller, ref string, full boo
 
 // logsReply shows the tail of a container's logs in a code block that fits
 // an embed, with a refresh button.
-func (p *Plugin) logsReply(ctx context.Context, who caller, ref string, lines int, update bool) (*sdk.Response, error) {
+func (p *Plugin) logsReply(ctx context.Context, tr i18n.Translator, who caller, ref string, lines int, update bool) (*sdk.Response, error) {
 	res, err := p.logs(ctx, who, ref, lines)
 	if err != nil {
-		return nil, failure(err)
+		return nil, failure(tr, err)
 	}
 	const room = 4000
 	var b strings.Builder
@@ -339,69 +348,68 @@ func (p *Plugin) logsReply(ctx context.Context, who caller, ref string, lines in
 		b.WriteByte('\n')
 	}
 	b.WriteString("```")
-	e := sdk.Embed{
-		Title: "📜 " + res.Container, Description: b.String(), Color: colorGrey,
-		Footer: fmt.Sprintf("last %d of %d lines", n, len(res.Lines)), Timestamp: time.Now(),
+	footer := tr.T("logs.all", "Count", n)
+	if n < len(res.Lines) {
+		footer = tr.T("logs.tail", "Count", n, "Total", len(res.Lines))
 	}
+	e := sdk.Embed{Title: "📜 " + res.Container, Description: b.String(), Color: colorGrey, Footer: footer, Timestamp: time.Now()}
 	if len(res.Lines) == 0 {
-		e.Description = "_no output_"
+		e.Description = "_" + tr.T("logs.empty") + "_"
 	}
 	return &sdk.Response{Update: update, Message: sdk.Message{
 		Embeds:     []sdk.Embed{e},
-		Components: []sdk.ActionRow{sdk.Row(sdk.Component{Type: sdk.ComponentButton, CustomID: "containers:logs:" + res.Container, Label: "Refresh", Emoji: "🔄", Style: sdk.ButtonSecondary})},
+		Components: []sdk.ActionRow{sdk.Row(sdk.Component{Type: sdk.ComponentButton, CustomID: "containers:logs:" + res.Container, Label: tr.T("logs.refresh"), Emoji: "🔄", Style: sdk.ButtonSecondary})},
 	}}, nil
 }
 
 // resultEmbed shows an action's outcome.
-func resultEmbed(r api.ActionResult) sdk.Embed {
+func resultEmbed(tr i18n.Translator, out outcome) sdk.Embed {
 	icon, color := "✅", colorGreen
-	if !r.Changed {
+	if !out.res.Changed {
 		icon, color = "ℹ️", colorGrey
 	}
-	return sdk.Embed{Title: icon + " " + r.Detail, Color: color, Footer: r.Container + " · " + string(r.State)}
+	return sdk.Embed{Title: icon + " " + out.msg.in(tr), Color: color, Footer: out.res.Container + " · " + stateName(tr, out.res.State)}
 }
 
 // listEmbed shows every visible container, one line each.
-func listEmbed(l api.ListResult) sdk.Embed {
+func listEmbed(tr i18n.Translator, l api.ListResult) sdk.Embed {
 	var b strings.Builder
-	for _, c := range l.Containers {
-		line := fmt.Sprintf("%s **%s** · %s", emojiFor(c.State, c.Health), c.DisplayName, stateText(c.State, c.Health, c.ExitCode))
+	for i, c := range l.Containers {
+		line := fmt.Sprintf("%s **%s** · %s", emojiFor(c.State, c.Health), c.DisplayName, stateText(tr, c.State, c.Health, c.ExitCode))
 		if c.UptimeSeconds > 0 {
-			line += " · " + human(time.Duration(c.UptimeSeconds)*time.Second)
+			line += " · " + human(tr, time.Duration(c.UptimeSeconds)*time.Second)
 		}
 		if b.Len()+len(line)+40 > 4000 {
-			fmt.Fprintf(&b, "… and %d more", len(l.Containers)-strings.Count(b.String(), "\n"))
+			b.WriteString(tr.T("list.more", "Count", len(l.Containers)-i))
 			break
 		}
 		b.WriteString(line + "\n")
 	}
 	if len(l.Containers) == 0 {
-		b.WriteString("_no containers_")
+		b.WriteString("_" + tr.T("list.empty") + "_")
 	}
-	e := sdk.Embed{Title: "🐳 Containers", Description: b.String(), Color: colorGreen, Timestamp: time.Now()}
+	e := sdk.Embed{Title: "🐳 " + tr.T("list.title"), Description: b.String(), Color: colorGreen, Timestamp: time.Now()}
 	if len(l.Unreachable) > 0 {
 		e.Color = colorYellow
-		e.Footer = "⚠️ unreachable: " + strings.Join(l.Unreachable, ", ")
+		e.Footer = "⚠️ " + tr.T("list.unreachable", "Count", len(l.Unreachable), "Endpoints", strings.Join(l.Unreachable, ", "))
 	}
 	return e
 }
 
 // statsEmbed shows a stats sample.
-func statsEmbed(s api.StatsResult) sdk.Embed {
+func statsEmbed(tr i18n.Translator, s api.StatsResult) sdk.Embed {
 	if !s.Running {
-		return sdk.Embed{Title: "🔴 " + s.Container, Description: "not running", Color: colorRed}
+		return sdk.Embed{Title: "🔴 " + s.Container, Description: tr.T("stats.not_running"), Color: colorRed}
 	}
-	mem := mib(s.MemoryBytes)
+	mem := mib(tr, s.MemoryBytes)
 	if s.MemoryLimit > 0 {
-		mem += " / " + mib(s.MemoryLimit)
+		mem += " / " + mib(tr, s.MemoryLimit)
 	}
 	return sdk.Embed{Title: "📊 " + s.Container, Color: colorGreen, Fields: []sdk.Field{
-		{Name: "CPU", Value: fmt.Sprintf("%.1f %%", s.CPUPercent), Inline: true},
-		{Name: "Memory", Value: mem, Inline: true},
+		{Name: tr.T("stats.cpu"), Value: tr.T("format.percent", "N", decimal(tr, s.CPUPercent, 1)), Inline: true},
+		{Name: tr.T("stats.memory"), Value: mem, Inline: true},
 	}}
 }
-
-func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 func short(id string) string {
 	if len(id) > 12 {
@@ -442,51 +450,10 @@ func stateColor(v view) int {
 	return colorRed
 }
 
-// stateText is "running (healthy)", "exited (1)" or "unreachable".
-func stateText(state api.State, health api.Health, exit int) string {
-	switch {
-	case state == api.StateUnknown:
-		return "unreachable"
-	case state == api.StateExited:
-		return fmt.Sprintf("exited (%d)", exit)
-	case health != api.HealthNone:
-		return string(state) + " (" + string(health) + ")"
-	}
-	return string(state)
-}
-
-func uptime(ci api.ContainerInfo) string {
+// uptime is how long a running container has run ("4m 10s"), else "–".
+func uptime(tr i18n.Translator, ci api.ContainerInfo) string {
 	if ci.State != api.StateRunning || ci.StartedAt.IsZero() {
 		return "–"
 	}
-	return human(time.Since(ci.StartedAt))
-}
-
-// human formats a duration as "3d 4h", "2h 5m", "4m 10s" or "12s".
-func human(d time.Duration) string {
-	d = d.Round(time.Second)
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h := d / time.Hour
-	d -= h * time.Hour
-	m := d / time.Minute
-	s := (d - m*time.Minute) / time.Second
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, h)
-	case h > 0:
-		return fmt.Sprintf("%dh %dm", h, m)
-	case m > 0:
-		return fmt.Sprintf("%dm %ds", m, s)
-	}
-	return fmt.Sprintf("%ds", s)
-}
-
-// joinOps lists ops for people: "start, stop".
-func joinOps(ops []api.Op) string {
-	s := make([]string, len(ops))
-	for i, o := range ops {
-		s[i] = string(o)
-	}
-	return strings.Join(s, ", ")
+	return human(tr, time.Since(ci.StartedAt))
 }

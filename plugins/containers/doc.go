@@ -8,9 +8,12 @@
 //
 // # Lifecycle
 //
-// New has no side effects. Configure checks the settings (see Settings; the
-// zero value means one endpoint "local" on DOCKER_HOST, or
-// unix:///var/run/docker.sock when it is not set). Start connects to every
+// New has no side effects. Configure checks the settings (see Settings,
+// whose struct tags hold every limit: package sdk/settings makes the JSON
+// Schema in Info.SettingsSchema from them and checks the JSON against it;
+// a refusal names each field at fault). No settings mean one endpoint
+// "local" on DOCKER_HOST, or unix:///var/run/docker.sock when it is not
+// set. Start connects to every
 // endpoint; Configure may be called again while running: changed endpoints
 // reconnect, the rest applies at once. Stop ends the event streams.
 //
@@ -53,7 +56,18 @@
 // run.go how one start, stop or restart is carried out and confirmed,
 // docker.go the Docker requests and their errors, endpoint.go and retry.go
 // the events loop with its state table and reconnects, publish.go the
-// events, commands.go the Discord commands.
+// events, commands.go the Discord commands, text.go how texts are made in
+// the user's language from locales/ (en, de, fr).
+//
+// # Languages
+//
+// Replies, refusals and errors shown in Discord are in the interaction's
+// language (Interaction.Locale) when locales/ has it, else in the host's
+// default language, else English; an action called without an
+// interaction (by the scheduler, say) words its errors in the host's
+// default language. What is part of the contract or for admins stays
+// English: JSON results (ActionResult.Detail, the Skipped and Error of
+// restart_all and stop_all), events, audit entries, the log and health.
 //
 // # Per-container configuration and precedence
 //

@@ -50,7 +50,7 @@ type details struct {
 func (d daemon) inspect(ctx context.Context, c *ctr, who string, timeout time.Duration) (details, error) {
 	info, err := d.cli.ContainerInspect(ctx, c.ID)
 	if err != nil {
-		return details{}, dockerError("inspect "+who, d.endpoint, err, timeout)
+		return details{}, dockerError(text("doing.inspect", "Name", who), d.endpoint, err, timeout)
 	}
 	fillFromInspect(c, info)
 	return detailsOf(info), nil
@@ -68,15 +68,15 @@ func detailsOf(info container.InspectResponse) details {
 // waits for the event that confirms it. stopSecs > 0 overrides the
 // container's stop timeout.
 func (d daemon) start(ctx context.Context, id, who string, timeout time.Duration) error {
-	return dockerError("start "+who, d.endpoint, d.cli.ContainerStart(ctx, id, container.StartOptions{}), timeout)
+	return dockerError(text("doing.start", "Name", who), d.endpoint, d.cli.ContainerStart(ctx, id, container.StartOptions{}), timeout)
 }
 
 func (d daemon) stop(ctx context.Context, id, who string, stopSecs int, timeout time.Duration) error {
-	return dockerError("stop "+who, d.endpoint, d.cli.ContainerStop(ctx, id, stopOptions(stopSecs)), timeout)
+	return dockerError(text("doing.stop", "Name", who), d.endpoint, d.cli.ContainerStop(ctx, id, stopOptions(stopSecs)), timeout)
 }
 
 func (d daemon) restart(ctx context.Context, id, who string, stopSecs int, timeout time.Duration) error {
-	return dockerError("restart "+who, d.endpoint, d.cli.ContainerRestart(ctx, id, stopOptions(stopSecs)), timeout)
+	return dockerError(text("doing.restart", "Name", who), d.endpoint, d.cli.ContainerRestart(ctx, id, stopOptions(stopSecs)), timeout)
 }
 
 func stopOptions(stopSecs int) container.StopOptions {
@@ -92,13 +92,13 @@ func stopOptions(stopSecs int) container.StopOptions {
 func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout time.Duration) ([]string, error) {
 	info, err := d.cli.ContainerInspect(ctx, id)
 	if err != nil {
-		return nil, dockerError("logs of "+who, d.endpoint, err, timeout)
+		return nil, dockerError(text("doing.logs", "Name", who), d.endpoint, err, timeout)
 	}
 	rc, err := d.cli.ContainerLogs(ctx, id, container.LogsOptions{
 		ShowStdout: true, ShowStderr: true, Timestamps: true, Tail: strconv.Itoa(lines),
 	})
 	if err != nil {
-		return nil, dockerError("logs of "+who, d.endpoint, err, timeout)
+		return nil, dockerError(text("doing.logs", "Name", who), d.endpoint, err, timeout)
 	}
 	defer rc.Close()
 	var buf bytes.Buffer
@@ -109,7 +109,7 @@ func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout tim
 		_, err = stdcopy.StdCopy(&buf, &buf, lim)
 	}
 	if err != nil {
-		return nil, dockerError("read logs of "+who, d.endpoint, err, timeout)
+		return nil, dockerError(text("doing.read_logs", "Name", who), d.endpoint, err, timeout)
 	}
 	out := []string{}
 	sc := bufio.NewScanner(&buf)
@@ -127,12 +127,12 @@ func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout tim
 func (d daemon) stats(ctx context.Context, id, who string, timeout time.Duration, out *api.StatsResult) error {
 	r, err := d.cli.ContainerStats(ctx, id, false)
 	if err != nil {
-		return dockerError("stats of "+who, d.endpoint, err, timeout)
+		return dockerError(text("doing.stats", "Name", who), d.endpoint, err, timeout)
 	}
 	defer r.Body.Close()
 	var s container.StatsResponse
 	if err := json.NewDecoder(r.Body).Decode(&s); err != nil {
-		return dockerError("read stats of "+who, d.endpoint, err, timeout)
+		return dockerError(text("doing.read_stats", "Name", who), d.endpoint, err, timeout)
 	}
 	out.Running = true
 	cpuDelta := float64(s.CPUStats.CPUUsage.TotalUsage) - float64(s.PreCPUStats.CPUUsage.TotalUsage)
@@ -253,26 +253,26 @@ func newClient(ep EndpointSettings) (*client.Client, error) {
 }
 
 // dockerError turns an error from the Docker client into one for the user,
-// naming what failed, with an sdk sentinel for errors.Is. ctxErr is the
-// action's context error, if any, and timeout its length.
-func dockerError(what, endpoint string, err error, timeout time.Duration) error {
+// naming what failed, with an sdk sentinel for errors.Is. timeout is the
+// action's deadline, named when it passed.
+func dockerError(what msg, endpoint string, err error, timeout time.Duration) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, context.DeadlineExceeded):
-		return sdk.Errorf("%s: timed out after %s: %w", what, seconds(timeout), sdk.ErrTimeout)
+		return refuse(sdk.ErrTimeout, "error.timeout", "What", what, "Time", timeout)
 	case cerrdefs.IsNotFound(err):
-		return sdk.Errorf("%s: no such container: %w", what, sdk.ErrNotFound)
+		return refuse(sdk.ErrNotFound, "error.no_container", "What", what)
 	case permissionDenied(err):
-		return sdk.Errorf("%s: Docker socket permission denied on endpoint %s (give DDC access to the socket): %w", what, endpoint, sdk.ErrPermission)
+		return refuse(sdk.ErrPermission, "error.socket_permission", "What", what, "Endpoint", endpoint)
 	case unreachable(err):
-		return sdk.Errorf("%s: endpoint %s is unreachable: %w", what, endpoint, sdk.ErrUnavailable)
+		return refuse(sdk.ErrUnavailable, "error.unreachable", "What", what, "Endpoint", endpoint)
 	case cerrdefs.IsConflict(err):
-		return sdk.Errorf("%s: Docker refused: %s: %w", what, dockerMessage(err), sdk.ErrBusy)
+		return refuse(sdk.ErrBusy, "error.docker_refused", "What", what, "Reason", dockerMessage(err))
 	case cerrdefs.IsPermissionDenied(err), cerrdefs.IsUnauthorized(err):
-		return sdk.Errorf("%s: Docker refused: %s: %w", what, dockerMessage(err), sdk.ErrPermission)
+		return refuse(sdk.ErrPermission, "error.docker_refused", "What", what, "Reason", dockerMessage(err))
 	}
-	return sdk.Errorf("%s: Docker error: %s", what, dockerMessage(err))
+	return refuse(nil, "error.docker", "What", what, "Reason", dockerMessage(err))
 }
 
 // dialTimeout bounds the extra dial of explainDial.
@@ -338,13 +338,4 @@ func unreachable(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		strings.Contains(err.Error(), "Cannot connect to the Docker daemon")
-}
-
-// seconds formats d for people: "30 s", "0.2 s".
-func seconds(d time.Duration) string {
-	s := d.Seconds()
-	if s >= 10 || s == float64(int64(s)) {
-		return fmt.Sprintf("%d s", int64(s+0.5))
-	}
-	return fmt.Sprintf("%.1f s", s)
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/settings"
 )
 
 func TestDockerError(t *testing.T) {
@@ -39,7 +40,7 @@ func TestDockerError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := dockerError("stop web", "local", tt.err, 30*time.Second)
+			err := dockerError(text("doing.stop", "Name", "web"), "local", tt.err, 30*time.Second)
 			msg, ok := sdk.UserMessage(err)
 			if !ok || !errors.Is(err, tt.want) || !strings.Contains(msg, tt.wantMsg) {
 				t.Errorf("dockerError(%v) = %v, want %v with %q", tt.err, err, tt.want, tt.wantMsg)
@@ -213,5 +214,131 @@ func TestRetryDelay(t *testing.T) {
 	t.Logf("attempts in 5 minutes: %d in the first minute, %d after", fast, slow)
 	if d := r.delay(0, time.Hour); d != r.first {
 		t.Errorf("first delay of a new outage = %v, want %v", d, r.first)
+	}
+}
+
+// TestSettingsProblems: every refusal names the field at fault, whether
+// the schema found it or a check the schema cannot express.
+func TestSettingsProblems(t *testing.T) {
+	tests := []struct {
+		name, settings string
+		want           []settings.Problem
+	}{
+		{"unknown field", `{"endpoint": []}`, []settings.Problem{{Path: "endpoint", Pointer: "/endpoint"}}},
+		{"name missing", `{"endpoints": [{"host": "unix:///a"}]}`, []settings.Problem{{Path: "endpoints[0].name", Pointer: "/endpoints/0/name"}}},
+		{"name with slash", `{"endpoints": [{"name": "a/b", "host": "unix:///a"}]}`, []settings.Problem{{Path: "endpoints[0].name", Pointer: "/endpoints/0/name"}}},
+		{"bad scheme", `{"endpoints": [{"name": "x", "host": "http://x"}]}`, []settings.Problem{{Path: "endpoints[0].host", Pointer: "/endpoints/0/host"}}},
+		{"unix without path", `{"endpoints": [{"name": "x", "host": "unix://"}]}`, []settings.Problem{{Path: "endpoints[0].host", Pointer: "/endpoints/0/host"}}},
+		{"tcp without address", `{"endpoints": [{"name": "x", "host": "tcp://"}]}`, []settings.Problem{{Path: "endpoints[0].host", Pointer: "/endpoints/0/host"}}},
+		{"duplicate endpoint", `{"endpoints": [{"name": "a", "host": "unix:///a"}, {"name": "a", "host": "unix:///b"}]}`,
+			[]settings.Problem{{Path: "endpoints[1].name", Pointer: "/endpoints/1/name"}}},
+		{"tls on unix", `{"endpoints": [{"name": "a", "host": "unix:///a", "tls": {"ca": "x"}}]}`, []settings.Problem{{Path: "endpoints[0].tls", Pointer: "/endpoints/0/tls"}}},
+		{"tls cert without key", `{"endpoints": [{"name": "a", "host": "tcp://a:2376", "tls": {"cert": "c.pem"}}]}`, []settings.Problem{{Path: "endpoints[0].tls", Pointer: "/endpoints/0/tls"}}},
+		{"label filter without key", `{"endpoints": [{"name": "a", "host": "unix:///a", "label_filter": "x=1, =2"}]}`,
+			[]settings.Problem{{Path: "endpoints[0].label_filter", Pointer: "/endpoints/0/label_filter"}}},
+		{"unknown action", `{"containers": {"web": {"actions": ["delete"]}}}`, []settings.Problem{{Path: "containers.web.actions[0]", Pointer: "/containers/web/actions/0"}}},
+		{"action twice", `{"containers": {"web": {"actions": ["stop", "stop"]}}}`, []settings.Problem{{Path: "containers.web.actions", Pointer: "/containers/web/actions"}}},
+		{"bad container key", `{"containers": {"we b": {}}}`, []settings.Problem{{Path: "containers.we b", Pointer: "/containers/we b"}}},
+		{"bad protected name", `{"protected": ["ok", "../etc"]}`, []settings.Problem{{Path: "protected[1]", Pointer: "/protected/1"}}},
+		{"negative timeout", `{"action_timeout_seconds": -1}`, []settings.Problem{{Path: "action_timeout_seconds", Pointer: "/action_timeout_seconds"}}},
+		{"zero timeout", `{"action_timeout_seconds": 0}`, []settings.Problem{{Path: "action_timeout_seconds", Pointer: "/action_timeout_seconds"}}},
+		{"no concurrent actions", `{"max_concurrent_actions": 0}`, []settings.Problem{{Path: "max_concurrent_actions", Pointer: "/max_concurrent_actions"}}},
+		{"start check too long", `{"start_check_seconds": 600}`, []settings.Problem{{Path: "start_check_seconds", Pointer: "/start_check_seconds"}}},
+		{"start check null", `{"start_check_seconds": null}`, []settings.Problem{{Path: "start_check_seconds", Pointer: "/start_check_seconds"}}},
+		{"two problems at once", `{"endpoints": [{"name": "a", "host": "unix://"}, {"name": "a", "host": "unix:///b"}]}`, []settings.Problem{
+			{Path: "endpoints[0].host", Pointer: "/endpoints/0/host"}, {Path: "endpoints[1].name", Pointer: "/endpoints/1/name"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseSettings(json.RawMessage(tt.settings), DefaultHost)
+			got := settings.Problems(err)
+			if !errors.Is(err, sdk.ErrInvalid) || len(got) != len(tt.want) {
+				t.Fatalf("parseSettings(%s) = %v, want ErrInvalid with problems at %v", tt.settings, err, tt.want)
+			}
+			for i, p := range got {
+				if p.Path != tt.want[i].Path || p.Pointer != tt.want[i].Pointer || p.Message == "" {
+					t.Errorf("parseSettings(%s) problem %d = %+v, want one at %s (%s) with a message", tt.settings, i, p, tt.want[i].Path, tt.want[i].Pointer)
+				}
+			}
+		})
+	}
+}
+
+// TestSettingsDefaults: absent fields get the defaults; zero start check
+// turns the check off.
+func TestSettingsDefaults(t *testing.T) {
+	tests := []struct {
+		settings   string
+		timeout    time.Duration
+		maxActions int
+		startCheck time.Duration
+	}{
+		{``, DefaultActionTimeout, DefaultMaxConcurrentActions, DefaultStartCheck},
+		{`null`, DefaultActionTimeout, DefaultMaxConcurrentActions, DefaultStartCheck},
+		{`{}`, DefaultActionTimeout, DefaultMaxConcurrentActions, DefaultStartCheck},
+		{`{"action_timeout_seconds": 2.5, "max_concurrent_actions": 1, "start_check_seconds": 0}`, 2500 * time.Millisecond, 1, 0},
+		{`{"start_check_seconds": 0.5}`, DefaultActionTimeout, DefaultMaxConcurrentActions, 500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		c, err := parseSettings(json.RawMessage(tt.settings), DefaultHost)
+		if err != nil || c.timeout != tt.timeout || c.maxActions != tt.maxActions || c.startCheck != tt.startCheck {
+			t.Errorf("parseSettings(%s) = timeout %v, max %d, start check %v, %v; want %v, %d, %v",
+				tt.settings, c.timeout, c.maxActions, c.startCheck, err, tt.timeout, tt.maxActions, tt.startCheck)
+		}
+		if err == nil && (len(c.endpoints) != 1 || c.endpoints[0].Name != DefaultEndpointName || c.endpoints[0].Host != DefaultHost) {
+			t.Errorf("parseSettings(%s) endpoints = %+v, want local on %s", tt.settings, c.endpoints, DefaultHost)
+		}
+	}
+}
+
+// TestEndpointNamePattern: the schema's pattern for endpoint names and
+// api.ValidEndpointName, which container references use, agree.
+func TestEndpointNamePattern(t *testing.T) {
+	for _, name := range []string{"a", "local", "nas-2", "my_host.lan", "9", strings.Repeat("x", 64), strings.Repeat("x", 65),
+		"", "-a", ".a", "_a", "a/b", "a b", "ü", "a\n", "a;b"} {
+		_, err := parseSettings(json.RawMessage(`{"endpoints": [{"name": `+jsonQuote(name)+`, "host": "unix:///a"}]}`), DefaultHost)
+		if schemaOK, apiOK := err == nil, api.ValidEndpointName(name) == nil; schemaOK != apiOK {
+			t.Errorf("endpoint name %q: settings accept it %v, api.ValidEndpointName %v", name, schemaOK, apiOK)
+		}
+	}
+}
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// TestSettingsSchemaDescribed: the web UI builds its form from the
+// schema, so every field has a title and a description.
+func TestSettingsSchemaDescribed(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(spec().Schema()), &doc); err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	n := 0
+	var walk func(path string, s map[string]any)
+	walk = func(path string, s map[string]any) {
+		props, _ := s["properties"].(map[string]any)
+		for name, p := range props {
+			prop, _ := p.(map[string]any)
+			n++
+			if title, _ := prop["title"].(string); title == "" {
+				t.Errorf("setting %s%s has no title", path, name)
+			}
+			if desc, _ := prop["description"].(string); len(desc) < 10 {
+				t.Errorf("setting %s%s has no description", path, name)
+			}
+			walk(path+name+".", prop)
+			if items, ok := prop["items"].(map[string]any); ok {
+				walk(path+name+"[].", items)
+			}
+			if values, ok := prop["additionalProperties"].(map[string]any); ok {
+				walk(path+name+".*.", values)
+			}
+		}
+	}
+	walk("", doc)
+	if n < 20 {
+		t.Errorf("schema has %d settings, want every field of Settings (more than 20)", n)
 	}
 }

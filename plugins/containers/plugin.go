@@ -77,7 +77,7 @@ func (p *Plugin) Info() sdk.Info {
 			{Kind: "pwd", Level: sdk.LevelView},   // its password form
 		},
 		Provides:       api.Actions(),
-		SettingsSchema: settingsSchema,
+		SettingsSchema: spec().Schema(),
 		Capabilities:   []string{"docker"},
 	}
 }

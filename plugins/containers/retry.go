@@ -107,7 +107,7 @@ func (e *endpoint) describe(st epStatus, now time.Time) string {
 		if o.attempts == 1 {
 			attempts = "attempt"
 		}
-		s += fmt.Sprintf(", down for %s (%d %s, next in %s)", human(now.Sub(o.since)), o.attempts, attempts, seconds(max(o.next.Sub(now), 0)))
+		s += fmt.Sprintf(", down for %s (%d %s, next in %s)", human(english(), now.Sub(o.since)), o.attempts, attempts, seconds(english(), max(o.next.Sub(now), 0)))
 	}
 	return fmt.Sprintf("%s: %v", s, st.err)
 }

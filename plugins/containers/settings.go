@@ -3,12 +3,15 @@ package containers
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
-	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/settings"
 )
 
 // Defaults used when the settings leave a value out.
@@ -20,61 +23,90 @@ const (
 	DefaultStartCheck           = 2 * time.Second               // DefaultStartCheck is how long a started container is watched for an early exit.
 )
 
-// Settings are the plugin's settings, passed as JSON to Configure. The zero
-// value works: one endpoint "local" on the standard socket, every container
-// visible with every action allowed.
+// Settings are the plugin's settings, passed as JSON to Configure. Their
+// limits are written once, in the struct tags: package sdk/settings turns
+// them into the JSON Schema the web UI shows (Info.SettingsSchema) and
+// checks Configure's JSON against it. Absent fields keep the defaults (see
+// spec); no settings at all mean one endpoint "local" on DOCKER_HOST, or
+// the standard socket, every container visible with every action allowed.
 type Settings struct {
 	// Endpoints are the Docker daemons to control.
-	Endpoints []EndpointSettings `json:"endpoints,omitempty"`
+	Endpoints []EndpointSettings `json:"endpoints,omitempty" jsonschema:"title=Docker endpoints" jsonschema_description:"The Docker daemons to control. Empty means one endpoint named local on DOCKER_HOST, or unix:///var/run/docker.sock when it is not set."`
 	// Containers holds per-container settings keyed "endpoint/name" or
 	// "name" (the first wins when both match).
-	Containers map[string]ContainerSettings `json:"containers,omitempty"`
+	Containers map[string]ContainerSettings `json:"containers,omitempty" jsonschema:"title=Containers" jsonschema_description:"Settings of single containers, keyed by endpoint/name or by name (endpoint/name wins). They win over the containers' ddc.* labels, field by field."`
 	// Protected names containers ("name" or "endpoint/name") that cannot be
 	// stopped or restarted from Discord.
-	Protected []string `json:"protected,omitempty"`
-	// ActionTimeoutSeconds bounds one action; zero means 30.
-	ActionTimeoutSeconds float64 `json:"action_timeout_seconds,omitempty"`
-	// MaxConcurrentActions limits actions running at once per endpoint;
-	// zero means 3.
-	MaxConcurrentActions int `json:"max_concurrent_actions,omitempty"`
+	Protected []string `json:"protected,omitempty" jsonschema:"title=Protected containers,uniqueItems=true" jsonschema_description:"Containers (name or endpoint/name) that cannot be stopped or restarted from Discord or by other plugins; starting them is allowed. DDC's own container always is protected."`
+	// ActionTimeoutSeconds bounds one action.
+	ActionTimeoutSeconds float64 `json:"action_timeout_seconds,omitempty" jsonschema:"title=Action timeout (seconds),minimum=1,maximum=3600" jsonschema_description:"How long one start, stop or restart may take, until Docker confirms its outcome. A stop that lets the container take longer gets that time plus 5 seconds."`
+	// MaxConcurrentActions limits actions running at once per endpoint.
+	MaxConcurrentActions int `json:"max_concurrent_actions,omitempty" jsonschema:"title=Concurrent actions per endpoint,minimum=1,maximum=50" jsonschema_description:"How many starts, stops and restarts run at once on one endpoint; more wait for a free slot."`
 	// StartCheckSeconds is how long a container is watched after a start or
-	// restart, so that one exiting at once is reported as failed; absent
-	// means 2, zero turns the check off.
-	StartCheckSeconds *float64 `json:"start_check_seconds,omitempty"`
+	// restart, so that one exiting at once is reported as failed; zero
+	// turns the check off.
+	StartCheckSeconds *float64 `json:"start_check_seconds,omitempty" jsonschema:"title=Start check (seconds),minimum=0,maximum=60" jsonschema_description:"How long a started or restarted container is watched, so that one that exits at once is reported as failed with its exit code. 0 turns the check off."`
 }
 
 // EndpointSettings describe one Docker daemon.
 type EndpointSettings struct {
-	// Name addresses the endpoint in "name/container".
-	Name string `json:"name"`
-	// Host is unix:///path, tcp://host:port or ssh://[user@]host[:port].
-	Host string `json:"host"`
+	// Name addresses the endpoint in "name/container"; see
+	// api.ValidEndpointName.
+	Name string `json:"name" jsonschema:"required,title=Name,pattern=^[a-zA-Z0-9][a-zA-Z0-9_.-]{0\\,63}$" jsonschema_description:"Names the endpoint in endpoint/container: 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."`
+	// Host is unix:///path, tcp://host:port or ssh://[user@]host[:port];
+	// empty means DOCKER_HOST, else the standard socket.
+	Host string `json:"host,omitempty" jsonschema:"title=Host,pattern=^(unix|tcp|ssh)://" jsonschema_description:"The daemon's address: unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host. Empty means DOCKER_HOST, or unix:///var/run/docker.sock when it is not set."`
 	// TLS holds client certificate files for tcp:// hosts.
-	TLS *TLSSettings `json:"tls,omitempty"`
+	TLS *TLSSettings `json:"tls,omitempty" jsonschema:"title=TLS (tcp:// only)" jsonschema_description:"Certificate files for a tcp:// host that requires TLS."`
 	// LabelFilter restricts the endpoint to containers with these labels:
 	// "key" or "key=value", several separated by commas (all must match).
-	LabelFilter string `json:"label_filter,omitempty"`
+	LabelFilter string `json:"label_filter,omitempty" jsonschema:"title=Label filter" jsonschema_description:"Show only containers with these labels: key or key=value, several separated by commas (all must match), for example com.example.managed=true."`
 }
 
 // TLSSettings are paths of PEM files for a tcp:// endpoint.
 type TLSSettings struct {
-	CA   string `json:"ca,omitempty"`   // CA verifies the daemon's certificate.
-	Cert string `json:"cert,omitempty"` // Cert is the client certificate.
-	Key  string `json:"key,omitempty"`  // Key is the client certificate's key.
+	// CA verifies the daemon's certificate.
+	CA string `json:"ca,omitempty" jsonschema:"title=CA certificate file" jsonschema_description:"PEM file of the certificate authority that signed the daemon's certificate. Empty uses the system's."`
+	// Cert is the client certificate.
+	Cert string `json:"cert,omitempty" jsonschema:"title=Client certificate file" jsonschema_description:"PEM file of DDC's client certificate; needs the key file too."`
+	// Key is the client certificate's key.
+	Key string `json:"key,omitempty" jsonschema:"title=Client key file" jsonschema_description:"PEM file of the client certificate's private key."`
 }
 
-// ContainerSettings configure one container; every field is optional.
+// ContainerSettings configure one container; every field is optional, and
+// one left out keeps what the container's labels say.
 type ContainerSettings struct {
-	DisplayName           string   `json:"display_name,omitempty"`            // DisplayName is shown instead of the Docker name.
-	Order                 *int     `json:"order,omitempty"`                   // Order sorts lists, lowest first.
-	Active                *bool    `json:"active,omitempty"`                  // Active false hides the container.
-	Actions               []api.Op `json:"actions,omitempty"`                 // Actions allowed: start, stop, restart, logs.
-	ShowStats             *bool    `json:"show_stats,omitempty"`              // ShowStats false hides CPU and memory.
-	Info                  string   `json:"info,omitempty"`                    // Info is text shown by /info.
-	IPPort                string   `json:"ip_port,omitempty"`                 // IPPort is an address shown by /info.
-	ProtectedInfo         string   `json:"protected_info,omitempty"`          // ProtectedInfo is shown after the password.
-	ProtectedPasswordHash string   `json:"protected_password_hash,omitempty"` // ProtectedPasswordHash is a bcrypt or pbkdf2 hash.
+	// DisplayName is shown instead of the Docker name.
+	DisplayName string `json:"display_name,omitempty" jsonschema:"title=Display name,maxLength=100" jsonschema_description:"Shown in Discord instead of the Docker name (wins over the ddc.name label)."`
+	// Order sorts lists, lowest first.
+	Order *int `json:"order,omitempty" jsonschema:"title=Order" jsonschema_description:"Lists are sorted by it, lowest first; a container without one counts as 1000 (wins over the ddc.order label)."`
+	// Active false hides the container.
+	Active *bool `json:"active,omitempty" jsonschema:"title=Active" jsonschema_description:"Off hides the container in Discord and from other plugins (wins over the ddc.enable label); empty keeps the label's choice, else visible."`
+	// Actions allowed: start, stop, restart, logs.
+	Actions []api.Op `json:"actions,omitempty" jsonschema:"title=Allowed actions,uniqueItems=true,enum=start,enum=stop,enum=restart,enum=logs" jsonschema_description:"What may be done with the container (wins over the ddc.actions label); empty keeps the label's list, else all four."`
+	// ShowStats false hides CPU and memory.
+	ShowStats *bool `json:"show_stats,omitempty" jsonschema:"title=Show CPU and memory" jsonschema_description:"Off hides the container's CPU and memory use; empty shows them."`
+	// Info is text shown by /info.
+	Info string `json:"info,omitempty" jsonschema:"title=Info text,maxLength=1000" jsonschema_description:"Text /info shows about the container (wins over the ddc.info label)."`
+	// IPPort is an address shown by /info.
+	IPPort string `json:"ip_port,omitempty" jsonschema:"title=Address,maxLength=200" jsonschema_description:"An address /info shows, for example game.example.com:25565."`
+	// ProtectedInfo is shown after the password.
+	ProtectedInfo string `json:"protected_info,omitempty" jsonschema:"title=Protected info,maxLength=1000" jsonschema_description:"Text /info shows only to whoever enters the password (set its hash below)."`
+	// ProtectedPasswordHash is a bcrypt or pbkdf2 hash.
+	ProtectedPasswordHash string `json:"protected_password_hash,omitempty" jsonschema:"title=Protected info password hash,writeOnly=true" jsonschema_description:"A bcrypt hash ($2b$...) or a Werkzeug pbkdf2 hash (pbkdf2:sha256:600000$salt$hex) of the password, never the password itself."`
 }
+
+// spec is the settings' schema and defaults, built on first use: the ddc
+// executable's every process (the host, each bundled plugin) would
+// otherwise build it at start.
+var spec = sync.OnceValue(func() *settings.Spec[Settings] {
+	check := DefaultStartCheck.Seconds()
+	return settings.MustNew(Settings{
+		ActionTimeoutSeconds: DefaultActionTimeout.Seconds(),
+		MaxConcurrentActions: DefaultMaxConcurrentActions,
+		StartCheckSeconds:    &check,
+	})
+})
 
 // config is Settings checked and with defaults applied.
 type config struct {
@@ -96,136 +128,128 @@ func defaultHost(getenv func(string) string) string {
 }
 
 // parseSettings decodes and checks raw settings; fallbackHost fills in
-// endpoints without a host.
+// endpoints without a host. The schema's rules come first (spec().Decode);
+// then the rules a schema cannot say: endpoint names used twice, hosts
+// that are no URL, TLS on a host that is not tcp://, label filters without
+// a key, container names that are not valid. A refusal is a
+// *settings.Error naming every problem's field, as the web UI shows them.
 func parseSettings(raw json.RawMessage, fallbackHost string) (config, error) {
-	var s Settings
-	if len(strings.TrimSpace(string(raw))) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(raw)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return config{}, fmt.Errorf("decode containers settings: %w: %w", err, sdk.ErrInvalid)
-		}
+	s, err := spec().Decode(raw)
+	if err != nil {
+		return config{}, err
 	}
 	c := config{
 		endpoints:  s.Endpoints,
 		containers: s.Containers,
 		protected:  map[string]bool{},
-		timeout:    DefaultActionTimeout,
-		maxActions: DefaultMaxConcurrentActions,
+		timeout:    time.Duration(s.ActionTimeoutSeconds * float64(time.Second)),
+		maxActions: s.MaxConcurrentActions,
 		startCheck: DefaultStartCheck,
+	}
+	if s.StartCheckSeconds != nil { // the schema refuses null; never trust it to
+		c.startCheck = time.Duration(*s.StartCheckSeconds * float64(time.Second))
 	}
 	if len(c.endpoints) == 0 {
 		c.endpoints = []EndpointSettings{{Name: DefaultEndpointName, Host: fallbackHost}}
 	}
-	if err := checkEndpoints(c.endpoints, fallbackHost); err != nil {
-		return config{}, err
-	}
-	if err := checkContainers(c.containers); err != nil {
-		return config{}, err
-	}
-	for _, p := range s.Protected {
+	var ps problems
+	checkEndpoints(&ps, c.endpoints, fallbackHost)
+	checkContainers(&ps, c.containers)
+	for i, p := range s.Protected {
 		if _, err := api.ParseRef(p); err != nil {
-			return config{}, fmt.Errorf("protected container %q: %w: %w", p, err, sdk.ErrInvalid)
+			ps.add(err.Error(), "protected", i)
 		}
 		c.protected[p] = true
 	}
-	if err := s.applyLimits(&c); err != nil {
-		return config{}, err
+	if len(ps) > 0 {
+		return config{}, &settings.Error{Problems: ps}
 	}
 	return c, nil
 }
 
+// problems collects what is wrong with settings beyond their schema.
+type problems []settings.Problem
+
+// add records msg about the setting at path: property names (string) and
+// list indexes (int), as in ("endpoints", 0, "name").
+func (ps *problems) add(msg string, path ...any) {
+	var p, ptr strings.Builder
+	for _, el := range path {
+		switch el := el.(type) {
+		case int:
+			fmt.Fprintf(&p, "[%d]", el)
+			fmt.Fprintf(&ptr, "/%d", el)
+		case string:
+			if p.Len() > 0 {
+				p.WriteByte('.')
+			}
+			p.WriteString(el)
+			ptr.WriteString("/" + strings.ReplaceAll(strings.ReplaceAll(el, "~", "~0"), "/", "~1"))
+		}
+	}
+	*ps = append(*ps, settings.Problem{Path: p.String(), Pointer: ptr.String(), Message: msg})
+}
+
 // checkEndpoints checks eps, filling in fallbackHost where the host is
 // missing.
-func checkEndpoints(eps []EndpointSettings, fallbackHost string) error {
-	seen := map[string]bool{}
+func checkEndpoints(ps *problems, eps []EndpointSettings, fallbackHost string) {
+	first := map[string]int{}
 	for i, ep := range eps {
 		if ep.Host == "" {
 			eps[i].Host = fallbackHost
 			ep.Host = fallbackHost
 		}
-		if err := api.ValidEndpointName(ep.Name); err != nil {
-			return fmt.Errorf("endpoint %d: %w: %w", i+1, err, sdk.ErrInvalid)
+		if j, dup := first[ep.Name]; dup {
+			ps.add(fmt.Sprintf("endpoint %q is configured twice (also endpoints[%d])", ep.Name, j), "endpoints", i, "name")
+		} else {
+			first[ep.Name] = i
 		}
-		if seen[ep.Name] {
-			return fmt.Errorf("endpoint %q is configured twice: %w", ep.Name, sdk.ErrInvalid)
-		}
-		seen[ep.Name] = true
-		if err := checkHost(ep); err != nil {
-			return err
+		if field, msg := checkHost(ep); msg != "" {
+			ps.add(msg, "endpoints", i, field)
 		}
 		for _, lf := range splitList(ep.LabelFilter) {
 			if k, _, _ := strings.Cut(lf, "="); k == "" {
-				return fmt.Errorf("endpoint %q: label filter %q has no key: %w", ep.Name, lf, sdk.ErrInvalid)
+				ps.add(fmt.Sprintf("the filter %q has no label key; write key or key=value", lf), "endpoints", i, "label_filter")
 			}
 		}
 	}
-	return nil
 }
 
-// checkContainers checks the per-container settings.
-func checkContainers(cs map[string]ContainerSettings) error {
-	for key, c := range cs {
+// checkContainers checks the keys of the per-container settings.
+func checkContainers(ps *problems, cs map[string]ContainerSettings) {
+	for _, key := range slices.Sorted(maps.Keys(cs)) {
 		if _, err := api.ParseRef(key); err != nil {
-			return fmt.Errorf("container settings key %q: %w: %w", key, err, sdk.ErrInvalid)
-		}
-		for _, a := range c.Actions {
-			if !a.Valid() {
-				return fmt.Errorf("container %q: unknown action %q (want start, stop, restart or logs): %w", key, a, sdk.ErrInvalid)
-			}
+			ps.add(err.Error()+"; key the settings by name or endpoint/name", "containers", key)
 		}
 	}
-	return nil
 }
 
-// applyLimits checks the timeouts and limits of s and sets them in c.
-func (s Settings) applyLimits(c *config) error {
-	switch {
-	case s.ActionTimeoutSeconds < 0:
-		return fmt.Errorf("action_timeout_seconds %v is negative: %w", s.ActionTimeoutSeconds, sdk.ErrInvalid)
-	case s.ActionTimeoutSeconds > 0:
-		c.timeout = time.Duration(s.ActionTimeoutSeconds * float64(time.Second))
-	}
-	switch {
-	case s.MaxConcurrentActions < 0:
-		return fmt.Errorf("max_concurrent_actions %d is negative: %w", s.MaxConcurrentActions, sdk.ErrInvalid)
-	case s.MaxConcurrentActions > 0:
-		c.maxActions = s.MaxConcurrentActions
-	}
-	if s.StartCheckSeconds != nil {
-		if *s.StartCheckSeconds < 0 {
-			return fmt.Errorf("start_check_seconds %v is negative: %w", *s.StartCheckSeconds, sdk.ErrInvalid)
-		}
-		c.startCheck = time.Duration(*s.StartCheckSeconds * float64(time.Second))
-	}
-	return nil
-}
-
-// checkHost checks an endpoint's address and TLS files.
-func checkHost(ep EndpointSettings) error {
+// checkHost checks an endpoint's address and TLS files; it returns the
+// field at fault and what is wrong, or "", "".
+func checkHost(ep EndpointSettings) (field, msg string) {
 	u, err := url.Parse(ep.Host)
 	if err != nil {
-		return fmt.Errorf("endpoint %q: host %q: %w: %w", ep.Name, ep.Host, err, sdk.ErrInvalid)
+		return "host", fmt.Sprintf("%q is not a URL: %v", ep.Host, err)
 	}
 	switch u.Scheme {
 	case "unix":
 		if u.Path == "" {
-			return fmt.Errorf("endpoint %q: host %q has no socket path: %w", ep.Name, ep.Host, sdk.ErrInvalid)
+			return "host", fmt.Sprintf("%q has no socket path; write unix:///path/to/docker.sock", ep.Host)
 		}
 	case "tcp", "ssh":
 		if u.Host == "" {
-			return fmt.Errorf("endpoint %q: host %q has no address: %w", ep.Name, ep.Host, sdk.ErrInvalid)
+			return "host", fmt.Sprintf("%q has no address; write %s://host:port", ep.Host, u.Scheme)
 		}
 	default:
-		return fmt.Errorf("endpoint %q: host %q: want unix://, tcp:// or ssh://: %w", ep.Name, ep.Host, sdk.ErrInvalid)
+		return "host", fmt.Sprintf("%q: want unix://, tcp:// or ssh://", ep.Host)
 	}
 	if ep.TLS != nil && u.Scheme != "tcp" {
-		return fmt.Errorf("endpoint %q: tls is only for tcp:// hosts: %w", ep.Name, sdk.ErrInvalid)
+		return "tls", "is only for tcp:// hosts"
 	}
 	if ep.TLS != nil && (ep.TLS.Cert == "") != (ep.TLS.Key == "") {
-		return fmt.Errorf("endpoint %q: tls needs both cert and key: %w", ep.Name, sdk.ErrInvalid)
+		return "tls", "needs both cert and key, or neither"
 	}
-	return nil
+	return "", ""
 }
 
 // splitList splits a comma list, trimming blanks and dropping empties.
@@ -238,68 +262,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
-// settingsSchema is the JSON Schema of Settings, rendered by the web UI.
-const settingsSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "Containers",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "endpoints": {
-      "title": "Docker endpoints",
-      "description": "Docker daemons to control. Empty means one endpoint named local on DOCKER_HOST, or unix:///var/run/docker.sock.",
-      "type": "array",
-      "items": {
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["name"],
-        "properties": {
-          "name": {"type": "string", "title": "Name", "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$"},
-          "host": {"type": "string", "title": "Host", "description": "unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host", "pattern": "^(unix|tcp|ssh)://"},
-          "tls": {
-            "type": "object",
-            "title": "TLS files (tcp:// only)",
-            "additionalProperties": false,
-            "properties": {
-              "ca": {"type": "string", "title": "CA certificate file"},
-              "cert": {"type": "string", "title": "Client certificate file"},
-              "key": {"type": "string", "title": "Client key file"}
-            }
-          },
-          "label_filter": {"type": "string", "title": "Label filter", "description": "Only containers with these labels, e.g. com.example.managed=true (comma separated, all must match)"}
-        }
-      }
-    },
-    "containers": {
-      "title": "Containers",
-      "description": "Per-container settings keyed by endpoint/name or name. They win over ddc.* container labels.",
-      "type": "object",
-      "propertyNames": {"pattern": "^([a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}/)?[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},
-      "additionalProperties": {
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-          "display_name": {"type": "string", "title": "Display name", "maxLength": 100},
-          "order": {"type": "integer", "title": "Order"},
-          "active": {"type": "boolean", "title": "Active (visible in Discord)", "default": true},
-          "actions": {"type": "array", "title": "Allowed actions", "uniqueItems": true, "items": {"enum": ["start", "stop", "restart", "logs"]}},
-          "show_stats": {"type": "boolean", "title": "Show CPU and memory", "default": true},
-          "info": {"type": "string", "title": "Info text", "maxLength": 1000},
-          "ip_port": {"type": "string", "title": "Address shown by /info", "maxLength": 200},
-          "protected_info": {"type": "string", "title": "Protected info", "maxLength": 1000},
-          "protected_password_hash": {"type": "string", "title": "Protected info password hash (bcrypt or pbkdf2:sha256)", "writeOnly": true}
-        }
-      }
-    },
-    "protected": {
-      "title": "Protected containers",
-      "description": "Cannot be stopped or restarted from Discord. DDC's own container always is.",
-      "type": "array",
-      "items": {"type": "string"}
-    },
-    "action_timeout_seconds": {"type": "number", "title": "Action timeout (seconds)", "minimum": 0, "default": 30},
-    "max_concurrent_actions": {"type": "integer", "title": "Concurrent actions per endpoint", "minimum": 0, "default": 3},
-    "start_check_seconds": {"type": "number", "title": "Watch a started container for an early exit (seconds)", "minimum": 0, "default": 2}
-  }
-}`

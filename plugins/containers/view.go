@@ -175,7 +175,7 @@ func (p *Plugin) views() []view {
 func (p *Plugin) lookup(ref string) (view, error) {
 	r, err := api.ParseRef(ref)
 	if err != nil {
-		return view{}, sdk.Errorf("%v: %w", err, sdk.ErrInvalid)
+		return view{}, refError(err)
 	}
 	return p.find(r)
 }
@@ -192,7 +192,7 @@ func (p *Plugin) find(r api.Ref) (view, error) {
 			}
 		}
 		if len(cands) == 0 {
-			return view{}, sdk.Errorf("there is no Docker endpoint named %q: %w", r.Endpoint, sdk.ErrNotFound)
+			return view{}, refuse(sdk.ErrNotFound, "error.no_endpoint", "Endpoint", quoted(r.Endpoint))
 		}
 	} else {
 		cands = eps
@@ -216,12 +216,12 @@ func (p *Plugin) find(r api.Ref) (view, error) {
 	case len(found) == 1:
 		return found[0], nil
 	case len(found) > 1:
-		return view{}, sdk.Errorf("%q exists on several endpoints; write %s/%s or %s/%s: %w",
-			r.Name, found[0].ep.spec.Name, r.Name, found[1].ep.spec.Name, r.Name, sdk.ErrInvalid)
+		return view{}, refuse(sdk.ErrInvalid, "error.ambiguous", "Name", quoted(r.Name),
+			"A", found[0].ep.spec.Name+"/"+r.Name, "B", found[1].ep.spec.Name+"/"+r.Name)
 	case len(down) > 0:
-		return view{}, sdk.Errorf("cannot reach %s: endpoint %s is unreachable: %w", r, strings.Join(down, ", "), sdk.ErrUnavailable)
+		return view{}, refuse(sdk.ErrUnavailable, "error.endpoint_down", "Ref", r.String(), "Endpoints", strings.Join(down, ", "))
 	}
-	return view{}, sdk.Errorf("no such container %q: %w", r.String(), sdk.ErrNotFound)
+	return view{}, refuse(sdk.ErrNotFound, "error.no_such", "Ref", quoted(r.String()))
 }
 
 // containerIDRe finds container ids in /proc files.

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -56,5 +57,36 @@ func TestParseRef(t *testing.T) {
 				t.Fatalf("ParseRef(%q) error = %v, want one containing %q", tt.in, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestRefErrorProblem: a refusal says what is wrong in its fields too, so a
+// plugin can say it in the user's language.
+func TestRefErrorProblem(t *testing.T) {
+	tests := []struct {
+		in   string
+		want api.RefError
+	}{
+		{"", api.RefError{Problem: api.RefEmpty}},
+		{strings.Repeat("é", 200), api.RefError{Problem: api.RefTooLong, Value: strings.Repeat("é", 200), Len: 200, Max: api.MaxRefLen}},
+		{"web\xff", api.RefError{Problem: api.RefNotUTF8, Value: "web\xff"}},
+		{"web;x", api.RefError{Problem: api.RefBadChar, Value: "web;x", Char: ';'}},
+		{"../etc", api.RefError{Problem: api.RefDotDot, Value: "../etc"}},
+		{"a/b/c", api.RefError{Problem: api.RefSlashes, Value: "a/b/c"}},
+		{"local/w", api.RefError{Problem: api.RefBadName, Value: "w"}},
+		{"/web", api.RefError{Problem: api.EndpointEmpty}},
+		{"-x/web", api.RefError{Problem: api.EndpointBadForm, Value: "-x"}},
+	}
+	for _, tt := range tests {
+		_, err := api.ParseRef(tt.in)
+		var re *api.RefError
+		if !errors.As(err, &re) || *re != tt.want {
+			t.Errorf("ParseRef(%q) error = %#v, want %#v", tt.in, err, tt.want)
+		}
+	}
+	err := api.ValidEndpointName("a b")
+	var re *api.RefError
+	if !errors.As(err, &re) || re.Problem != api.EndpointBadChar || re.Char != ' ' {
+		t.Errorf("ValidEndpointName(%q) error = %#v, want EndpointBadChar ' '", "a b", err)
 	}
 }
