@@ -212,16 +212,16 @@ func (r *run) check(s *schema, v any, collect bool) bool {
 	if s.types != 0 && !s.types.allows(v) {
 		if collect {
 			if s.duration != nil && s.duration.marked {
-				r.report(durationHint+", got "+show(v))
+				r.report(durationHint + ", got " + show(v))
 			} else {
-				r.report("must be "+s.types.names()+", got "+show(v))
+				r.report("must be " + s.types.names() + ", got " + show(v))
 			}
 		}
 		return false
 	}
 	if s.hasConst && !equal(v, s.constVal) {
 		if collect {
-			r.report("must be "+show(s.constVal)+", got "+show(v))
+			r.report("must be " + show(s.constVal) + ", got " + show(v))
 		}
 		return false
 	}
