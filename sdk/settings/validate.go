@@ -197,7 +197,7 @@ func (r *run) check(s *schema, v any, collect bool) bool {
 	if r.steps++; r.steps > maxSteps {
 		if !r.exhausted {
 			r.exhausted = true
-			r.report(fmt.Sprintf("are too complex to check against this schema (more than %d steps)", maxSteps))
+			r.problems = append(r.problems, Problem{Message: fmt.Sprintf("is too complex to check against this schema (more than %d steps)", maxSteps)})
 		}
 		return false
 	}
