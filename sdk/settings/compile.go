@@ -240,7 +240,7 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 		for _, p := range pats {
 			re, err := regexp.Compile(p)
 			if err != nil {
-				c.errorf(s.loc, "patternProperties: %s", patternError(p, err))
+				c.errorf(s.loc, "patternProperties %s", patternError(p, err))
 				continue
 			}
 			s.patternProperties = append(s.patternProperties, patternSchema{re: re, sch: c.compile(props[p], at+"/"+escapeToken(p))})
@@ -373,7 +373,7 @@ func (c *compiler) regexp(s *schema, k string, v any) *regexp.Regexp {
 	}
 	re, err := regexp.Compile(p)
 	if err != nil {
-		c.errorf(s.loc, "%s: %s", k, patternError(p, err))
+		c.errorf(s.loc, "%s %s", k, patternError(p, err))
 		return nil
 	}
 	return re

@@ -106,7 +106,13 @@ func (v *Validator) Validate(raw []byte) error {
 		return &Error{Problems: []Problem{{Message: "is not valid JSON: " + err.Error()}}}
 	}
 	var r run
-	if r.check(v.root, inst, true) {
+	ok := r.check(v.root, inst, true)
+	if r.exhausted {
+		// Whatever else was found is a guess made as the work ran out
+		// (and "not" turns a guess into a pass).
+		return &Error{Problems: []Problem{{Message: fmt.Sprintf("is too complex to check against this schema (more than %d steps)", maxSteps)}}}
+	}
+	if ok {
 		return nil
 	}
 	ps := r.problems
@@ -195,10 +201,7 @@ func (r *run) checkAt(st step, s *schema, v any, collect bool) bool {
 // anyOf, oneOf, not, if and propertyNames) and stops at the first.
 func (r *run) check(s *schema, v any, collect bool) bool {
 	if r.steps++; r.steps > maxSteps {
-		if !r.exhausted {
-			r.exhausted = true
-			r.problems = append(r.problems, Problem{Message: fmt.Sprintf("is too complex to check against this schema (more than %d steps)", maxSteps)})
-		}
+		r.exhausted = true
 		return false
 	}
 	if s.isBool {
