@@ -374,7 +374,7 @@ func TestContainersSchema(t *testing.T) {
 
 // constFromSource returns the value of the string constant name declared
 // in a Go source file.
-func constFromSource(t *testing.T, file, name string) string {
+func constFromSource(t testing.TB, file, name string) string {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
 	if err != nil {
