@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddc-go/ddc/internal/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/testbin"
 )
 
 // Every process of the ddc binary (the host and each bundled plugin) runs
