@@ -74,6 +74,9 @@ type dependentSchema struct {
 	sch  *schema
 }
 
+// maxCompileErrors is how many problems of a schema Compile names.
+const maxCompileErrors = 20
+
 // draft2020 is the only "$schema" Compile accepts.
 const draft2020 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -93,6 +96,9 @@ func compileDoc(doc any) (*schema, error) {
 	c.resolveRefs()
 	if len(c.errs) == 0 {
 		c.findCycles()
+	}
+	if n := len(c.errs); n > maxCompileErrors {
+		c.errs = append(c.errs[:maxCompileErrors], fmt.Sprintf("and %d more", n-maxCompileErrors))
 	}
 	if len(c.errs) > 0 {
 		return nil, fmt.Errorf("settings schema: %s", strings.Join(c.errs, "; "))

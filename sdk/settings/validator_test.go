@@ -2,6 +2,7 @@ package settings_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -200,6 +201,16 @@ func TestValidatorKeywords(t *testing.T) {
 	}
 }
 
+// manyBadProperties writes n properties with an unknown keyword each:
+// "p00": {"x": 1}, ...
+func manyBadProperties(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"p%02d": {"x": 1}`, i)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // numbers writes "0, 1, ..., n-1".
 func numbers(n int) string {
 	parts := make([]string, n)
@@ -218,6 +229,7 @@ func TestCompileRefusesOutsideTheSubset(t *testing.T) {
 		{"unknown keyword in $defs", `{"$defs": {"x": {"minimun": 1}}}`, []string{`at #/$defs/x: unknown keyword "minimun"`}},
 		{"unknown keyword in a list", `{"anyOf": [true, {"x-widget": "slider"}]}`, []string{`at #/anyOf/1: unknown keyword "x-widget"`}},
 		{"every problem at once", `{"a": 1, "properties": {"b": {"c": 2}}}`, []string{`at #: unknown keyword "a"`, `at #/properties/b: unknown keyword "c"`}},
+		{"not too many problems", `{"properties": {` + manyBadProperties(30) + `}}`, []string{`at #/properties/p19: unknown keyword "x"`, "; and 10 more"}},
 		{"unsupported keyword", `{"unevaluatedProperties": false}`, []string{`unknown keyword "unevaluatedProperties": not supported`}},
 		{"draft-07 keyword", `{"items": {}, "additionalItems": false}`, []string{`unknown keyword "additionalItems": use prefixItems`}},
 		{"draft-07 items", `{"items": [{"type": "string"}]}`, []string{"a list of schemas is prefixItems"}},
