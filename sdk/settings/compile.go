@@ -3,6 +3,7 @@ package settings
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -161,8 +162,9 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 			c.errorf(s.loc, "$id is allowed only at the root of the schema")
 		}
 	case "$defs", "definitions":
-		for name, sub := range c.schemaMap(s, k, v) {
-			c.compile(sub, at+"/"+escapeToken(name))
+		defs := c.schemaMap(s, k, v)
+		for _, name := range sortedKeys(defs) {
+			c.compile(defs[name], at+"/"+escapeToken(name))
 		}
 
 	case "type":
@@ -227,23 +229,16 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 	case "properties":
 		props := c.schemaMap(s, k, v)
 		s.properties = make(map[string]*schema, len(props))
-		names := make([]string, 0, len(props))
-		for name, sub := range props {
-			s.properties[name] = c.compile(sub, at+"/"+escapeToken(name))
-			names = append(names, name)
+		names := sortedKeys(props)
+		for _, name := range names {
+			s.properties[name] = c.compile(props[name], at+"/"+escapeToken(name))
 		}
-		slices.Sort(names)
 		if known := strings.Join(names, ", "); len(known) <= 200 {
 			s.known = known
 		}
 	case "patternProperties":
 		props := c.schemaMap(s, k, v)
-		pats := make([]string, 0, len(props))
-		for p := range props {
-			pats = append(pats, p)
-		}
-		slices.Sort(pats)
-		for _, p := range pats {
+		for _, p := range sortedKeys(props) {
 			re, err := regexp.Compile(p)
 			if err != nil {
 				c.errorf(s.loc, "patternProperties %s", patternError(p, err))
@@ -358,12 +353,9 @@ func (c *compiler) number(s *schema, k string, v any) *number {
 // count reads a keyword that is a whole number >= 0, or returns -1.
 func (c *compiler) count(s *schema, k string, v any) int {
 	if n, ok := v.(json.Number); ok {
-		if num, ok := parseNumber(string(n)); ok && (num.small || num.rat.IsInt()) {
-			if num.small && num.i >= 0 && num.i <= int64(int(^uint(0)>>1)) {
-				return int(num.i)
-			}
-			if !num.small && num.rat.Num().IsInt64() && num.rat.Num().Int64() >= 0 {
-				return int(num.rat.Num().Int64())
+		if num, ok := parseNumber(string(n)); ok {
+			if r := num.big(); r.IsInt() && r.Sign() >= 0 && r.Num().IsInt64() && r.Num().Int64() <= math.MaxInt {
+				return int(r.Num().Int64())
 			}
 		}
 	}
