@@ -38,7 +38,7 @@ func TestAgainstOracle(t *testing.T) {
 	for seed := range uint64(n) {
 		compareWithOracle(t, seed, &stats)
 		if t.Failed() {
-			t.Fatalf("stopped at seed %d; rerun one with: go test -run FuzzAgainstOracle/... or fuzz from it", seed)
+			t.Fatalf("stopped at seed %d (f.Add it to FuzzAgainstOracle to keep it as a case)", seed)
 		}
 	}
 	t.Logf("%d schemas (%d refused by both), %d values: %d valid, %d invalid, %d problem lists compared",
