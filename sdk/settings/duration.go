@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/invopop/jsonschema"
-	sjson "github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/message"
 )
 
 // Duration is a settings field holding a time span, written in JSON as a Go
@@ -70,93 +68,63 @@ func parseDuration(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("%q %s", s, durationHint)
 }
 
-// durationVocab is the schema vocabulary of the duration keywords.
-func durationVocab() (*sjson.Vocabulary, error) {
-	const url = "urn:ddc:settings:duration-vocabulary"
-	meta, err := sjson.UnmarshalJSON(strings.NewReader(`{
-		"properties": {
-			"goDuration": {"type": "boolean"},
-			"minDuration": {"type": "string"},
-			"maxDuration": {"type": "string"}
-		}
-	}`))
-	if err != nil {
-		return nil, fmt.Errorf("duration vocabulary: %w", err)
-	}
-	c := sjson.NewCompiler()
-	if err := c.AddResource(url, meta); err != nil {
-		return nil, fmt.Errorf("duration vocabulary: %w", err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("duration vocabulary: %w", err)
-	}
-	return &sjson.Vocabulary{URL: url, Schema: sch, Compile: compileDuration}, nil
-}
-
-// durationCheck validates one duration property.
+// durationCheck is a schema's duration rules.
 type durationCheck struct {
+	// marked is "goDuration": true, which also explains a value of the
+	// wrong type.
+	marked         bool
 	min, max       time.Duration
 	hasMin, hasMax bool
 }
 
-func compileDuration(_ *sjson.CompilerContext, obj map[string]any) (sjson.SchemaExt, error) {
+// durationOf compiles a schema's duration keywords, or returns nil when it
+// has none. minDuration or maxDuration alone make a string a duration too.
+func (c *compiler) durationOf(s *schema, obj map[string]any) *durationCheck {
 	on, _ := obj[KeywordDuration].(bool)
 	_, hasMin := obj[KeywordMinDuration]
 	_, hasMax := obj[KeywordMaxDuration]
 	if !on && !hasMin && !hasMax {
-		return nil, nil
+		return nil
 	}
-	var c durationCheck
+	d := &durationCheck{marked: on}
 	for _, b := range []struct {
 		kw  string
 		has bool
 		v   *time.Duration
 		set *bool
-	}{{KeywordMinDuration, hasMin, &c.min, &c.hasMin}, {KeywordMaxDuration, hasMax, &c.max, &c.hasMax}} {
+	}{{KeywordMinDuration, hasMin, &d.min, &d.hasMin}, {KeywordMaxDuration, hasMax, &d.max, &d.hasMax}} {
 		if !b.has {
 			continue
 		}
-		s, _ := obj[b.kw].(string)
-		v, err := time.ParseDuration(s)
+		str, ok := obj[b.kw].(string)
+		if !ok {
+			continue // keyword reported it
+		}
+		v, err := time.ParseDuration(str)
 		if err != nil {
-			return nil, fmt.Errorf("%s %q is not a Go duration like \"30s\": %w", b.kw, s, err)
+			c.errorf(s.loc, "%s %q is not a Go duration like \"30s\": %v", b.kw, str, err)
+			continue
 		}
 		*b.v, *b.set = v, true
 	}
-	return &c, nil
+	return d
 }
 
-// Validate checks a duration string. Other types are left to "type".
-func (c *durationCheck) Validate(ctx *sjson.ValidatorContext, v any) {
+// check returns what is wrong with a duration string, or "". Values of
+// other types are left to "type".
+func (d *durationCheck) check(v any) string {
 	s, ok := v.(string)
 	if !ok {
-		return
+		return ""
 	}
-	d, err := parseDuration(s)
+	got, err := parseDuration(s)
 	switch {
 	case err != nil:
-		ctx.AddError(&durationError{msg: err.Error()})
-	case c.hasMin && d < c.min:
-		ctx.AddError(&durationError{kw: KeywordMinDuration, msg: fmt.Sprintf("must be at least %s, got %s", c.min, d)})
-	case c.hasMax && d > c.max:
-		ctx.AddError(&durationError{kw: KeywordMaxDuration, msg: fmt.Sprintf("must be at most %s, got %s", c.max, d)})
+		return err.Error()
+	case d.hasMin && got < d.min:
+		return fmt.Sprintf("must be at least %s, got %s", d.min, got)
+	case d.hasMax && got > d.max:
+		return fmt.Sprintf("must be at most %s, got %s", d.max, got)
 	}
+	return ""
 }
-
-// durationError is a broken duration rule.
-type durationError struct {
-	kw  string
-	msg string
-}
-
-// KeywordPath names the keyword that failed.
-func (e *durationError) KeywordPath() []string {
-	if e.kw == "" {
-		return []string{KeywordDuration}
-	}
-	return []string{e.kw}
-}
-
-// LocalizedString is the message.
-func (e *durationError) LocalizedString(*message.Printer) string { return e.msg }

@@ -59,11 +59,9 @@ func addDefaults(s *jsonschema.Schema, defaults map[string]any) {
 	}
 }
 
-var stdDuration = reflect.TypeFor[time.Duration]()
-
 // findStdDuration returns the path of a time.Duration inside t, or "".
 func findStdDuration(t reflect.Type, path string, seen map[reflect.Type]bool) string {
-	if t == stdDuration {
+	if t == reflect.TypeFor[time.Duration]() {
 		return path
 	}
 	if seen[t] {

@@ -1,9 +1,9 @@
 // Package settings gives a DDC plugin typed settings: the plugin declares
 // them as a Go struct with its defaults, and the package derives the JSON
 // Schema from it (with github.com/invopop/jsonschema) and decodes and
-// validates the JSON the host hands to Configure against that same schema
-// (with github.com/santhosh-tekuri/jsonschema/v6). Every limit — minimum,
-// maximum, enum, pattern, required — is written once, in a struct tag:
+// validates the JSON the host hands to Configure against that same schema.
+// Every limit — minimum, maximum, enum, pattern, required — is written
+// once, in a struct tag:
 //
 //	type Settings struct {
 //		Prefix  string            `json:"prefix" jsonschema:"maxLength=20"`
@@ -24,6 +24,64 @@
 // Validator checks JSON against any schema — generated or hand-written —
 // so the host can check settings before it hands them to a plugin, and the
 // web UI can show each problem next to its field.
+//
+// # The JSON Schema the package checks
+//
+// Validator implements a subset of JSON Schema draft 2020-12: everything
+// invopop/jsonschema generates from a Go struct and what hand-written
+// settings need. It is the package's own code, so that no process of the
+// ddc binary pays at start for a general JSON Schema library. Within the
+// subset, validation follows the specification; the package's tests check
+// it against a complete implementation on many generated schemas.
+//
+// Checked keywords:
+//
+//   - any value: type (a name or a list of names; "integer" is a number
+//     without fraction, 1.0 included), enum, const (JSON equality: 1
+//     equals 1.0, object members in any order)
+//   - numbers: minimum, maximum, exclusiveMinimum, exclusiveMaximum,
+//     multipleOf, all exact (no floating-point rounding)
+//   - strings: minLength, maxLength (in Unicode code points), pattern (Go
+//     regexp syntax, RE2: no lookaround or backreferences; unanchored, as
+//     JSON Schema says)
+//   - lists: items, prefixItems, contains with minContains and maxContains,
+//     minItems, maxItems, uniqueItems
+//   - objects: properties, required, additionalProperties (false or a
+//     schema), patternProperties (Go regexp syntax), propertyNames,
+//     minProperties, maxProperties, dependentRequired, dependentSchemas
+//   - combining: allOf, anyOf, oneOf, not, if/then/else
+//   - references: $ref to a JSON Pointer inside the document ("#",
+//     "#/$defs/name", "#/definitions/name", "#/properties/a"), with $defs
+//     and definitions holding shared schemas
+//   - durations (DDC's own): goDuration: true makes a string a Go duration
+//     with a unit ("30s"); minDuration and maxDuration bound it
+//
+// Annotations are accepted and not checked: title, description, default,
+// examples, deprecated, readOnly, writeOnly, $comment, $anchor, $id (at the
+// root only), $schema (only draft 2020-12), format (an annotation, as draft
+// 2020-12 makes it by default: "format": "email" accepts any string),
+// contentEncoding, contentMediaType and contentSchema.
+//
+// Compile refuses, with an error naming the keyword and its place in the
+// document ("at #/properties/mode: unknown keyword \"enun\""), so that
+// nothing is silently left unchecked:
+//
+//   - any other keyword: a misspelling, an extension, or a JSON Schema
+//     keyword outside the subset (unevaluatedProperties, additionalItems,
+//     dependencies, $dynamicRef, ...)
+//   - a keyword whose value has the wrong kind (a negative maxLength, a
+//     type that is not a JSON type, ...)
+//   - a pattern Go cannot compile
+//   - a $ref outside the document (a file, a URL, another $id) or to an
+//     anchor ("#name"): a plugin's schema never makes the host read files
+//     or fetch URLs
+//   - a $ref that points at nothing, and schemas that apply themselves to
+//     the same value without end ({"$defs": {"a": {"$ref": "#/$defs/a"}}});
+//     recursion through properties or items is fine
+//
+// Validate applies at most about a million schemas to one document; past
+// that (only a schema built to multiply work, anyOf of anyOf of ..., gets
+// there) it refuses the document as too complex to check.
 package settings
 
 import (

@@ -1,20 +1,13 @@
 package settings
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-
-	sjson "github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+	"unicode/utf8"
 
 	"github.com/ddc-go/ddc/sdk"
 )
@@ -72,326 +65,443 @@ func Problems(err error) []Problem {
 	return nil
 }
 
-// baseURL is the compiled schema's own URL.
-const baseURL = "urn:ddc:settings"
-
-// Validator checks settings against one JSON Schema document (draft
-// 2020-12 unless its "$schema" says otherwise), generated or hand-written.
-// It loads no external references. It is immutable and safe for concurrent
+// Validator checks settings against one JSON Schema document, generated
+// or hand-written, in the subset of draft 2020-12 the package doc lists. It
+// loads no external references. It is immutable and safe for concurrent
 // use.
 type Validator struct {
-	schema  *sjson.Schema
-	doc     any // the schema document, to explain problems
-	printer *message.Printer
+	root *schema
 }
 
 // Compile compiles a schema document for Validate. An empty schema accepts
-// any JSON object. An error says what is wrong with the schema.
+// any JSON object. An error names every problem of the schema and where it
+// is ("at #/properties/mode: unknown keyword \"enun\""): a keyword outside
+// the supported subset, a value of the wrong kind, a pattern Go cannot
+// compile, a reference outside the document or one that leads nowhere.
+// Compile does no I/O.
 func Compile(schema string) (*Validator, error) {
 	if strings.TrimSpace(schema) == "" {
 		schema = `{"type": "object"}`
 	}
-	doc, err := sjson.UnmarshalJSON(strings.NewReader(schema))
+	doc, err := decodeJSON([]byte(schema))
 	if err != nil {
 		return nil, fmt.Errorf("settings schema is not JSON: %w", err)
 	}
-	vocab, err := durationVocab()
+	root, err := compileDoc(doc)
 	if err != nil {
 		return nil, err
 	}
-	c := sjson.NewCompiler()
-	c.UseLoader(noLoader{})
-	c.RegisterVocabulary(vocab)
-	c.AssertVocabs()
-	if err := c.AddResource(baseURL, doc); err != nil {
-		return nil, fmt.Errorf("settings schema: %w", err)
-	}
-	sch, err := c.Compile(baseURL)
-	if err != nil {
-		return nil, fmt.Errorf("settings schema: %w", err)
-	}
-	return &Validator{schema: sch, doc: doc, printer: message.NewPrinter(language.English)}, nil
+	return &Validator{root: root}, nil
 }
 
-// noLoader refuses every external reference: a plugin's schema must not
-// make the host read files or fetch URLs.
-type noLoader struct{}
-
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("external schema references are not allowed (%s)", url)
-}
+// maxSteps bounds the schemas one Validate applies, so that a schema whose
+// combinators multiply (anyOf of anyOf of ...) cannot stall the host.
+const maxSteps = 1 << 20
 
 // Validate checks raw, a JSON document, against the schema. It returns nil
 // or an *Error listing every problem.
 func (v *Validator) Validate(raw []byte) error {
-	inst, err := sjson.UnmarshalJSON(bytes.NewReader(raw))
+	inst, err := decodeJSON(raw)
 	if err != nil {
 		return &Error{Problems: []Problem{{Message: "is not valid JSON: " + err.Error()}}}
 	}
-	err = v.schema.Validate(inst)
-	if err == nil {
+	var r run
+	ok := r.check(v.root, inst, true)
+	if r.exhausted {
+		// Whatever else was found is a guess made as the work ran out
+		// (and "not" turns a guess into a pass).
+		return &Error{Problems: []Problem{{Message: fmt.Sprintf("is too complex to check against this schema (more than %d steps)", maxSteps)}}}
+	}
+	if ok {
 		return nil
 	}
-	var ve *sjson.ValidationError
-	if !errors.As(err, &ve) {
-		return &Error{Problems: []Problem{{Message: err.Error()}}}
-	}
-	var ps []Problem
-	v.collect(ve, inst, &ps)
+	ps := r.problems
 	if len(ps) == 0 {
-		ps = append(ps, Problem{Message: ve.ErrorKind.LocalizedString(v.printer)})
+		ps = append(ps, Problem{Message: "is not valid"})
 	}
 	slices.SortStableFunc(ps, func(a, b Problem) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return &Error{Problems: slices.Compact(ps)}
 }
 
-// collect turns the leaves of a validation error tree into problems.
-func (v *Validator) collect(e *sjson.ValidationError, inst any, out *[]Problem) {
-	loc := e.InstanceLocation
-	add := func(loc []string, msg string) {
-		*out = append(*out, Problem{Path: pathOf(inst, loc), Pointer: pointerOf(loc), Message: msg})
-	}
-	switch k := e.ErrorKind.(type) {
-	case *kind.Group, *kind.Reference, *kind.AllOf, *kind.Schema:
-		// Containers: the causes say what is wrong.
-	case *kind.AnyOf:
-		add(loc, "matches none of the allowed forms")
-		return
-	case *kind.OneOf:
-		if len(k.Subschemas) > 1 {
-			add(loc, "matches more than one of the allowed forms")
-		} else {
-			add(loc, "matches none of the allowed forms")
-		}
-		return
-	case *kind.Not:
-		add(loc, "is not allowed")
-		return
-	case *kind.Required:
-		for _, m := range k.Missing {
-			add(append(slices.Clone(loc), m), "is required")
-		}
-	case *kind.DependentRequired:
-		for _, m := range k.Missing {
-			add(append(slices.Clone(loc), m), "is required when "+k.Prop+" is set")
-		}
-	case *kind.Dependency:
-		for _, m := range k.Missing {
-			add(append(slices.Clone(loc), m), "is required when "+k.Prop+" is set")
-		}
-	case *kind.AdditionalProperties:
-		known := strings.Join(v.propertyNames(e.SchemaURL), ", ")
-		for _, p := range k.Properties {
-			msg := "is not a known setting"
-			if known != "" && len(known) <= 200 {
-				msg += " (known: " + known + ")"
-			}
-			add(append(slices.Clone(loc), p), msg)
-		}
-	default:
-		add(loc, v.message(e, inst))
-	}
-	for _, c := range e.Causes {
-		v.collect(c, inst, out)
-	}
+// step is one step into the checked document: to a member of an object
+// or to an item of a list.
+type step struct {
+	name  string // the member's name
+	index int    // the item's index, or -1 for a member
 }
 
-// message explains one broken rule.
-func (v *Validator) message(e *sjson.ValidationError, inst any) string {
-	got := show(valueAt(inst, e.InstanceLocation))
-	switch k := e.ErrorKind.(type) {
-	case *durationError:
-		return k.msg
-	case *kind.Type:
-		if sch, _ := v.lookup(e.SchemaURL).(map[string]any); sch != nil && sch[KeywordDuration] == true {
-			return durationHint + ", got " + got
-		}
-		want := make([]string, len(k.Want))
-		for i, w := range k.Want {
-			want[i] = typeName(w)
-		}
-		return "must be " + strings.Join(want, " or ") + ", got " + got
-	case *kind.Minimum:
-		return "must be >= " + ratString(k.Want) + ", got " + ratString(k.Got)
-	case *kind.Maximum:
-		return "must be <= " + ratString(k.Want) + ", got " + ratString(k.Got)
-	case *kind.ExclusiveMinimum:
-		return "must be > " + ratString(k.Want) + ", got " + ratString(k.Got)
-	case *kind.ExclusiveMaximum:
-		return "must be < " + ratString(k.Want) + ", got " + ratString(k.Got)
-	case *kind.MultipleOf:
-		return "must be a multiple of " + ratString(k.Want) + ", got " + ratString(k.Got)
-	case *kind.MinLength:
-		return fmt.Sprintf("must be at least %d characters long, got %d", k.Want, k.Got)
-	case *kind.MaxLength:
-		return fmt.Sprintf("must be at most %d characters long, got %d", k.Want, k.Got)
-	case *kind.Pattern:
-		return fmt.Sprintf("must match the pattern %s, got %q", k.Want, k.Got)
-	case *kind.Enum:
-		want := make([]string, len(k.Want))
-		for i, w := range k.Want {
-			want[i] = show(w)
-		}
-		if len(want) == 1 {
-			return "must be " + want[0] + ", got " + got
-		}
-		return "must be one of " + strings.Join(want, ", ") + ", got " + got
-	case *kind.Const:
-		return "must be " + show(k.Want) + ", got " + got
-	case *kind.Format:
-		return fmt.Sprintf("%s is not a valid %s: %v", got, k.Want, k.Err)
-	case *kind.MinItems:
-		return fmt.Sprintf("must have at least %d items, got %d", k.Want, k.Got)
-	case *kind.MaxItems:
-		return fmt.Sprintf("must have at most %d items, got %d", k.Want, k.Got)
-	case *kind.UniqueItems:
-		return fmt.Sprintf("must not repeat items: items %d and %d are the same", k.Duplicates[0], k.Duplicates[1])
-	case *kind.MinProperties:
-		return fmt.Sprintf("must have at least %d entries, got %d", k.Want, k.Got)
-	case *kind.MaxProperties:
-		return fmt.Sprintf("must have at most %d entries, got %d", k.Want, k.Got)
-	case *kind.PropertyNames:
-		return fmt.Sprintf("the name %q is not allowed", k.Property)
-	case *kind.FalseSchema:
-		return "is not allowed"
-	}
-	return e.ErrorKind.LocalizedString(v.printer)
-}
-
-// lookup returns the part of the schema document a schema URL points at,
-// or nil.
-func (v *Validator) lookup(schemaURL string) any {
-	base, frag, _ := strings.Cut(schemaURL, "#")
-	if base != baseURL {
-		return nil
-	}
-	var toks []string
-	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-		if tok == "" {
+// path and pointer write a location for people ("endpoints[0].host") and
+// as a JSON Pointer ("/endpoints/0/host").
+func path(at []step) (path, pointer string) {
+	var pb, ptr strings.Builder
+	for _, st := range at {
+		if st.index >= 0 {
+			n := strconv.Itoa(st.index)
+			pb.WriteString("[" + n + "]")
+			ptr.WriteString("/" + n)
 			continue
 		}
-		if t, err := url.PathUnescape(tok); err == nil {
-			tok = t
+		if pb.Len() > 0 {
+			pb.WriteByte('.')
 		}
-		toks = append(toks, strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~"))
+		pb.WriteString(st.name)
+		ptr.WriteString("/" + escapeToken(st.name))
 	}
-	return valueAt(v.doc, toks)
+	return pb.String(), ptr.String()
 }
 
-// propertyNames lists the properties the object schema at schemaURL knows.
-func (v *Validator) propertyNames(schemaURL string) []string {
-	sch, _ := v.lookup(schemaURL).(map[string]any)
-	props, _ := sch["properties"].(map[string]any)
-	names := make([]string, 0, len(props))
-	for n := range props {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+// run is one Validate: where it is in the document, the problems found
+// and the work done.
+type run struct {
+	at        []step
+	problems  []Problem
+	steps     int
+	exhausted bool
 }
 
-// valueAt returns the value at loc (property names and list indexes)
-// inside a JSON document, or nil.
-func valueAt(inst any, loc []string) any {
-	cur := inst
-	for _, tok := range loc {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil
-			}
-			cur = c[i]
-		default:
-			return nil
+// report records a problem at the current location.
+func (r *run) report(msg string) {
+	path, ptr := path(r.at)
+	r.problems = append(r.problems, Problem{Path: path, Pointer: ptr, Message: msg})
+}
+
+// reportAt records a problem at a member of the current object.
+func (r *run) reportAt(name, msg string) {
+	r.at = append(r.at, step{name: name, index: -1})
+	r.report(msg)
+	r.at = r.at[:len(r.at)-1]
+}
+
+// fail records a problem when collecting; it returns false to say so.
+func (r *run) fail(collect bool, msg func() string) bool {
+	if collect {
+		r.report(msg())
+	}
+	return false
+}
+
+// failAt is fail for a member of the current object.
+func (r *run) failAt(name string, collect bool, msg func() string) bool {
+	if collect {
+		r.reportAt(name, msg())
+	}
+	return false
+}
+
+// checkAt checks v, the member or item st of the current value.
+func (r *run) checkAt(st step, s *schema, v any, collect bool) bool {
+	r.at = append(r.at, st)
+	ok := r.check(s, v, collect)
+	r.at = r.at[:len(r.at)-1]
+	return ok
+}
+
+// check applies s to v, found at r.at, and reports whether v is valid. With
+// collect, every problem is recorded; without, check only answers (for
+// anyOf, oneOf, not, if and propertyNames) and stops at the first.
+func (r *run) check(s *schema, v any, collect bool) bool {
+	if r.steps++; r.steps > maxSteps {
+		r.exhausted = true
+		return false
+	}
+	if s.isBool {
+		if !s.boolValue && collect {
+			r.report("is not allowed")
 		}
+		return s.boolValue
 	}
-	return cur
-}
-
-// pathOf writes loc for people: "endpoints[0].host".
-func pathOf(inst any, loc []string) string {
-	var b strings.Builder
-	cur := inst
-	for _, tok := range loc {
-		switch c := cur.(type) {
-		case []any:
-			b.WriteString("[" + tok + "]")
-			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(c) {
-				cur = c[i]
+	// A value of the wrong type, or not one of the allowed values, gets
+	// that one problem: the other rules would only repeat it.
+	if s.types != 0 && !s.types.allows(v) {
+		if collect {
+			if s.duration != nil && s.duration.marked {
+				r.report(durationHint + ", got " + show(v))
 			} else {
-				cur = nil
+				r.report("must be " + s.types.names() + ", got " + show(v))
 			}
-			continue
-		case map[string]any:
-			cur = c[tok]
-		default:
-			cur = nil
 		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
+		return false
+	}
+	if s.hasConst && !equal(v, s.constVal) {
+		if collect {
+			r.report("must be " + show(s.constVal) + ", got " + show(v))
 		}
-		b.WriteString(tok)
+		return false
 	}
-	return b.String()
-}
-
-// pointerOf writes loc as a JSON Pointer.
-func pointerOf(loc []string) string {
-	var b strings.Builder
-	for _, tok := range loc {
-		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1"))
+	if s.hasEnum && !slices.ContainsFunc(s.enum, func(e any) bool { return equal(v, e) }) {
+		if collect {
+			r.report(enumMessage(s.enum, v))
+		}
+		return false
 	}
-	return b.String()
-}
-
-// show writes a JSON value for a message.
-func show(v any) string {
+	ok := true
+	if s.ref != nil {
+		ok = r.check(s.ref, v, collect)
+		if !ok && !collect {
+			return false
+		}
+	}
 	switch v := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return strconv.Quote(v)
 	case map[string]any:
-		return "an object"
+		ok = r.checkObject(s, v, collect) && ok
 	case []any:
-		return "a list"
+		ok = r.checkArray(s, v, collect) && ok
+	case string:
+		ok = r.checkString(s, v, collect) && ok
 	case json.Number:
-		return v.String()
+		ok = r.checkNumber(s, v, collect) && ok
 	}
-	return fmt.Sprint(v)
+	if !ok && !collect {
+		return false
+	}
+	ok = r.checkCombinators(s, v, collect) && ok
+	if s.duration != nil {
+		if msg := s.duration.check(v); msg != "" {
+			if collect {
+				r.report(msg)
+			}
+			ok = false
+		}
+	}
+	return ok
 }
 
-// typeName names a JSON Schema type for a message.
-func typeName(t string) string {
-	switch t {
-	case "integer":
-		return "a whole number"
-	case "number":
-		return "a number"
-	case "string":
-		return "a string"
-	case "boolean":
-		return "true or false"
-	case "object":
-		return "an object"
-	case "array":
-		return "a list"
+// enumMessage explains a value that is none of the allowed ones.
+func enumMessage(enum []any, v any) string {
+	want := make([]string, len(enum))
+	for i, w := range enum {
+		want[i] = show(w)
 	}
-	return t
+	if len(want) == 1 {
+		return "must be " + want[0] + ", got " + show(v)
+	}
+	return "must be one of " + strings.Join(want, ", ") + ", got " + show(v)
 }
 
-// ratString writes a number without needless digits: "5", "0.25".
-func ratString(r *big.Rat) string {
-	if r == nil {
-		return "?"
+func (r *run) checkObject(s *schema, obj map[string]any, collect bool) bool {
+	ok := true
+	if s.minProperties >= 0 && len(obj) < s.minProperties {
+		ok = r.fail(collect, func() string {
+			return fmt.Sprintf("must have at least %d entries, got %d", s.minProperties, len(obj))
+		})
 	}
-	if r.IsInt() {
-		return r.Num().String()
+	if s.maxProperties >= 0 && len(obj) > s.maxProperties {
+		ok = r.fail(collect, func() string {
+			return fmt.Sprintf("must have at most %d entries, got %d", s.maxProperties, len(obj))
+		})
 	}
-	s := r.FloatString(6)
-	return strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	for _, name := range s.required {
+		if _, has := obj[name]; !has {
+			ok = r.failAt(name, collect, func() string { return "is required" })
+		}
+	}
+	if !ok && !collect {
+		return false
+	}
+	var unknown []string
+	for name, val := range obj {
+		known := false
+		at := step{name: name, index: -1}
+		if sub, has := s.properties[name]; has {
+			known = true
+			ok = r.checkAt(at, sub, val, collect) && ok
+		}
+		for _, pp := range s.patternProperties {
+			if pp.re.MatchString(name) {
+				known = true
+				ok = r.checkAt(at, pp.sch, val, collect) && ok
+			}
+		}
+		switch {
+		case known:
+		case s.noAdditional:
+			unknown = append(unknown, name)
+			ok = false
+		case s.additional != nil:
+			ok = r.checkAt(at, s.additional, val, collect) && ok
+		}
+		if !ok && !collect {
+			return false
+		}
+	}
+	if collect {
+		for _, name := range unknown {
+			msg := "is not a known setting"
+			if s.known != "" {
+				msg += " (known: " + s.known + ")"
+			}
+			r.reportAt(name, msg)
+		}
+	}
+	if s.propertyNames != nil {
+		for _, name := range sortedKeys(obj) {
+			if !r.check(s.propertyNames, name, false) {
+				ok = r.fail(collect, func() string { return fmt.Sprintf("the name %q is not allowed", name) })
+				if !collect {
+					return false
+				}
+			}
+		}
+	}
+	for _, d := range s.dependentSchemas {
+		if _, has := obj[d.prop]; has {
+			ok = r.check(d.sch, obj, collect) && ok
+		}
+	}
+	for _, d := range s.dependentRequired {
+		if _, has := obj[d.prop]; !has {
+			continue
+		}
+		for _, name := range d.required {
+			if _, has := obj[name]; !has {
+				ok = r.failAt(name, collect, func() string { return "is required when " + d.prop + " is set" })
+			}
+		}
+	}
+	return ok
+}
+
+func (r *run) checkArray(s *schema, list []any, collect bool) bool {
+	ok := true
+	if s.minItems >= 0 && len(list) < s.minItems {
+		ok = r.fail(collect, func() string { return fmt.Sprintf("must have at least %d items, got %d", s.minItems, len(list)) })
+	}
+	if s.maxItems >= 0 && len(list) > s.maxItems {
+		ok = r.fail(collect, func() string { return fmt.Sprintf("must have at most %d items, got %d", s.maxItems, len(list)) })
+	}
+	if s.uniqueItems && len(list) > 1 {
+		if i, j := duplicate(list); i >= 0 {
+			ok = r.fail(collect, func() string { return fmt.Sprintf("must not repeat items: items %d and %d are the same", i, j) })
+		}
+	}
+	if !ok && !collect {
+		return false
+	}
+	for i, item := range list {
+		sub := s.items
+		if i < len(s.prefixItems) {
+			sub = s.prefixItems[i]
+		}
+		if sub == nil {
+			continue
+		}
+		ok = r.checkAt(step{index: i}, sub, item, collect) && ok
+		if !ok && !collect {
+			return false
+		}
+	}
+	if s.contains != nil {
+		matched := 0
+		for i, item := range list {
+			if r.checkAt(step{index: i}, s.contains, item, false) {
+				matched++
+			}
+		}
+		switch {
+		case s.minContains >= 0 && matched < s.minContains:
+			ok = r.fail(collect, func() string {
+				return fmt.Sprintf("must have at least %d items that match, got %d", s.minContains, matched)
+			})
+		case s.minContains < 0 && matched == 0:
+			ok = r.fail(collect, func() string { return "must have an item that matches" })
+		}
+		if s.maxContains >= 0 && matched > s.maxContains {
+			ok = r.fail(collect, func() string {
+				return fmt.Sprintf("must have at most %d items that match, got %d", s.maxContains, matched)
+			})
+		}
+	}
+	return ok
+}
+
+func (r *run) checkString(s *schema, str string, collect bool) bool {
+	ok := true
+	if s.minLength >= 0 || s.maxLength >= 0 {
+		n := utf8.RuneCountInString(str)
+		if s.minLength >= 0 && n < s.minLength {
+			ok = r.fail(collect, func() string { return fmt.Sprintf("must be at least %d characters long, got %d", s.minLength, n) })
+		}
+		if s.maxLength >= 0 && n > s.maxLength {
+			ok = r.fail(collect, func() string { return fmt.Sprintf("must be at most %d characters long, got %d", s.maxLength, n) })
+		}
+	}
+	if s.pattern != nil && !s.pattern.MatchString(str) {
+		ok = r.fail(collect, func() string { return fmt.Sprintf("must match the pattern %s, got %q", s.pattern, str) })
+	}
+	return ok
+}
+
+func (r *run) checkNumber(s *schema, raw json.Number, collect bool) bool {
+	if s.minimum == nil && s.maximum == nil && s.exclusiveMinimum == nil && s.exclusiveMaximum == nil && s.multipleOf == nil {
+		return true
+	}
+	n, parsed := parseNumber(string(raw))
+	if !parsed {
+		return r.fail(collect, func() string { return "is a number too large to check, got " + string(raw) })
+	}
+	ok := true
+	bound := func(b *number, broken func(c int) bool, rule string) {
+		if b != nil && broken(n.cmp(*b)) {
+			ok = r.fail(collect, func() string { return "must be " + rule + " " + b.String() + ", got " + n.String() })
+		}
+	}
+	bound(s.minimum, func(c int) bool { return c < 0 }, ">=")
+	bound(s.maximum, func(c int) bool { return c > 0 }, "<=")
+	bound(s.exclusiveMinimum, func(c int) bool { return c <= 0 }, ">")
+	bound(s.exclusiveMaximum, func(c int) bool { return c >= 0 }, "<")
+	if s.multipleOf != nil && !n.multipleOf(*s.multipleOf) {
+		ok = r.fail(collect, func() string { return "must be a multiple of " + s.multipleOf.String() + ", got " + n.String() })
+	}
+	return ok
+}
+
+func (r *run) checkCombinators(s *schema, v any, collect bool) bool {
+	ok := true
+	if s.not != nil && r.check(s.not, v, false) {
+		ok = r.fail(collect, func() string { return "is not allowed" })
+		if !collect {
+			return false
+		}
+	}
+	for _, sub := range s.allOf {
+		ok = r.check(sub, v, collect) && ok
+		if !ok && !collect {
+			return false
+		}
+	}
+	if len(s.anyOf) > 0 && !slices.ContainsFunc(s.anyOf, func(sub *schema) bool { return r.check(sub, v, false) }) {
+		ok = r.fail(collect, func() string { return "matches none of the allowed forms" })
+		if !collect {
+			return false
+		}
+	}
+	if len(s.oneOf) > 0 {
+		matched := 0
+		for _, sub := range s.oneOf {
+			if r.check(sub, v, false) {
+				if matched++; matched > 1 {
+					break
+				}
+			}
+		}
+		switch matched {
+		case 0:
+			ok = r.fail(collect, func() string { return "matches none of the allowed forms" })
+		case 2:
+			ok = r.fail(collect, func() string { return "matches more than one of the allowed forms" })
+		}
+		if !ok && !collect {
+			return false
+		}
+	}
+	if s.ifS != nil {
+		if r.check(s.ifS, v, false) {
+			if s.thenS != nil {
+				ok = r.check(s.thenS, v, collect) && ok
+			}
+		} else if s.elseS != nil {
+			ok = r.check(s.elseS, v, collect) && ok
+		}
+	}
+	return ok
 }
