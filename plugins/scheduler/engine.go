@@ -53,14 +53,21 @@ func (p *Plugin) run(stop <-chan struct{}, done chan<- struct{}) {
 		return
 	}
 	for {
+		p.mu.Lock()
+		gen := p.changes
+		p.mu.Unlock()
 		now := p.clock.Now()
 		p.tick(ctx, now)
 		until := p.earliest()
 		if until.IsZero() {
 			until = now.Add(idleWait)
 		}
+		woken := p.clock.Wait(until)
+		p.mu.Lock()
+		p.waitGen = gen
+		p.mu.Unlock()
 		select {
-		case <-p.clock.Wait(until):
+		case <-woken:
 		case <-p.wake:
 		case <-stop:
 			return
@@ -107,7 +114,7 @@ func (p *Plugin) install(recs []api.Record, bad []badRecord) {
 		if e.rec.Handled.IsZero() {
 			e.rec.Handled = now
 		}
-		e.next = p.nextOf(e, now)
+		e.next = p.nextOf(e)
 		tasks[rec.Task.ID] = e
 	}
 	for _, b := range bad {
@@ -143,20 +150,13 @@ func (p *Plugin) compile(e *entry, tz string, now time.Time) {
 	e.sched, e.broken = s, ""
 }
 
-// nextOf returns e's next run after both now and the runs already
-// handled, or zero for a paused, broken or finished task.
-func (p *Plugin) nextOf(e *entry, now time.Time) time.Time {
+// nextOf returns e's first run after the runs already handled (which
+// may be due already), or zero for a paused, broken or finished task.
+func (p *Plugin) nextOf(e *entry) time.Time {
 	if e.sched == nil || e.rec.Task.Paused {
 		return time.Time{}
 	}
-	return e.sched.next(latest(now, e.rec.Handled))
-}
-
-func latest(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+	return e.sched.next(e.rec.Handled)
 }
 
 // earliest returns the soonest next run of all tasks, or zero.
@@ -189,7 +189,7 @@ func (p *Plugin) tick(ctx context.Context, now time.Time) {
 			p.log.Warn("the clock was set back by more than a day; the task goes on from now", "task", id,
 				"handled_until", e.rec.Handled, "now", now)
 			e.rec.Handled = now
-			e.next = p.nextOf(e, now)
+			e.next = p.nextOf(e)
 		}
 		if !e.next.IsZero() && !e.next.After(now) {
 			dues = append(dues, due{id, e.next})
@@ -257,8 +257,13 @@ func (p *Plugin) handleDue(ctx context.Context, id string, now time.Time) {
 	})
 	cancel()
 	if errors.Is(err, sdk.ErrNotFound) {
+		// The record is gone (deleted meanwhile, or by another tool): so
+		// is the task.
+		p.mu.Lock()
+		delete(p.tasks, id)
+		p.mu.Unlock()
 		p.saveMu.Unlock()
-		return // deleted meanwhile
+		return
 	}
 	if err != nil {
 		// The run goes ahead: a task must not stall because the store

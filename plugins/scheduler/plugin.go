@@ -68,6 +68,11 @@ type Plugin struct {
 	queue    []job // runs waiting for a worker
 	workers  int   // running workers
 	wg       sync.WaitGroup
+	// changes counts the changes the loop must look at (every poke);
+	// waitGen is the count the loop had seen when it last went to sleep.
+	// They are equal when the loop's sleep accounts for every change (see
+	// Settled).
+	changes, waitGen int
 
 	// saveMu orders the read-modify-write of task records and the
 	// in-memory change that follows each one.
@@ -95,7 +100,7 @@ func New(cfg Config) *Plugin {
 	return &Plugin{
 		clock: clock, envTZ: strings.TrimPrefix(os.Getenv("TZ"), ":"), log: slog.New(slog.DiscardHandler),
 		set: defaultSettings(), tz: "UTC", lang: i18n.English,
-		tasks: map[string]*entry{}, loaded: make(chan struct{}), wake: make(chan struct{}, 1),
+		tasks: map[string]*entry{}, loaded: make(chan struct{}), wake: make(chan struct{}, 1), waitGen: -1,
 	}
 }
 
@@ -224,6 +229,22 @@ func (p *Plugin) CheckHealth(context.Context) error {
 	return nil
 }
 
+// Settled reports whether the schedule loop sleeps with every change to
+// the tasks taken into account and no run is waiting or going. Tests that
+// drive a fake Clock wait for it before they move the clock on.
+func (p *Plugin) Settled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waitGen == p.changes && p.workers == 0 && len(p.queue) == 0
+}
+
+// Load reports how many runs are going and how many wait for their turn.
+func (p *Plugin) Load() (running, waiting int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.workers, len(p.queue)
+}
+
 // settings returns the current settings, default zone and language.
 func (p *Plugin) settings() (Settings, string, string) {
 	p.mu.Lock()
@@ -233,6 +254,9 @@ func (p *Plugin) settings() (Settings, string, string) {
 
 // poke wakes the schedule loop to look at the tasks again.
 func (p *Plugin) poke() {
+	p.mu.Lock()
+	p.changes++
+	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:
 	default:

@@ -190,7 +190,7 @@ func (p *Plugin) create(ctx context.Context, tr i18n.Translator, spec api.Spec, 
 		p.saveMu.Unlock()
 		return api.TaskResult{}, err
 	}
-	e.next = p.nextOf(e, now)
+	e.next = p.nextOf(e)
 	p.mu.Lock()
 	p.tasks[task.ID] = e
 	view := p.viewLocked(tr, e)
@@ -233,7 +233,7 @@ func (p *Plugin) change(ctx context.Context, tr i18n.Translator, id string, spec
 	}
 	e.rec.Task.Spec, e.rec.Task.UpdatedAt, e.rec.Handled = spec, now, handledFrom(s, now)
 	e.sched, e.broken = s, ""
-	e.next = p.nextOf(e, now)
+	e.next = p.nextOf(e)
 	view := p.viewLocked(tr, e)
 	p.mu.Unlock()
 	p.saveMu.Unlock()
@@ -307,7 +307,7 @@ func (p *Plugin) setPaused(ctx context.Context, tr i18n.Translator, id string, p
 	if e.rec.Task.Paused != paused {
 		e.rec.Task.Paused, e.rec.Task.UpdatedAt, e.rec.Handled = paused, now, now
 	}
-	e.next = p.nextOf(e, now)
+	e.next = p.nextOf(e)
 	view := p.viewLocked(tr, e)
 	p.mu.Unlock()
 	p.saveMu.Unlock()
