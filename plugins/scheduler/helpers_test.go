@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 	capi "github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/plugins/scheduler"
 	"github.com/ddc-go/ddc/plugins/scheduler/api"
-	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/sdktest"
 )

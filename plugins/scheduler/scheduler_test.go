@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ddc-go/ddc/internal/testkit/wait"
 	capi "github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/plugins/scheduler/api"
-	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -77,11 +77,11 @@ func TestRunsOnTheClock(t *testing.T) {
 // recorded as missed, and the task goes on with its next run either way.
 func TestHostStop(t *testing.T) {
 	tests := []struct {
-		name         string
-		stop, back   string
-		grace        string
-		wantRun      bool
-		wantDue      string
+		name       string
+		stop, back string
+		grace      string
+		wantRun    bool
+		wantDue    string
 	}{
 		{"back within the grace period", "2024-05-10 09:31", "2024-05-10 10:01", "", true, "2024-05-10 10:00"},
 		{"back after the grace period", "2024-05-10 09:58", "2024-05-10 10:28", "", false, "2024-05-10 10:00"},
