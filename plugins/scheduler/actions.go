@@ -22,7 +22,7 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 		who.name = "plugin:" + req.Caller
 	}
 	if api.Changes(req.Action) && req.Interaction != nil && req.Interaction.Level != 0 && !req.Interaction.Level.Allows(sdk.LevelControl) {
-		return nil, sdk.Errorf("%s: %w", tr.T("err.level"), sdk.ErrPermission)
+		return nil, &sdk.UserError{Msg: tr.T("err.level"), Err: sdk.ErrPermission}
 	}
 	var out any
 	var err error
@@ -61,7 +61,7 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 		var a api.NextArgs
 		if err = decodeArgs(req, &a); err == nil {
 			if a.Count < 0 || a.Count > api.MaxNext {
-				return nil, sdk.Errorf("count: %s: %w", tr.T("err.count", "Max", api.MaxNext), sdk.ErrInvalid)
+				return nil, &sdk.UserError{Msg: "count: " + tr.T("err.count", "Max", api.MaxNext), Err: sdk.ErrInvalid}
 			}
 			var runs []api.Upcoming
 			runs, err = p.upcoming(ctx, cmp.Or(a.Count, api.DefaultNext))

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		}
 		res, err := p.create(ctx, tr, spec, who)
 		if err != nil {
-			return nil, err
+			return nil, forDiscord(tr, err)
 		}
 		return sdk.Reply(p.said(tr, "reply.created", res)), nil
 	case "list":
@@ -152,11 +153,32 @@ func specFromOptions(tr i18n.Translator, req *sdk.CommandRequest) (api.Spec, err
 	if d := strings.TrimSpace(req.String("day")); d != "" {
 		n, ok := parseDay(d)
 		if !ok {
-			return spec, invalid(tr, []problem{{"schedule.day", "err.day_text", []any{"Value", d}}})
+			return spec, invalid(tr, []problem{{"day", "err.day_text", []any{"Value", d}}})
 		}
 		spec.Schedule.Day = n
 	}
 	return spec, nil
+}
+
+// optionOf names the /task add option each field comes from.
+var optionOf = map[string]string{
+	"schedule.kind": "schedule", "schedule.time": "time", "schedule.date": "date", "schedule.weekdays": "weekdays",
+	"schedule.day": "day", "schedule.month": "month", "schedule.cron": "cron",
+}
+
+// forDiscord names the options, not the fields, in an error about bad
+// input from /task add.
+func forDiscord(tr i18n.Translator, err error) error {
+	ps := slices.Clone(problemsOf(err))
+	if ps == nil {
+		return err
+	}
+	for i := range ps {
+		if o, ok := optionOf[ps[i].field]; ok {
+			ps[i].field = o
+		}
+	}
+	return invalid(tr, ps)
 }
 
 // lastWords are the words for "the last day" in the catalog's languages.

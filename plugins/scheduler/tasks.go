@@ -92,13 +92,13 @@ func handledFrom(s *schedule, now time.Time) time.Time {
 func (p *Plugin) lookup(tr i18n.Translator, id string) (*entry, error) {
 	id = strings.TrimSpace(id)
 	if !idRE.MatchString(id) {
-		return nil, sdk.Errorf("id: %s: %w", tr.T("err.bad_id", "ID", id), sdk.ErrInvalid)
+		return nil, &sdk.UserError{Msg: "id: " + tr.T("err.bad_id", "ID", id), Err: sdk.ErrInvalid}
 	}
 	p.mu.Lock()
 	e, ok := p.tasks[id]
 	p.mu.Unlock()
 	if !ok {
-		return nil, sdk.Errorf("%s: %w", tr.T("err.no_task", "ID", id), sdk.ErrNotFound)
+		return nil, &sdk.UserError{Msg: tr.T("err.no_task", "ID", id), Err: sdk.ErrNotFound}
 	}
 	return e, nil
 }
@@ -182,7 +182,7 @@ func (p *Plugin) create(ctx context.Context, tr i18n.Translator, spec api.Spec, 
 	p.mu.Unlock()
 	if n >= set.MaxTasks {
 		p.saveMu.Unlock()
-		return api.TaskResult{}, sdk.Errorf("%s: %w", tr.T("err.max_tasks", "Count", set.MaxTasks), sdk.ErrInvalid)
+		return api.TaskResult{}, &sdk.UserError{Msg: tr.T("err.max_tasks", "Count", set.MaxTasks), Err: sdk.ErrInvalid}
 	}
 	task := api.Task{ID: p.newID(), Spec: spec, CreatedBy: who.label(), CreatedAt: now, UpdatedAt: now}
 	e := &entry{rec: api.Record{Task: task, Handled: handledFrom(s, now)}, sched: s}
@@ -246,7 +246,7 @@ func (p *Plugin) change(ctx context.Context, tr i18n.Translator, id string, spec
 // missing turns a store error for task id into one for the user.
 func (p *Plugin) missing(tr i18n.Translator, id string, err error) error {
 	if errors.Is(err, sdk.ErrNotFound) {
-		return sdk.Errorf("%s: %w", tr.T("err.no_task", "ID", id), sdk.ErrNotFound)
+		return &sdk.UserError{Msg: tr.T("err.no_task", "ID", id), Err: sdk.ErrNotFound}
 	}
 	return err
 }
