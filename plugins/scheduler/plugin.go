@@ -121,12 +121,13 @@ var (
 func (p *Plugin) Info() sdk.Info {
 	return sdk.Info{
 		ID: api.PluginID, Name: "Scheduler", Version: "0.1.0",
-		Description:    "Starts, stops and restarts containers on a schedule: once, daily, weekly, monthly, yearly or cron, in any time zone.",
-		Commands:       commands(),
-		Provides:       api.Actions(),
-		Calls:          []string{capi.ActionList, capi.ActionStart, capi.ActionStop, capi.ActionRestart},
-		SettingsSchema: settingsSpec().Schema(),
-		Pages:          []sdk.Page{{Path: "", Title: "Scheduled tasks"}},
+		Description:     "Starts, stops and restarts containers on a schedule: once, daily, weekly, monthly, yearly or cron, in any time zone.",
+		Commands:        commands(),
+		ComponentPrefix: api.PluginID,
+		Provides:        api.Actions(),
+		Calls:           []string{capi.ActionList, capi.ActionStart, capi.ActionStop, capi.ActionRestart},
+		SettingsSchema:  settingsSpec().Schema(),
+		Pages:           []sdk.Page{{Path: "", Title: "Scheduled tasks"}},
 	}
 }
 
