@@ -99,17 +99,15 @@ func (p *Plugin) loadTasks(ctx context.Context) bool {
 }
 
 // install makes the records the plugin's tasks.
-func (p *Plugin) install(recs []api.Record, bad []badRecord) {
+func (p *Plugin) install(recs []head, bad []badRecord) {
 	now := p.clock.Now()
 	_, tz, _ := p.settings()
 	tasks := make(map[string]*entry, len(recs))
 	for _, rec := range recs {
-		e := &entry{rec: rec}
-		if len(rec.History) > 0 {
-			last := rec.History[0]
+		e := &entry{rec: api.Record{Version: rec.Version, Task: rec.Task, Handled: rec.Handled}}
+		if last := rec.History[0]; !last.Due.IsZero() {
 			e.last = &last
 		}
-		e.rec.History = nil
 		p.compile(e, tz, now)
 		if e.rec.Handled.IsZero() {
 			e.rec.Handled = now

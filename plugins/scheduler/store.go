@@ -23,14 +23,24 @@ type badRecord struct {
 	err error
 }
 
-// load reads every record. Values that do not decode are returned as bad
-// records; a KV failure is an error.
-func (s store) load(ctx context.Context) ([]api.Record, []badRecord, error) {
+// head is a record without its history but the newest run: what the
+// plugin keeps in memory. Decoding the history into a one-element array
+// skips the rest without allocating it.
+type head struct {
+	Version int        `json:"v"`
+	Task    api.Task   `json:"task"`
+	Handled time.Time  `json:"handled,omitzero"`
+	History [1]api.Run `json:"history"`
+}
+
+// load reads every record's head. Values that do not decode are returned
+// as bad records; a KV failure is an error.
+func (s store) load(ctx context.Context) ([]head, []badRecord, error) {
 	keys, err := s.kv.List(ctx, api.KeyPrefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list task records: %w", err)
 	}
-	recs := make([]api.Record, 0, len(keys))
+	recs := make([]head, 0, len(keys))
 	var bad []badRecord
 	for _, key := range keys {
 		raw, ok, err := s.kv.Get(ctx, key)
@@ -40,7 +50,7 @@ func (s store) load(ctx context.Context) ([]api.Record, []badRecord, error) {
 		if !ok {
 			continue // deleted since the listing
 		}
-		var rec api.Record
+		var rec head
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			bad = append(bad, badRecord{key, fmt.Errorf("not a task record: %w", err)})
 			continue
