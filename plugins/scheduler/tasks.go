@@ -216,31 +216,39 @@ func (p *Plugin) change(ctx context.Context, tr i18n.Translator, id string, spec
 	if err != nil {
 		return api.TaskResult{}, err
 	}
-	p.saveMu.Lock()
-	err = p.update(ctx, id, func(rec *api.Record) {
+	view, err := p.alter(ctx, tr, id, func(rec *api.Record) {
 		rec.Task.Spec, rec.Task.UpdatedAt, rec.Handled = spec, now, handledFrom(s, now)
-	})
+	}, func(e *entry) { e.sched, e.broken = s, "" })
 	if err != nil {
-		p.saveMu.Unlock()
-		return api.TaskResult{}, p.missing(tr, id, err)
+		return api.TaskResult{}, err
 	}
-	p.mu.Lock()
-	e, ok := p.tasks[id]
-	if !ok {
-		p.mu.Unlock()
-		p.saveMu.Unlock()
-		return api.TaskResult{}, p.missing(tr, id, sdk.ErrNotFound)
-	}
-	e.rec.Task.Spec, e.rec.Task.UpdatedAt, e.rec.Handled = spec, now, handledFrom(s, now)
-	e.sched, e.broken = s, ""
-	e.next = p.nextOf(e)
-	view := p.viewLocked(tr, e)
-	p.mu.Unlock()
-	p.saveMu.Unlock()
 	p.poke()
 	warnings = append(warnings, p.gapWarnings(tr, id)...)
 	p.audit(ctx, who, "scheduler.update", spec.Container, fmt.Sprintf("task %s: %s, %s (%s)", id, spec.Action, view.Description, spec.Timezone))
 	return api.TaskResult{Task: view, Warnings: warnings}, nil
+}
+
+// alter changes task id's record with fn, in the KV and then in memory,
+// lets mem update what memory derives from it, and returns the task as it
+// is now.
+func (p *Plugin) alter(ctx context.Context, tr i18n.Translator, id string, fn func(*api.Record), mem func(*entry)) (api.Task, error) {
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
+	if err := p.update(ctx, id, fn); err != nil {
+		return api.Task{}, p.missing(tr, id, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.tasks[id]
+	if !ok {
+		return api.Task{}, p.missing(tr, id, sdk.ErrNotFound)
+	}
+	fn(&e.rec)
+	if mem != nil {
+		mem(e)
+	}
+	e.next = p.nextOf(e)
+	return p.viewLocked(tr, e), nil
 }
 
 // missing turns a store error for task id into one for the user.
@@ -286,31 +294,14 @@ func (p *Plugin) setPaused(ctx context.Context, tr i18n.Translator, id string, p
 		return api.TaskResult{}, err
 	}
 	now := p.clock.Now()
-	p.saveMu.Lock()
-	err := p.update(ctx, id, func(rec *api.Record) {
+	view, err := p.alter(ctx, tr, id, func(rec *api.Record) {
 		if rec.Task.Paused != paused {
-			rec.Task.Paused, rec.Task.UpdatedAt = paused, now
-			rec.Handled = now
+			rec.Task.Paused, rec.Task.UpdatedAt, rec.Handled = paused, now, now
 		}
-	})
+	}, nil)
 	if err != nil {
-		p.saveMu.Unlock()
-		return api.TaskResult{}, p.missing(tr, id, err)
+		return api.TaskResult{}, err
 	}
-	p.mu.Lock()
-	e, ok := p.tasks[id]
-	if !ok {
-		p.mu.Unlock()
-		p.saveMu.Unlock()
-		return api.TaskResult{}, p.missing(tr, id, sdk.ErrNotFound)
-	}
-	if e.rec.Task.Paused != paused {
-		e.rec.Task.Paused, e.rec.Task.UpdatedAt, e.rec.Handled = paused, now, now
-	}
-	e.next = p.nextOf(e)
-	view := p.viewLocked(tr, e)
-	p.mu.Unlock()
-	p.saveMu.Unlock()
 	p.poke()
 	action := "scheduler.resume"
 	if paused {
