@@ -472,6 +472,7 @@ func (p *Plugin) showForm(ctx context.Context, w http.ResponseWriter, pg page, f
 	}
 	pg.Zones = zoneNames()
 	pg.Form = f
+	pg.Subtitle = pg.Title
 	p.render(w, status, "form", pg)
 }
 
