@@ -157,4 +157,3 @@ func answer(t *testing.T, srv *fakediscord.Server, in fakediscord.Interaction) s
 	}
 	return m.Content
 }
-

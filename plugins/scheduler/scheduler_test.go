@@ -429,6 +429,7 @@ func TestBrokenRecords(t *testing.T) {
 		api.KeyPrefix + "lostzone": mustJSON(t, lost),
 		api.KeyPrefix + "garbage1": []byte("not json"),
 		api.KeyPrefix + "wrongkey": mustJSON(t, good),
+		api.KeyPrefix + "bad id!":  mustJSON(t, good),
 	}
 	e := start(t, clock, options{kv: kv})
 	l, err := invoke[api.ListResult](e, api.ActionList, api.ListArgs{})
@@ -439,7 +440,7 @@ func TestBrokenRecords(t *testing.T) {
 		t.Fatalf("tasks %+v, want the good one and the broken one with its error", l.Tasks)
 	}
 	err = e.p.CheckHealth(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "lostzone") || !strings.Contains(err.Error(), "garbage1") || !strings.Contains(err.Error(), "wrongkey") {
+	if err == nil || !strings.Contains(err.Error(), "lostzone") || !strings.Contains(err.Error(), "garbage1") || !strings.Contains(err.Error(), "wrongkey") || !strings.Contains(err.Error(), "bad id!") {
 		t.Errorf("health %v, want the three bad records named", err)
 	}
 	e.step(at("2024-05-10 11:00"))
@@ -447,7 +448,7 @@ func TestBrokenRecords(t *testing.T) {
 		t.Errorf("runs %+v, want only the good task's", got)
 	}
 	after := e.dump()
-	for _, k := range []string{"garbage1", "wrongkey", "lostzone"} {
+	for _, k := range []string{"garbage1", "wrongkey", "lostzone", "bad id!"} {
 		if string(after[api.KeyPrefix+k]) != string(kv[api.KeyPrefix+k]) {
 			t.Errorf("stored value %s changed to %s", k, after[api.KeyPrefix+k])
 		}

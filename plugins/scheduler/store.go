@@ -55,6 +55,10 @@ func (s store) load(ctx context.Context) ([]head, []badRecord, error) {
 			bad = append(bad, badRecord{key, fmt.Errorf("not a task record: %w", err)})
 			continue
 		}
+		if id := strings.TrimPrefix(key, api.KeyPrefix); !idRE.MatchString(id) {
+			bad = append(bad, badRecord{key, fmt.Errorf("%q is not a task id: 1-64 letters, digits, '-' and '_'", id)})
+			continue
+		}
 		if id := strings.TrimPrefix(key, api.KeyPrefix); rec.Task.ID != id {
 			bad = append(bad, badRecord{key, fmt.Errorf("the record's id %q is not its key's %q", rec.Task.ID, id)})
 			continue

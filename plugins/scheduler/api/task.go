@@ -53,7 +53,9 @@ const MaxNoteLen = 500
 // Task is a scheduled task: its Spec, who made it, and what the plugin
 // computes from it.
 type Task struct {
-	// ID identifies the task: 8 lowercase letters and digits.
+	// ID identifies the task: 8 lowercase letters and digits for tasks
+	// the plugin creates; 1-64 letters, digits, '-' and '_' for tasks
+	// written by other tools (a DockerDiscordControl UUID fits).
 	ID string `json:"id"`
 	Spec
 	// CreatedBy names who created it: a Discord user, "web", or the
