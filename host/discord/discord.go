@@ -11,9 +11,12 @@
 // crash becomes a short ephemeral apology in the user's language.
 //
 // Components and modals need a permission level too. Their custom id is
-// "prefix:kind:...": kind names the plugin's command or subcommand whose
-// level applies ("containers:restart:web" needs what /container restart
-// needs); any other kind needs view.
+// "prefix:kind:...", and each plugin declares its kinds with their levels
+// (sdk.Info.Components); a click on an undeclared kind is refused (see
+// host/policy, which decides every level). A plugin may post and edit
+// only messages whose custom ids are under its own prefix, and every id a
+// plugin gives (channel, message, interaction) must be a Discord snowflake
+// before any request is made.
 //
 // A plugin's edit of a message that someone deleted fails with an error
 // matching sdk.ErrNotFound (Host.Edit's documented contract), so the

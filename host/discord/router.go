@@ -66,7 +66,7 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 		}
 		r.plugin = owner
 		log = log.With("plugin", owner, "command", what)
-		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
+		need := policy.CommandLevel(b.cfg.Plugins.Manifests()[owner].Commands, d.Name, req.Subcommand)
 		if !r.admit(ctx, log, pol, who, need, what, "cmd:"+what, policy.KindCommand) {
 			return
 		}
@@ -79,7 +79,7 @@ func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received tim
 		req := commandRequest(in, d)
 		owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
 		choices := []sdk.Choice{}
-		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
+		need := policy.CommandLevel(b.cfg.Plugins.Manifests()[owner].Commands, d.Name, req.Subcommand)
 		if ok && in.Level.Allows(need) {
 			actx, cancel := context.WithTimeout(grpcplugin.WithInteraction(ctx, in), autocompleteBudget-time.Since(received))
 			got, err := b.cfg.Plugins.HandleAutocomplete(actx, owner, req)
@@ -211,7 +211,13 @@ func (r *responder) claimComponent(ctx context.Context, log *slog.Logger, pol *p
 	}
 	r.plugin = owner
 	log = log.With("plugin", owner, "custom_id", customID)
-	need := componentLevel(r.b.cfg.Plugins.Manifests()[owner], customID)
+	mf := r.b.cfg.Plugins.Manifests()[owner]
+	need, err := policy.ComponentLevel(mf.ComponentPrefix, mf.Components, customID)
+	if err != nil {
+		log.Warn("interaction for a "+kind+" its plugin did not declare; refused", "error", err)
+		r.sendEphemeral(ctx, r.tr.T("undeclared"))
+		return "", log, false
+	}
 	return owner, log, r.admit(ctx, log, pol, who, need, what, "cmp:"+customID, policy.KindComponent)
 }
 
@@ -258,6 +264,13 @@ func (r *responder) run(ctx context.Context, log logger, call func(context.Conte
 		}
 		r.sendEphemeral(ctx, msg)
 		return
+	}
+	if res.resp != nil {
+		if err := r.b.checkComponents(r.plugin, res.resp.Message, res.resp.Modal); err != nil {
+			log.Error("plugin answered with another plugin's controls; refused", "error", err)
+			r.sendEphemeral(ctx, r.tr.T("apology"))
+			return
+		}
 	}
 	if err := r.deliver(ctx, res.resp); err != nil {
 		// Discord refused the answer (too long, too many components...)
