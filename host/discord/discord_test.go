@@ -750,7 +750,9 @@ func TestForeignControlsRefused(t *testing.T) {
 		t.Errorf("Discord saw %d requests for refused messages: %+v", len(after)-before, after[before:])
 	}
 	e.plugins.change(func(p *fakePlugins) {
-		p.command = func(context.Context, *sdk.CommandRequest) (*sdk.Response, error) { return &sdk.Response{Message: foreign}, nil }
+		p.command = func(context.Context, *sdk.CommandRequest) (*sdk.Response, error) {
+			return &sdk.Response{Message: foreign}, nil
+		}
 	})
 	r, text := content(t, fire(t, e.srv, poke(operator, controlCh, "")))
 	if !strings.HasPrefix(text, "Sorry") || r.Message.Flags&discordgo.MessageFlagsEphemeral == 0 || len(r.Message.Components) != 0 {
