@@ -14,6 +14,13 @@ import (
 	"github.com/ddc-go/ddc/host/pluginhost"
 )
 
+// The plugin host and the Discord side know nothing of each other; they
+// meet here.
+var (
+	_ discord.Plugins      = (*pluginhost.Manager)(nil)
+	_ pluginhost.Messenger = (*discord.Bot)(nil)
+)
+
 // discordRunner runs the Discord bot for the current config. A change of
 // the token, the API URL or the guilds replaces the bot (so adding a token
 // to a running, token-less DDC connects it); other Discord settings

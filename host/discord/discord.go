@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,7 +36,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ddc-go/ddc/host/discord/outbox"
-	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
@@ -64,11 +62,15 @@ const (
 	DefaultSyncDelay    = 300 * time.Millisecond
 )
 
-// Plugins is what the Discord side needs from the plugin manager
-// (*pluginhost.Manager).
+// Plugins is what the Discord side needs from the plugin host (the host
+// package wires in *pluginhost.Manager).
 type Plugins interface {
+	// Manifests are the running plugins' manifests, by id: what may be
+	// routed to now.
 	Manifests() map[string]grpcplugin.Manifest
-	Statuses() []pluginhost.Status
+	// ActiveManifests adds the last manifest of plugins that are only
+	// restarting: what Discord's command list shows.
+	ActiveManifests() map[string]grpcplugin.Manifest
 	CommandOwner(name string) (string, bool)
 	ComponentOwner(customID string) (string, bool)
 	HandleCommand(ctx context.Context, id string, req *sdk.CommandRequest) (*sdk.Response, error)
@@ -78,8 +80,6 @@ type Plugins interface {
 	OnChange(fn func())
 	WaitSettled(ctx context.Context) error
 }
-
-var _ Plugins = (*pluginhost.Manager)(nil)
 
 // Config configures a Bot. Token and Plugins are required.
 type Config struct {
@@ -119,7 +119,7 @@ type Config struct {
 }
 
 // Bot is the host's Discord side. Create it with New, run it with Run. It
-// implements pluginhost.Messenger. Its methods are safe for concurrent use.
+// carries plugins' messages (Send, Edit, Delete, Followup). Its methods are safe for concurrent use.
 type Bot struct {
 	cfg    Config
 	log    *slog.Logger
@@ -141,12 +141,7 @@ type Bot struct {
 	// session is the current discordgo session: events of a replaced one
 	// (its late Disconnect) are ignored.
 	session atomic.Pointer[discordgo.Session]
-
-	mu     sync.Mutex
-	cached map[string]grpcplugin.Manifest // last manifest of each plugin, kept while it restarts
 }
-
-var _ pluginhost.Messenger = (*Bot)(nil)
 
 // New returns a bot for cfg; it connects nothing until Run.
 func New(cfg Config) (*Bot, error) {
@@ -191,7 +186,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{
 		cfg: cfg, log: log, client: client, out: outbox.New(ocfg),
-		inter: newInteractions(), trigger: make(chan struct{}, 1), cached: map[string]grpcplugin.Manifest{},
+		inter: newInteractions(), trigger: make(chan struct{}, 1),
 		reidentify: make(chan struct{}, 1),
 	}
 	b.sessionIntents.Store(-1)
@@ -472,7 +467,7 @@ func (b *Bot) SyncCommands(ctx context.Context) error {
 	if appID == "" {
 		return errors.New("sync commands: application id not known yet (not connected)")
 	}
-	want := desiredCommands(b.activeManifests())
+	want := desiredCommands(b.cfg.Plugins.ActiveManifests())
 	scopes := b.cfg.GuildIDs
 	if len(scopes) == 0 {
 		scopes = []string{""}
@@ -483,32 +478,4 @@ func (b *Bot) SyncCommands(ctx context.Context) error {
 		b.log.Info("discord commands registered", "scopes_written", n, "commands", commandNames(want))
 	}
 	return err
-}
-
-// activeManifests returns the running plugins' manifests, plus the last
-// manifest of plugins that are only restarting, so a crash does not
-// remove and re-add their commands.
-func (b *Bot) activeManifests() map[string]grpcplugin.Manifest {
-	running := b.cfg.Plugins.Manifests()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[string]grpcplugin.Manifest{}
-	for id, mf := range running {
-		out[id] = mf
-		b.cached[id] = mf
-	}
-	for _, st := range b.cfg.Plugins.Statuses() {
-		if _, ok := out[st.ID]; ok {
-			continue
-		}
-		switch st.State {
-		case pluginhost.StateStarting, pluginhost.StateRestarting:
-			if mf, ok := b.cached[st.ID]; ok {
-				out[st.ID] = mf
-			}
-		default:
-			delete(b.cached, st.ID)
-		}
-	}
-	return out
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/ddc-go/ddc/host/discord"
-	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 	"github.com/ddc-go/ddc/internal/testkit/wait"
@@ -39,7 +38,7 @@ const (
 type fakePlugins struct {
 	mu        sync.Mutex
 	manifest  grpcplugin.Manifest
-	state     pluginhost.State
+	state     string // "" or "running", "restarting", "disabled"
 	listeners []func()
 	command   func(context.Context, *sdk.CommandRequest) (*sdk.Response, error)
 	component func(context.Context, *sdk.ComponentRequest) (*sdk.Response, error)
@@ -72,20 +71,21 @@ func demoManifest() grpcplugin.Manifest {
 func (p *fakePlugins) Manifests() map[string]grpcplugin.Manifest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state != "" && p.state != pluginhost.StateRunning {
+	if p.state != "" && p.state != "running" {
 		return map[string]grpcplugin.Manifest{}
 	}
 	return map[string]grpcplugin.Manifest{"demo": p.manifest}
 }
 
-func (p *fakePlugins) Statuses() []pluginhost.Status {
+// ActiveManifests keeps demo's manifest while it restarts, as the plugin
+// host does.
+func (p *fakePlugins) ActiveManifests() map[string]grpcplugin.Manifest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := p.state
-	if st == "" {
-		st = pluginhost.StateRunning
+	if p.state != "" && p.state != "running" && p.state != "restarting" {
+		return map[string]grpcplugin.Manifest{}
 	}
-	return []pluginhost.Status{{ID: "demo", State: st}}
+	return map[string]grpcplugin.Manifest{"demo": p.manifest}
 }
 
 func (p *fakePlugins) CommandOwner(name string) (string, bool) {
@@ -283,12 +283,12 @@ func TestConnectAndCommands(t *testing.T) {
 	}
 
 	// A restarting plugin keeps its commands; a disabled one loses them.
-	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateRestarting })
+	e.plugins.change(func(p *fakePlugins) { p.state = "restarting" })
 	time.Sleep(200 * time.Millisecond)
 	if n := len(e.srv.Commands(guildID)); n != 3 {
 		t.Errorf("%d commands while the plugin restarts, want 3", n)
 	}
-	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateDisabled })
+	e.plugins.change(func(p *fakePlugins) { p.state = "disabled" })
 	wait.For(t, 5*time.Second, "commands removed", func() bool { return len(e.srv.Commands(guildID)) == 0 })
 }
 

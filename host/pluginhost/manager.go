@@ -155,6 +155,8 @@ type Manager struct {
 	// that may hold mu.
 	listenMu  sync.Mutex
 	listeners []func()
+
+	last lastManifests // see ActiveManifests
 }
 
 // New returns a manager; it starts nothing.
