@@ -27,7 +27,7 @@ type plugin struct {
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
 		ID: "testplugin", Name: "Test plugin", Version: "1.0.0", ComponentPrefix: "tp",
-		Calls: []string{"containers.*"},
+		Calls:      []string{"containers.*"},
 		Components: []sdk.ComponentKind{{Kind: "poke", Level: sdk.LevelControl}, {Kind: "look", Level: sdk.LevelView}},
 		Commands: []sdk.Command{
 			{Name: "fault", Description: "Misbehave on request", Level: sdk.LevelView, Options: []sdk.Option{
