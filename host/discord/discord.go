@@ -296,44 +296,15 @@ func (b *Bot) Run(ctx context.Context) error {
 		err := dg.Open()
 		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
 			backoff = 0
-			select {
-			case <-ctx.Done():
-				_ = dg.Close()
-				b.setState(StateDisconnected)
-				st := b.out.Stats()
-				b.log.Info("discord session closed", "requests", st.Requests, "rate_limited", st.Limited,
-					"global_429", st.Global429, "coalesced_edits", st.Coalesced, "retries", st.Retries, "rejected", st.Rejected)
-				return nil
-			case <-disconnected:
-				continue
-			case <-b.reidentify:
-				if b.sessionIntents.Load() == int64(b.intents()) {
-					continue // a stale request: this session has them
-				}
-				// Resuming would keep the old intents: close, and identify
-				// again on a new session.
-				b.log.Info("plugin intents changed; identifying again", "intents", int64(b.intents()))
-				old := dg
-				if dg, err = b.newSession(ctx, disconnected); err != nil {
-					_ = old.Close()
-					return err
-				}
-				_ = old.Close() // its Disconnect is ignored: dg is current
-				continue
+			next, done, err := b.whileOpen(ctx, dg, disconnected)
+			if done || err != nil {
+				return err
 			}
+			dg = next
+			continue
 		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			switch {
-			case ce.Code == 4004:
-				b.setState(StateInvalidToken)
-				b.log.Error("discord rejected the bot token (close 4004); not retrying: set a valid DISCORD_BOT_TOKEN and restart")
-				return fmt.Errorf("%w: gateway close 4004", ErrInvalidToken)
-			case ce.Code >= 4010 && ce.Code <= 4014:
-				b.setState(StateDisconnected)
-				b.log.Error("discord closed the gateway for good; not retrying", "code", ce.Code, "reason", ce.Text)
-				return fmt.Errorf("discord gateway closed with %d %s", ce.Code, ce.Text)
-			}
+		if err := b.fatalClose(err); err != nil {
+			return err
 		}
 		if ctx.Err() != nil {
 			b.setState(StateDisconnected)
@@ -342,6 +313,56 @@ func (b *Bot) Run(ctx context.Context) error {
 		backoff = min(max(backoff*2, b.cfg.MinReconnect), b.cfg.MaxReconnect)
 		b.log.Warn("discord connect failed; retrying", "error", err, "in", backoff)
 	}
+}
+
+// whileOpen waits on the open session dg until ctx ends (done), the
+// connection drops, or the plugins' intents change; it returns the session
+// to open next (dg, or a new one with the new intents).
+func (b *Bot) whileOpen(ctx context.Context, dg *discordgo.Session, disconnected chan struct{}) (next *discordgo.Session, done bool, err error) {
+	select {
+	case <-ctx.Done():
+		_ = dg.Close()
+		b.setState(StateDisconnected)
+		st := b.out.Stats()
+		b.log.Info("discord session closed", "requests", st.Requests, "rate_limited", st.Limited,
+			"global_429", st.Global429, "coalesced_edits", st.Coalesced, "retries", st.Retries, "rejected", st.Rejected)
+		return nil, true, nil
+	case <-disconnected:
+		return dg, false, nil
+	case <-b.reidentify:
+		if b.sessionIntents.Load() == int64(b.intents()) {
+			return dg, false, nil // a stale request: this session has them
+		}
+		// Resuming would keep the old intents: close, and identify again
+		// on a new session.
+		b.log.Info("plugin intents changed; identifying again", "intents", int64(b.intents()))
+		next, err := b.newSession(ctx, disconnected)
+		_ = dg.Close() // its Disconnect is ignored: next is current
+		if err != nil {
+			return nil, true, err
+		}
+		return next, false, nil
+	}
+}
+
+// fatalClose returns the error that ends Run when Discord closed the
+// gateway for good (a rejected token, bad intents or version), else nil.
+func (b *Bot) fatalClose(err error) error {
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	switch {
+	case ce.Code == 4004:
+		b.setState(StateInvalidToken)
+		b.log.Error("discord rejected the bot token (close 4004); not retrying: set a valid DISCORD_BOT_TOKEN and restart")
+		return fmt.Errorf("%w: gateway close 4004", ErrInvalidToken)
+	case ce.Code >= 4010 && ce.Code <= 4014:
+		b.setState(StateDisconnected)
+		b.log.Error("discord closed the gateway for good; not retrying", "code", ce.Code, "reason", ce.Text)
+		return fmt.Errorf("discord gateway closed with %d %s", ce.Code, ce.Text)
+	}
+	return nil
 }
 
 // newSession returns a discordgo session for this bot, not yet open, with
