@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -127,6 +128,13 @@ type Plugin struct {
 	Settings map[string]any `koanf:"settings"`
 	// KVQuota caps what the plugin may keep in the host's store.
 	KVQuota KVQuota `koanf:"kv_quota"`
+	// Grants give the plugin a level on another plugin's actions when it
+	// calls them on its own (not for a user's interaction), each
+	// "<plugin id>.<view|control|admin>", e.g. "containers.control" lets
+	// it start, stop and restart containers. Bundled plugins may have
+	// grants of their own (the scheduler: containers.control); these add
+	// to them.
+	Grants []string `koanf:"grants"`
 }
 
 // KVQuota caps one plugin's key/value store. Zero fields take the host's
@@ -166,6 +174,9 @@ func (c *Config) PluginEnabled(id string) bool {
 // PluginKVQuota returns plugins.<id>.kv_quota (zero fields: the host's
 // defaults).
 func (c *Config) PluginKVQuota(id string) KVQuota { return c.Plugins[id].KVQuota }
+
+// PluginGrants returns plugins.<id>.grants.
+func (c *Config) PluginGrants(id string) []string { return slices.Clone(c.Plugins[id].Grants) }
 
 // PluginSettingsJSON returns plugins.<id>.settings as a JSON object, "{}"
 // when there are none.

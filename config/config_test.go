@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -351,6 +352,16 @@ func TestValidateMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "grants",
+			file: "plugins:\n  a:\n    grants: [containers.control, containers, containers.root, Bad.view, .admin]\n  b:\n    grants:\n",
+			want: []string{
+				`config $FILE: plugins.a.grants[1]: "containers" must be "<plugin id>.<view|control|admin>", e.g. "containers.control"`,
+				`config $FILE: plugins.a.grants[2]: "containers.root" must be "<plugin id>.<view|control|admin>", e.g. "containers.control"`,
+				`config $FILE: plugins.a.grants[3]: "Bad.view" must be "<plugin id>.<view|control|admin>", e.g. "containers.control"`,
+				`config $FILE: plugins.a.grants[4]: ".admin" must be "<plugin id>.<view|control|admin>", e.g. "containers.control"`,
+			},
+		},
+		{
 			name: "several problems are all reported",
 			file: "web:\n  listen: nope\nlog:\n  level: loud\nextra: 1\n",
 			want: []string{
@@ -586,6 +597,32 @@ plugins:
 	for _, tt := range tests {
 		if got := c.PluginKVQuota(tt.id); got != tt.want {
 			t.Errorf("PluginKVQuota(%q) = %+v, want %+v", tt.id, got, tt.want)
+		}
+	}
+}
+
+// TestPluginGrants: grants are read as written; a plugin without any has
+// none. DDC_* variables cannot set them (no env name).
+func TestPluginGrants(t *testing.T) {
+	dir := writeConfig(t, "plugins:\n  panel:\n    grants: [containers.control, echo.view]\n  none: {}\n")
+	c, err := Load(dir, []string{"DDC_PLUGINS_PANEL_GRANTS=containers.admin"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want []string
+	}{
+		{"panel", []string{"containers.control", "echo.view"}},
+		{"none", nil},
+		{"not-configured", nil},
+	}
+	for _, tt := range tests {
+		if got := c.PluginGrants(tt.id); !slices.Equal(got, tt.want) {
+			t.Errorf("PluginGrants(%q) = %q, want %q", tt.id, got, tt.want)
 		}
 	}
 }

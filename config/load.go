@@ -44,7 +44,7 @@ var listKeys = map[string]bool{
 }
 
 // pluginKeys are the keys allowed under plugins.<id>.
-var pluginKeys = []string{"enabled", "settings", "kv_quota"}
+var pluginKeys = []string{"enabled", "settings", "kv_quota", "grants"}
 
 // kvQuotaKeys are the keys allowed under plugins.<id>.kv_quota.
 var kvQuotaKeys = []string{"max_keys", "max_bytes"}
@@ -268,6 +268,9 @@ func pruneNil(m map[string]any) map[string]any {
 						}
 						if p["kv_quota"] == nil {
 							delete(p, "kv_quota")
+						}
+						if p["grants"] == nil {
+							delete(p, "grants")
 						}
 					}
 				}

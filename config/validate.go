@@ -119,6 +119,11 @@ func (c *Config) Validate() error {
 		if !ValidPluginID(id) {
 			add("plugins."+id, "plugin id %q must match %s", id, pluginIDRE)
 		}
+		for i, g := range c.Plugins[id].Grants {
+			if !validGrant(g) {
+				add(fmt.Sprintf("plugins.%s.grants[%d]", id, i), "%q must be \"<plugin id>.<view|control|admin>\", e.g. \"containers.control\"", g)
+			}
+		}
 		q := c.Plugins[id].KVQuota
 		if q.MaxKeys < 0 {
 			add("plugins."+id+".kv_quota.max_keys", "%d must be positive (or 0 for the default)", q.MaxKeys)
@@ -170,4 +175,13 @@ func (c *Config) Warnings() []string {
 		}
 	}
 	return w
+}
+
+// validGrant reports whether g is "<plugin id>.<view|control|admin>".
+func validGrant(g string) bool {
+	i := strings.LastIndexByte(g, '.')
+	if i < 0 {
+		return false
+	}
+	return ValidPluginID(g[:i]) && slices.Contains([]string{"view", "control", "admin"}, g[i+1:])
 }

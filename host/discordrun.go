@@ -12,6 +12,14 @@ import (
 	"github.com/ddc-go/ddc/config"
 	"github.com/ddc-go/ddc/host/discord"
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/policy"
+)
+
+// The plugin host and the Discord side know nothing of each other; they
+// meet here.
+var (
+	_ discord.Plugins      = (*pluginhost.Manager)(nil)
+	_ pluginhost.Messenger = (*discord.Bot)(nil)
 )
 
 // discordRunner runs the Discord bot for the current config. A change of
@@ -129,4 +137,19 @@ func (r *discordRunner) state() string {
 		return discord.StateDisconnected
 	}
 	return discord.StateNoToken
+}
+
+// policyOf builds the permission policy from the config.
+func policyOf(c *config.Config) *policy.Policy {
+	d := c.Discord
+	return policy.New(policy.Config{
+		StatusChannels: d.StatusChannels, ControlChannels: d.ControlChannels,
+		AdminUsers: d.AdminUsers, AdminRoles: d.AdminRoles, OperatorRoles: d.OperatorRoles,
+	})
+}
+
+// throttleOf builds the spam protection from the config.
+func throttleOf(c *config.Config) *policy.Throttle {
+	d := c.Discord
+	return policy.NewThrottle(policy.ThrottleConfig{CommandCooldown: d.CommandCooldown, ButtonCooldown: d.ButtonCooldown, PerMinute: d.PerMinuteCap})
 }

@@ -28,13 +28,19 @@ type Host interface {
 	Publish(ctx context.Context, topic string, payload []byte) error
 	// Invoke calls an action another plugin provides, passing args as JSON
 	// and decoding the JSON result into result (if not nil). The action must
-	// be listed in Info.Calls. When ctx carries an Interaction (as handler
-	// contexts do), the host passes it along.
+	// be listed in Info.Calls. When ctx carries an Interaction the host
+	// routed to this plugin (as handler contexts do) within its 15 minutes,
+	// the host passes its own record of it along; any other is dropped, and
+	// the call carries only this plugin's identity and the level an admin
+	// granted it (InvokeRequest.CallerLevel).
 	Invoke(ctx context.Context, action string, args, result any) error
 	// KV is the plugin's own key-value namespace in the host's store.
 	KV() KV
 	// Audit appends an entry to the host's audit log. Record every action
-	// that changed something.
+	// that changed something. The entry's user and place (UserID,
+	// UserName, GuildID, ChannelID) come from the host's record of the
+	// interaction ctx carries, if the host routed it to this plugin; else
+	// they are left empty. Whatever the plugin puts there is ignored.
 	Audit(ctx context.Context, e AuditEntry) error
 	// Logger logs to the host's log, scoped to this plugin.
 	Logger() *slog.Logger
@@ -53,12 +59,13 @@ type KV interface {
 	List(ctx context.Context, prefix string) ([]string, error)
 }
 
-// AuditEntry records one action that changed something.
+// AuditEntry records one action that changed something. Host.Audit fills
+// its user and place itself.
 type AuditEntry struct {
-	UserID    string // UserID who asked.
-	UserName  string // UserName who asked.
-	GuildID   string // GuildID where.
-	ChannelID string // ChannelID where.
+	UserID    string // UserID who asked (set by the host).
+	UserName  string // UserName who asked (set by the host).
+	GuildID   string // GuildID where (set by the host).
+	ChannelID string // ChannelID where (set by the host).
 	Action    string // Action, e.g. "container.restart".
 	Target    string // Target, e.g. "local/plex".
 	Result    string // Result, e.g. "ok" or "failed".

@@ -280,8 +280,12 @@ func (h *hostClient) Invoke(ctx context.Context, action string, args, result any
 func (h *hostClient) KV() KV { return hostKV{h} }
 
 func (h *hostClient) Audit(ctx context.Context, e AuditEntry) error {
+	req := &pb.AuditRequest{Entry: auditToProto(e)}
+	if in, ok := InteractionFrom(ctx); ok {
+		req.Context = interactionToProto(in)
+	}
 	err := h.call(ctx, func(c pb.HostClient) error {
-		_, err := c.Audit(ctx, &pb.AuditRequest{Entry: auditToProto(e)})
+		_, err := c.Audit(ctx, req)
 		return err
 	})
 	if err != nil {

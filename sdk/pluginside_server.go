@@ -305,7 +305,7 @@ func (s *pluginServer) Invoke(ctx context.Context, req *pb.InvokeRequest) (*pb.I
 	if !ok {
 		return nil, unsupported("actions")
 	}
-	ir := &InvokeRequest{Action: req.GetAction(), Args: req.GetArgs(), Caller: req.GetCaller()}
+	ir := &InvokeRequest{Action: req.GetAction(), Args: req.GetArgs(), Caller: req.GetCaller(), CallerLevel: Level(req.GetCallerLevel())}
 	if req.GetContext() != nil {
 		in := interactionFromProto(req.GetContext())
 		ir.Interaction = &in

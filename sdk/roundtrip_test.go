@@ -223,7 +223,7 @@ func TestEveryFieldCrossesTheWire(t *testing.T) {
 	compReq := &sdk.ComponentRequest{Interaction: in, CustomID: "w:pick", Type: sdk.ComponentSelect, Values: []string{"a", "b"}, MessageID: "500000000000000001"}
 	modalReq := &sdk.ModalRequest{Interaction: in, CustomID: "w:modal", Fields: map[string]string{"name": "plex-2"}}
 	ev := sdk.Event{Topic: "container.state", Payload: []byte(`{"state":"running"}`), Source: "containers"}
-	invReq := &sdk.InvokeRequest{Action: "wire.do", Args: json.RawMessage(`{"x":[1,2]}`), Caller: "other", Interaction: &in}
+	invReq := &sdk.InvokeRequest{Action: "wire.do", Args: json.RawMessage(`{"x":[1,2]}`), Caller: "other", Interaction: &in, CallerLevel: sdk.LevelControl}
 	audit := sdk.AuditEntry{UserID: "u", UserName: "ana", GuildID: "g", ChannelID: "c", Action: "container.restart", Target: "local/plex", Result: "ok", Detail: "in 2s"}
 	manifest := grpcplugin.Manifest{Info: fullInfo(), ProtocolVersion: sdk.ProtocolVersion, Handlers: []string{"x"}}
 	if missing := unsetFields(manifest, cmdReq, compReq, modalReq, ev, invReq, audit, p.resp, p.choices); len(missing) > 0 {

@@ -285,7 +285,13 @@ type InvokeRequest struct {
 	Action      string          // Action name.
 	Args        json.RawMessage // Args, JSON.
 	Caller      string          // Caller is the calling plugin's id, or "host".
-	Interaction *Interaction    // Interaction that led to the call, if any.
+	Interaction *Interaction    // Interaction that led to the call, if any: one the host routed itself.
+	// CallerLevel is the level the host grants Caller on this plugin's
+	// actions: what an admin granted it in the config (plugins.<caller>.
+	// grants: ["<this plugin's id>.control"]), view without a grant, admin
+	// for the host itself. An action needing more than view decides on it
+	// when Interaction is nil; with an Interaction, on the user's level.
+	CallerLevel Level
 }
 
 // Message is what a plugin says in Discord.

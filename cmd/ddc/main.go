@@ -18,8 +18,6 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/internal/memtrim"
@@ -39,17 +37,34 @@ func main() {
 	}
 }
 
-// bundled lists the plugins compiled into this binary, by name.
-func bundled() map[string]func() sdk.Plugin {
-	return map[string]func() sdk.Plugin{
-		"containers": func() sdk.Plugin { return containers.New() },
-		"echo":       func() sdk.Plugin { return echo.New() },
-		"scheduler":  func() sdk.Plugin { return scheduler.New(scheduler.Config{}) },
+// bundledPlugin is a plugin compiled into this binary, run as
+// `ddc plugin <name>`.
+type bundledPlugin struct {
+	name   string
+	new    func() sdk.Plugin
+	grants []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
+}
+
+// bundled lists the plugins compiled into this binary, in the order the
+// host starts them.
+func bundled() []bundledPlugin {
+	return []bundledPlugin{
+		{name: "containers", new: func() sdk.Plugin { return containers.New() }},
+		// The scheduler starts, stops and restarts containers on its own.
+		{name: "scheduler", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
+		{name: "echo", new: func() sdk.Plugin { return echo.New() }},
 	}
 }
 
-// bundledOrder is the order the host starts bundled plugins in.
-var bundledOrder = []string{"containers", "scheduler", "echo"}
+// bundledNamed returns the bundled plugin called name.
+func bundledNamed(name string) (bundledPlugin, bool) {
+	for _, b := range bundled() {
+		if b.name == name {
+			return b, true
+		}
+	}
+	return bundledPlugin{}, false
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -63,14 +78,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(args) != 2 {
 			return errors.New("usage: ddc plugin NAME")
 		}
-		newPlugin, ok := bundled()[args[1]]
+		b, ok := bundledNamed(args[1])
 		if !ok {
 			return fmt.Errorf("no bundled plugin %q", args[1])
 		}
 		if trimEnabled() {
 			go memtrim.Run(ctx, slog.Default())
 		}
-		return sdk.Serve(newPlugin())
+		return sdk.Serve(b.new())
 	case "plugins":
 		if len(args) >= 3 && args[1] == "describe" {
 			return describe(ctx, args[2], args[3:], stdout)
@@ -139,11 +154,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("find own executable for bundled plugins: %w", err)
 	}
 	var bundles []pluginhost.Bundled
-	for _, name := range bundledOrder {
-		info := bundled()[name]().Info()
-		bundles = append(bundles, pluginhost.Bundled{ID: info.ID, Name: info.Name, Version: info.Version, Path: exe, Args: []string{"plugin", name}})
+	grants := map[string][]string{}
+	for _, b := range bundled() {
+		info := b.new().Info()
+		bundles = append(bundles, pluginhost.Bundled{ID: info.ID, Name: info.Name, Version: info.Version, Path: exe, Args: []string{"plugin", b.name}})
+		if len(b.grants) > 0 {
+			grants[info.ID] = b.grants
+		}
 	}
-	gin.SetMode(gin.ReleaseMode)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if trimEnabled() {
@@ -151,6 +169,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("starting ddc", "version", fullVersion(), "data_dir", *dataDir)
 	return host.Serve(ctx, host.Options{
-		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Logger: log, LogLevel: level,
+		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Grants: grants, Logger: log, LogLevel: level,
 	})
 }

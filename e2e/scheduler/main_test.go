@@ -118,6 +118,7 @@ func serve(t *testing.T, data string, containers, scheduler map[string]any) *run
 		done <- host.Serve(ctx, host.Options{
 			DataDir: data, Env: []string{"DISCORD_BOT_TOKEN=" + srv.Token()}, Version: "test",
 			Bundled: bundled("containers", "scheduler"),
+			Grants:  map[string][]string{"scheduler": {"containers.control"}}, // as cmd/ddc grants it
 			Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 	}()

@@ -1,13 +1,11 @@
 package discord
 
 import (
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/ddc-go/ddc/sdk"
-	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // Discord message flags the host sets.
@@ -227,65 +225,4 @@ func optionValue(o *discordgo.ApplicationCommandInteractionDataOption) sdk.Optio
 		}
 	}
 	return v
-}
-
-// neededLevel returns the level a command (with its subcommand path) needs:
-// the command's, overridden by the deepest subcommand that sets one.
-func neededLevel(mf grpcplugin.Manifest, command string, path []string) sdk.Level {
-	for _, c := range mf.Commands {
-		if c.Name != command {
-			continue
-		}
-		level := c.Level
-		opts := c.Options
-		for _, name := range path {
-			found := false
-			for _, o := range opts {
-				if o.Name == name {
-					if o.Level != 0 {
-						level = o.Level
-					}
-					opts, found = o.Options, true
-					break
-				}
-			}
-			if !found {
-				break
-			}
-		}
-		return max(level, sdk.LevelView)
-	}
-	return sdk.LevelView
-}
-
-// componentLevel returns the level a component or modal needs. By
-// convention a custom id is "prefix:kind:...", and kind names the plugin's
-// command or subcommand whose level applies ("containers:restart:web"
-// needs what /container restart needs); other kinds need view.
-func componentLevel(mf grpcplugin.Manifest, customID string) sdk.Level {
-	_, rest, _ := strings.Cut(customID, ":")
-	kind, _, _ := strings.Cut(rest, ":")
-	level := sdk.LevelView
-	var walk func(opts []sdk.Option, inherited sdk.Level)
-	walk = func(opts []sdk.Option, inherited sdk.Level) {
-		for _, o := range opts {
-			l := inherited
-			if o.Level != 0 {
-				l = o.Level
-			}
-			if o.Type == sdk.OptionSubcommand || o.Type == sdk.OptionSubcommandGroup {
-				if o.Name == kind {
-					level = max(level, l)
-				}
-				walk(o.Options, l)
-			}
-		}
-	}
-	for _, c := range mf.Commands {
-		if c.Name == kind {
-			level = max(level, c.Level)
-		}
-		walk(c.Options, c.Level)
-	}
-	return level
 }

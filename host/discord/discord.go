@@ -11,9 +11,12 @@
 // crash becomes a short ephemeral apology in the user's language.
 //
 // Components and modals need a permission level too. Their custom id is
-// "prefix:kind:...": kind names the plugin's command or subcommand whose
-// level applies ("containers:restart:web" needs what /container restart
-// needs); any other kind needs view.
+// "prefix:kind:...", and each plugin declares its kinds with their levels
+// (sdk.Info.Components); a click on an undeclared kind is refused (see
+// host/policy, which decides every level). A plugin may post and edit
+// only messages whose custom ids are under its own prefix, and every id a
+// plugin gives (channel, message, interaction) must be a Discord snowflake
+// before any request is made.
 //
 // A plugin's edit of a message that someone deleted fails with an error
 // matching sdk.ErrNotFound (Host.Edit's documented contract), so the
@@ -26,7 +29,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,7 +36,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/ddc-go/ddc/host/discord/outbox"
-	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
@@ -61,11 +62,15 @@ const (
 	DefaultSyncDelay    = 300 * time.Millisecond
 )
 
-// Plugins is what the Discord side needs from the plugin manager
-// (*pluginhost.Manager).
+// Plugins is what the Discord side needs from the plugin host (the host
+// package wires in *pluginhost.Manager).
 type Plugins interface {
+	// Manifests are the running plugins' manifests, by id: what may be
+	// routed to now.
 	Manifests() map[string]grpcplugin.Manifest
-	Statuses() []pluginhost.Status
+	// ActiveManifests adds the last manifest of plugins that are only
+	// restarting: what Discord's command list shows.
+	ActiveManifests() map[string]grpcplugin.Manifest
 	CommandOwner(name string) (string, bool)
 	ComponentOwner(customID string) (string, bool)
 	HandleCommand(ctx context.Context, id string, req *sdk.CommandRequest) (*sdk.Response, error)
@@ -75,8 +80,6 @@ type Plugins interface {
 	OnChange(fn func())
 	WaitSettled(ctx context.Context) error
 }
-
-var _ Plugins = (*pluginhost.Manager)(nil)
 
 // Config configures a Bot. Token and Plugins are required.
 type Config struct {
@@ -116,7 +119,7 @@ type Config struct {
 }
 
 // Bot is the host's Discord side. Create it with New, run it with Run. It
-// implements pluginhost.Messenger. Its methods are safe for concurrent use.
+// carries plugins' messages (Send, Edit, Delete, Followup). Its methods are safe for concurrent use.
 type Bot struct {
 	cfg    Config
 	log    *slog.Logger
@@ -138,12 +141,7 @@ type Bot struct {
 	// session is the current discordgo session: events of a replaced one
 	// (its late Disconnect) are ignored.
 	session atomic.Pointer[discordgo.Session]
-
-	mu     sync.Mutex
-	cached map[string]grpcplugin.Manifest // last manifest of each plugin, kept while it restarts
 }
-
-var _ pluginhost.Messenger = (*Bot)(nil)
 
 // New returns a bot for cfg; it connects nothing until Run.
 func New(cfg Config) (*Bot, error) {
@@ -188,7 +186,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{
 		cfg: cfg, log: log, client: client, out: outbox.New(ocfg),
-		inter: newInteractions(), trigger: make(chan struct{}, 1), cached: map[string]grpcplugin.Manifest{},
+		inter: newInteractions(), trigger: make(chan struct{}, 1),
 		reidentify: make(chan struct{}, 1),
 	}
 	b.sessionIntents.Store(-1)
@@ -298,44 +296,15 @@ func (b *Bot) Run(ctx context.Context) error {
 		err := dg.Open()
 		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
 			backoff = 0
-			select {
-			case <-ctx.Done():
-				_ = dg.Close()
-				b.setState(StateDisconnected)
-				st := b.out.Stats()
-				b.log.Info("discord session closed", "requests", st.Requests, "rate_limited", st.Limited,
-					"global_429", st.Global429, "coalesced_edits", st.Coalesced, "retries", st.Retries, "rejected", st.Rejected)
-				return nil
-			case <-disconnected:
-				continue
-			case <-b.reidentify:
-				if b.sessionIntents.Load() == int64(b.intents()) {
-					continue // a stale request: this session has them
-				}
-				// Resuming would keep the old intents: close, and identify
-				// again on a new session.
-				b.log.Info("plugin intents changed; identifying again", "intents", int64(b.intents()))
-				old := dg
-				if dg, err = b.newSession(ctx, disconnected); err != nil {
-					_ = old.Close()
-					return err
-				}
-				_ = old.Close() // its Disconnect is ignored: dg is current
-				continue
+			next, done, err := b.whileOpen(ctx, dg, disconnected)
+			if done || err != nil {
+				return err
 			}
+			dg = next
+			continue
 		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			switch {
-			case ce.Code == 4004:
-				b.setState(StateInvalidToken)
-				b.log.Error("discord rejected the bot token (close 4004); not retrying: set a valid DISCORD_BOT_TOKEN and restart")
-				return fmt.Errorf("%w: gateway close 4004", ErrInvalidToken)
-			case ce.Code >= 4010 && ce.Code <= 4014:
-				b.setState(StateDisconnected)
-				b.log.Error("discord closed the gateway for good; not retrying", "code", ce.Code, "reason", ce.Text)
-				return fmt.Errorf("discord gateway closed with %d %s", ce.Code, ce.Text)
-			}
+		if err := b.fatalClose(err); err != nil {
+			return err
 		}
 		if ctx.Err() != nil {
 			b.setState(StateDisconnected)
@@ -344,6 +313,56 @@ func (b *Bot) Run(ctx context.Context) error {
 		backoff = min(max(backoff*2, b.cfg.MinReconnect), b.cfg.MaxReconnect)
 		b.log.Warn("discord connect failed; retrying", "error", err, "in", backoff)
 	}
+}
+
+// whileOpen waits on the open session dg until ctx ends (done), the
+// connection drops, or the plugins' intents change; it returns the session
+// to open next (dg, or a new one with the new intents).
+func (b *Bot) whileOpen(ctx context.Context, dg *discordgo.Session, disconnected chan struct{}) (next *discordgo.Session, done bool, err error) {
+	select {
+	case <-ctx.Done():
+		_ = dg.Close()
+		b.setState(StateDisconnected)
+		st := b.out.Stats()
+		b.log.Info("discord session closed", "requests", st.Requests, "rate_limited", st.Limited,
+			"global_429", st.Global429, "coalesced_edits", st.Coalesced, "retries", st.Retries, "rejected", st.Rejected)
+		return nil, true, nil
+	case <-disconnected:
+		return dg, false, nil
+	case <-b.reidentify:
+		if b.sessionIntents.Load() == int64(b.intents()) {
+			return dg, false, nil // a stale request: this session has them
+		}
+		// Resuming would keep the old intents: close, and identify again
+		// on a new session.
+		b.log.Info("plugin intents changed; identifying again", "intents", int64(b.intents()))
+		next, err := b.newSession(ctx, disconnected)
+		_ = dg.Close() // its Disconnect is ignored: next is current
+		if err != nil {
+			return nil, true, err
+		}
+		return next, false, nil
+	}
+}
+
+// fatalClose returns the error that ends Run when Discord closed the
+// gateway for good (a rejected token, bad intents or version), else nil.
+func (b *Bot) fatalClose(err error) error {
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) {
+		return nil
+	}
+	switch {
+	case ce.Code == 4004:
+		b.setState(StateInvalidToken)
+		b.log.Error("discord rejected the bot token (close 4004); not retrying: set a valid DISCORD_BOT_TOKEN and restart")
+		return fmt.Errorf("%w: gateway close 4004", ErrInvalidToken)
+	case ce.Code >= 4010 && ce.Code <= 4014:
+		b.setState(StateDisconnected)
+		b.log.Error("discord closed the gateway for good; not retrying", "code", ce.Code, "reason", ce.Text)
+		return fmt.Errorf("discord gateway closed with %d %s", ce.Code, ce.Text)
+	}
+	return nil
 }
 
 // newSession returns a discordgo session for this bot, not yet open, with
@@ -469,7 +488,7 @@ func (b *Bot) SyncCommands(ctx context.Context) error {
 	if appID == "" {
 		return errors.New("sync commands: application id not known yet (not connected)")
 	}
-	want := desiredCommands(b.activeManifests())
+	want := desiredCommands(b.cfg.Plugins.ActiveManifests())
 	scopes := b.cfg.GuildIDs
 	if len(scopes) == 0 {
 		scopes = []string{""}
@@ -480,32 +499,4 @@ func (b *Bot) SyncCommands(ctx context.Context) error {
 		b.log.Info("discord commands registered", "scopes_written", n, "commands", commandNames(want))
 	}
 	return err
-}
-
-// activeManifests returns the running plugins' manifests, plus the last
-// manifest of plugins that are only restarting, so a crash does not
-// remove and re-add their commands.
-func (b *Bot) activeManifests() map[string]grpcplugin.Manifest {
-	running := b.cfg.Plugins.Manifests()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[string]grpcplugin.Manifest{}
-	for id, mf := range running {
-		out[id] = mf
-		b.cached[id] = mf
-	}
-	for _, st := range b.cfg.Plugins.Statuses() {
-		if _, ok := out[st.ID]; ok {
-			continue
-		}
-		switch st.State {
-		case pluginhost.StateStarting, pluginhost.StateRestarting:
-			if mf, ok := b.cached[st.ID]; ok {
-				out[st.ID] = mf
-			}
-		default:
-			delete(b.cached, st.ID)
-		}
-	}
-	return out
 }

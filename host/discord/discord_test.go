@@ -15,7 +15,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/ddc-go/ddc/host/discord"
-	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 	"github.com/ddc-go/ddc/internal/testkit/wait"
@@ -39,7 +38,7 @@ const (
 type fakePlugins struct {
 	mu        sync.Mutex
 	manifest  grpcplugin.Manifest
-	state     pluginhost.State
+	state     string // "" or "running", "restarting", "disabled"
 	listeners []func()
 	command   func(context.Context, *sdk.CommandRequest) (*sdk.Response, error)
 	component func(context.Context, *sdk.ComponentRequest) (*sdk.Response, error)
@@ -72,20 +71,21 @@ func demoManifest() grpcplugin.Manifest {
 func (p *fakePlugins) Manifests() map[string]grpcplugin.Manifest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state != "" && p.state != pluginhost.StateRunning {
+	if p.state != "" && p.state != "running" {
 		return map[string]grpcplugin.Manifest{}
 	}
 	return map[string]grpcplugin.Manifest{"demo": p.manifest}
 }
 
-func (p *fakePlugins) Statuses() []pluginhost.Status {
+// ActiveManifests keeps demo's manifest while it restarts, as the plugin
+// host does.
+func (p *fakePlugins) ActiveManifests() map[string]grpcplugin.Manifest {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := p.state
-	if st == "" {
-		st = pluginhost.StateRunning
+	if p.state != "" && p.state != "running" && p.state != "restarting" {
+		return map[string]grpcplugin.Manifest{}
 	}
-	return []pluginhost.Status{{ID: "demo", State: st}}
+	return map[string]grpcplugin.Manifest{"demo": p.manifest}
 }
 
 func (p *fakePlugins) CommandOwner(name string) (string, bool) {
@@ -283,12 +283,12 @@ func TestConnectAndCommands(t *testing.T) {
 	}
 
 	// A restarting plugin keeps its commands; a disabled one loses them.
-	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateRestarting })
+	e.plugins.change(func(p *fakePlugins) { p.state = "restarting" })
 	time.Sleep(200 * time.Millisecond)
 	if n := len(e.srv.Commands(guildID)); n != 3 {
 		t.Errorf("%d commands while the plugin restarts, want 3", n)
 	}
-	e.plugins.change(func(p *fakePlugins) { p.state = pluginhost.StateDisabled })
+	e.plugins.change(func(p *fakePlugins) { p.state = "disabled" })
 	wait.For(t, 5*time.Second, "commands removed", func() bool { return len(e.srv.Commands(guildID)) == 0 })
 }
 
@@ -681,5 +681,116 @@ func TestRejectedAnswerBecomesApology(t *testing.T) {
 	})
 	if v := e.srv.Violations(); len(v) > 0 {
 		t.Errorf("rate-limit violations: %+v", v)
+	}
+}
+
+// TestMessengerRefusesBadIDs: ids a plugin gives that are not Discord
+// snowflakes are refused with an error naming them, and Discord sees no
+// request at all (the bot token never goes to a URL of the plugin's
+// making).
+func TestMessengerRefusesBadIDs(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	ctx := ctxT(t, 10*time.Second)
+	msg := sdk.Message{Content: "x"}
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"delete with a query in the channel", func() error { return e.bot.Delete(ctx, "demo", "123456789012345678?", "1") }, `channel id "123456789012345678?"`},
+		{"delete with a path in the message", func() error { return e.bot.Delete(ctx, "demo", statusCh, "1/../../../users/@me") }, `message id "1/../../../users/@me"`},
+		{"send to an empty channel", func() error { _, err := e.bot.Send(ctx, "demo", "", msg); return err }, `channel id ""`},
+		{"send to a negative channel", func() error { _, err := e.bot.Send(ctx, "demo", "-1", msg); return err }, `channel id "-1"`},
+		{"send to a channel past uint64", func() error { _, err := e.bot.Send(ctx, "demo", "18446744073709551616", msg); return err }, "too large"},
+		{"send to channel zero", func() error { _, err := e.bot.Send(ctx, "demo", "0", msg); return err }, "zero"},
+		{"edit with an encoded slash", func() error { return e.bot.Edit(ctx, "demo", statusCh, "1%2F2", msg) }, `message id "1%2F2"`},
+		{"edit with spaces", func() error { return e.bot.Edit(ctx, "demo", " 1", "1", msg) }, `channel id " 1"`},
+		{"follow-up to a path", func() error { _, err := e.bot.Followup(ctx, "demo", "1/callback", msg); return err }, `interaction id "1/callback"`},
+	}
+	before := len(e.srv.Requests())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if !errors.Is(err, sdk.ErrInvalid) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "not a Discord snowflake") {
+				t.Errorf("error %v, want sdk.ErrInvalid naming %s as not a Discord snowflake", err, tt.want)
+			}
+		})
+	}
+	if after := e.srv.Requests(); len(after) != before {
+		t.Errorf("Discord saw %d requests for refused ids: %+v", len(after)-before, after[before:])
+	}
+	if _, err := e.bot.Send(ctx, "demo", "18446744073709551615", msg); errors.Is(err, sdk.ErrInvalid) && strings.Contains(err.Error(), "snowflake") {
+		t.Errorf("the largest snowflake was refused: %v", err)
+	}
+}
+
+// TestForeignControlsRefused: a plugin may post, edit and answer with
+// buttons only under its own prefix; another plugin's ("containers:
+// restart:x") is refused before Discord sees anything.
+func TestForeignControlsRefused(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	ctx := ctxT(t, 10*time.Second)
+	foreign := sdk.Message{Content: "click me", Components: []sdk.ActionRow{
+		sdk.Row(sdk.Button("demo:look:1", "Look", sdk.ButtonSecondary), sdk.Button("containers:restart:x", "Restart", sdk.ButtonDanger)),
+	}}
+	id, err := e.bot.Send(ctx, "demo", statusCh, sdk.Message{Content: "panel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(e.srv.Requests())
+	if _, err := e.bot.Send(ctx, "demo", statusCh, foreign); !errors.Is(err, sdk.ErrPermission) || !strings.Contains(err.Error(), "containers:restart:x") {
+		t.Errorf("Send with another plugin's button = %v, want ErrPermission naming the custom id", err)
+	}
+	if err := e.bot.Edit(ctx, "demo", statusCh, id, foreign); !errors.Is(err, sdk.ErrPermission) {
+		t.Errorf("Edit with another plugin's button = %v, want ErrPermission", err)
+	}
+	if after := e.srv.Requests(); len(after) != before {
+		t.Errorf("Discord saw %d requests for refused messages: %+v", len(after)-before, after[before:])
+	}
+	e.plugins.change(func(p *fakePlugins) {
+		p.command = func(context.Context, *sdk.CommandRequest) (*sdk.Response, error) {
+			return &sdk.Response{Message: foreign}, nil
+		}
+	})
+	r, text := content(t, fire(t, e.srv, poke(operator, controlCh, "")))
+	if !strings.HasPrefix(text, "Sorry") || r.Message.Flags&discordgo.MessageFlagsEphemeral == 0 || len(r.Message.Components) != 0 {
+		t.Errorf("answer with another plugin's button: %q %+v, want the ephemeral apology without components", text, r.Message)
+	}
+	e.plugins.change(func(p *fakePlugins) {
+		p.command = func(context.Context, *sdk.CommandRequest) (*sdk.Response, error) {
+			return &sdk.Response{Modal: &sdk.Modal{CustomID: "containers:pwd:x", Title: "Password"}}, nil
+		}
+	})
+	if r, text := content(t, fire(t, e.srv, poke(operator, controlCh, ""))); r.Type == fakediscord.CallbackModal || !strings.HasPrefix(text, "Sorry") {
+		t.Errorf("answer with another plugin's modal: type %d %q, want the apology", r.Type, text)
+	}
+}
+
+// TestUndeclaredComponentRefused: a click on a kind the plugin did not
+// declare never reaches it, whoever clicks.
+func TestUndeclaredComponentRefused(t *testing.T) {
+	t.Parallel()
+	e := start(t, fakeConfig(), nil)
+	// demo:restart is under demo's own prefix, so it can be posted; only
+	// the click is refused.
+	id, err := e.bot.Send(ctxT(t, 5*time.Second), "demo", controlCh, sdk.Message{Content: "panel", Components: []sdk.ActionRow{
+		sdk.Row(sdk.Button("demo:restart:1", "Restart", sdk.ButtonDanger)),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, user := range []string{viewer, operator, adminUser} {
+		in := fakediscord.Interaction{Type: fakediscord.InteractionComponent, GuildID: guildID, ChannelID: controlCh, UserID: user, MessageID: id, CustomID: "demo:restart:1"}
+		if _, text := content(t, fire(t, e.srv, in)); !strings.Contains(text, "does not declare") {
+			t.Errorf("%s's click on an undeclared kind: %q, want the refusal", user, text)
+		}
+	}
+	e.plugins.mu.Lock()
+	n := len(e.plugins.calls)
+	e.plugins.mu.Unlock()
+	if n != 0 {
+		t.Errorf("the plugin got %d calls for undeclared components", n)
 	}
 }

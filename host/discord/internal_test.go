@@ -52,57 +52,6 @@ func TestRewriteTransport(t *testing.T) {
 	}
 }
 
-func manifest() grpcplugin.Manifest {
-	return grpcplugin.Manifest{Info: sdk.Info{Commands: []sdk.Command{
-		{Name: "container", Level: sdk.LevelView, Options: []sdk.Option{
-			{Name: "restart", Type: sdk.OptionSubcommand, Level: sdk.LevelControl},
-			{Name: "logs", Type: sdk.OptionSubcommand},
-			{Name: "admin", Type: sdk.OptionSubcommandGroup, Level: sdk.LevelAdmin, Options: []sdk.Option{
-				{Name: "purge", Type: sdk.OptionSubcommand},
-			}},
-		}},
-		{Name: "settings", Level: sdk.LevelAdmin},
-	}}}
-}
-
-func TestNeededLevel(t *testing.T) {
-	tests := []struct {
-		cmd  string
-		path []string
-		want sdk.Level
-	}{
-		{"container", []string{"restart"}, sdk.LevelControl},
-		{"container", []string{"logs"}, sdk.LevelView},
-		{"container", []string{"admin", "purge"}, sdk.LevelAdmin},
-		{"settings", nil, sdk.LevelAdmin},
-		{"unknown", nil, sdk.LevelView},
-	}
-	for _, tt := range tests {
-		if got := neededLevel(manifest(), tt.cmd, tt.path); got != tt.want {
-			t.Errorf("neededLevel(%s %v) = %v, want %v", tt.cmd, tt.path, got, tt.want)
-		}
-	}
-}
-
-func TestComponentLevel(t *testing.T) {
-	tests := []struct {
-		id   string
-		want sdk.Level
-	}{
-		{"containers:restart:web", sdk.LevelControl},
-		{"containers:logs:web", sdk.LevelView},
-		{"containers:purge", sdk.LevelAdmin},
-		{"containers:settings:x", sdk.LevelAdmin},
-		{"containers:pinfo:web", sdk.LevelView},
-		{"containers", sdk.LevelView},
-	}
-	for _, tt := range tests {
-		if got := componentLevel(manifest(), tt.id); got != tt.want {
-			t.Errorf("componentLevel(%q) = %v, want %v", tt.id, got, tt.want)
-		}
-	}
-}
-
 func TestDesiredCommands(t *testing.T) {
 	mfs := map[string]grpcplugin.Manifest{
 		"b": {Info: sdk.Info{Commands: []sdk.Command{{Name: "zeta", Description: "Z", Level: sdk.LevelAdmin,

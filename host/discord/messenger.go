@@ -16,7 +16,13 @@ func (b *Bot) Send(ctx context.Context, pluginID, channelID string, m sdk.Messag
 	if m.Ephemeral {
 		return "", fmt.Errorf("send message in channel %s: ephemeral messages exist only as interaction answers: %w", channelID, sdk.ErrInvalid)
 	}
-	body, err := b.out.Do(ctx, outbox.Request{Method: http.MethodPost, Path: "/channels/" + channelID + "/messages", Body: toPayload(m)})
+	if err := snowflake("channel id", channelID); err != nil {
+		return "", fmt.Errorf("send message for %s: %w", pluginID, err)
+	}
+	if err := b.checkComponents(pluginID, m, nil); err != nil {
+		return "", fmt.Errorf("send message in channel %s: %w", channelID, err)
+	}
+	body, err := b.out.Do(ctx, outbox.Request{Method: http.MethodPost, Path: "/channels/" + seg(channelID) + "/messages", Body: toPayload(m)})
 	if err != nil {
 		return "", fmt.Errorf("send message in channel %s for %s: %w", channelID, pluginID, sdkErr(err))
 	}
@@ -27,10 +33,16 @@ func (b *Bot) Send(ctx context.Context, pluginID, channelID string, m sdk.Messag
 // wait for the rate limit, only the latest is sent. A message deleted by
 // someone gives an error matching sdk.ErrNotFound.
 func (b *Bot) Edit(ctx context.Context, pluginID, channelID, messageID string, m sdk.Message) error {
+	if err := snowflakes("channel id", channelID, "message id", messageID); err != nil {
+		return fmt.Errorf("edit message for %s: %w", pluginID, err)
+	}
+	if err := b.checkComponents(pluginID, m, nil); err != nil {
+		return fmt.Errorf("edit message %s in channel %s: %w", messageID, channelID, err)
+	}
 	p := toPayload(m)
 	p.Flags = 0
 	_, err := b.out.Edit(ctx, channelID+"/"+messageID, outbox.Request{
-		Method: http.MethodPatch, Path: "/channels/" + channelID + "/messages/" + messageID, Body: p,
+		Method: http.MethodPatch, Path: "/channels/" + seg(channelID) + "/messages/" + seg(messageID), Body: p,
 	})
 	if err != nil {
 		return fmt.Errorf("edit message %s in channel %s for %s: %w", messageID, channelID, pluginID, sdkErr(err))
@@ -40,7 +52,10 @@ func (b *Bot) Edit(ctx context.Context, pluginID, channelID, messageID string, m
 
 // Delete deletes a message; one already gone gives sdk.ErrNotFound.
 func (b *Bot) Delete(ctx context.Context, pluginID, channelID, messageID string) error {
-	_, err := b.out.Do(ctx, outbox.Request{Method: http.MethodDelete, Path: "/channels/" + channelID + "/messages/" + messageID})
+	if err := snowflakes("channel id", channelID, "message id", messageID); err != nil {
+		return fmt.Errorf("delete message for %s: %w", pluginID, err)
+	}
+	_, err := b.out.Do(ctx, outbox.Request{Method: http.MethodDelete, Path: "/channels/" + seg(channelID) + "/messages/" + seg(messageID)})
 	if err != nil {
 		return fmt.Errorf("delete message %s in channel %s for %s: %w", messageID, channelID, pluginID, sdkErr(err))
 	}
@@ -50,6 +65,12 @@ func (b *Bot) Delete(ctx context.Context, pluginID, channelID, messageID string)
 // Followup sends a follow-up message to an interaction pluginID handled in
 // the last 15 minutes.
 func (b *Bot) Followup(ctx context.Context, pluginID, interactionID string, m sdk.Message) (string, error) {
+	if err := snowflake("interaction id", interactionID); err != nil {
+		return "", fmt.Errorf("follow-up for %s: %w", pluginID, err)
+	}
+	if err := b.checkComponents(pluginID, m, nil); err != nil {
+		return "", fmt.Errorf("follow-up to interaction %s: %w", interactionID, err)
+	}
 	rec, ok := b.inter.get(interactionID)
 	if !ok {
 		return "", fmt.Errorf("follow-up to interaction %s: unknown or older than 15 minutes: %w", interactionID, sdk.ErrNotFound)
@@ -58,7 +79,7 @@ func (b *Bot) Followup(ctx context.Context, pluginID, interactionID string, m sd
 		return "", fmt.Errorf("follow-up to interaction %s by %s: %w: %w", interactionID, pluginID, errNotOwner, sdk.ErrPermission)
 	}
 	appID, _ := b.appID.Load().(string)
-	body, err := b.out.Do(ctx, outbox.Request{Method: http.MethodPost, Path: "/webhooks/" + appID + "/" + rec.token, Body: toPayload(m)})
+	body, err := b.out.Do(ctx, outbox.Request{Method: http.MethodPost, Path: "/webhooks/" + seg(appID) + "/" + seg(rec.token), Body: toPayload(m)})
 	if err != nil {
 		return "", fmt.Errorf("follow-up to interaction %s for %s: %w", interactionID, pluginID, sdkErr(err))
 	}

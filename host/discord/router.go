@@ -46,99 +46,122 @@ const (
 func (b *Bot) handle(ctx context.Context, i *discordgo.Interaction, received time.Time) {
 	in := interactionOf(i)
 	in.DefaultLocale = *b.language.Load()
-	r := &responder{b: b, i: i, in: in, tr: translator(in.Locale, in.DefaultLocale), received: received}
-	log := b.log.With("interaction", i.ID, "user", in.User.ID, "channel", in.ChannelID)
-	pol := b.policy.Load()
-	who := policy.Who{GuildID: in.GuildID, ChannelID: in.ChannelID, UserID: in.User.ID, RoleIDs: in.RoleIDs}
-	in.Level = pol.Level(who).Level
-	r.in = in
-
+	t := &turn{pol: b.policy.Load(), who: policy.Who{GuildID: in.GuildID, ChannelID: in.ChannelID, UserID: in.User.ID, RoleIDs: in.RoleIDs}}
+	in.Level = t.pol.Level(t.who).Level
+	t.r = &responder{b: b, i: i, in: in, tr: translator(in.Locale, in.DefaultLocale), received: received}
+	t.log = b.log.With("interaction", i.ID, "user", in.User.ID, "channel", in.ChannelID)
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
-		d := i.ApplicationCommandData()
-		req := commandRequest(in, d)
-		what := "/" + strings.Join(append([]string{d.Name}, req.Subcommand...), " ")
-		owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
-		if !ok {
-			log.Warn("interaction for a command no running plugin owns", "command", what)
-			r.sendEphemeral(ctx, r.tr.T("unavailable"))
-			return
-		}
-		r.plugin = owner
-		log = log.With("plugin", owner, "command", what)
-		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
-		if !r.admit(ctx, log, pol, who, need, what, "cmd:"+what, policy.KindCommand) {
-			return
-		}
-		r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
-			return b.cfg.Plugins.HandleCommand(ctx, owner, req)
-		})
-
+		t.command(ctx, i.ApplicationCommandData())
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		d := i.ApplicationCommandData()
-		req := commandRequest(in, d)
-		owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
-		choices := []sdk.Choice{}
-		need := neededLevel(b.cfg.Plugins.Manifests()[owner], d.Name, req.Subcommand)
-		if ok && in.Level.Allows(need) {
-			actx, cancel := context.WithTimeout(grpcplugin.WithInteraction(ctx, in), autocompleteBudget-time.Since(received))
-			got, err := b.cfg.Plugins.HandleAutocomplete(actx, owner, req)
-			cancel()
-			if err != nil {
-				log.Warn("autocomplete failed", "plugin", owner, "error", err)
-			} else if got != nil {
-				choices = got
-			}
-		}
-		if len(choices) > 25 {
-			choices = choices[:25]
-		}
-		out := make([]map[string]any, 0, len(choices))
-		for _, c := range choices {
-			m := map[string]any{"name": c.Name, "value": c.Value}
-			if l := localizations(c.NameLocalizations); l != nil {
-				m["name_localizations"] = l
-			}
-			out = append(out, m)
-		}
-		if err := r.callback(ctx, callbackAutocomplete, map[string]any{"choices": out}); err != nil {
-			log.Warn("answer autocomplete", "error", err)
-		}
-
+		t.autocomplete(ctx, i.ApplicationCommandData())
 	case discordgo.InteractionMessageComponent:
-		d := i.MessageComponentData()
-		r.component = true
-		what := r.tr.T("what.button")
-		if d.ComponentType == discordgo.SelectMenuComponent {
-			what = r.tr.T("what.menu")
-		}
-		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "component", what)
-		if !ok {
-			return
-		}
-		req := &sdk.ComponentRequest{Interaction: in, CustomID: d.CustomID, Type: sdk.ComponentType(d.ComponentType), Values: d.Values}
-		if i.Message != nil {
-			req.MessageID = i.Message.ID
-		}
-		r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
-			return b.cfg.Plugins.HandleComponent(ctx, owner, req)
-		})
-
+		t.component(ctx, i.MessageComponentData())
 	case discordgo.InteractionModalSubmit:
-		d := i.ModalSubmitData()
-		r.modal = true
-		owner, log, ok := r.claimComponent(ctx, log, pol, who, d.CustomID, "form", r.tr.T("what.form"))
-		if !ok {
-			return
-		}
-		req := &sdk.ModalRequest{Interaction: in, CustomID: d.CustomID, Fields: modalFields(d.Components)}
-		r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
-			return b.cfg.Plugins.HandleModal(ctx, owner, req)
-		})
-
+		t.modal(ctx, i.ModalSubmitData())
 	default:
-		log.Debug("ignoring interaction", "type", int(i.Type))
+		t.log.Debug("ignoring interaction", "type", int(i.Type))
 	}
+}
+
+// turn is one interaction being served: who asked, under which policy,
+// and the responder that answers.
+type turn struct {
+	r   *responder
+	pol *policy.Policy
+	who policy.Who
+	log *slog.Logger
+}
+
+// command serves a slash command: owner, permission, spam limits, plugin.
+func (t *turn) command(ctx context.Context, d discordgo.ApplicationCommandInteractionData) {
+	r, b := t.r, t.r.b
+	req := commandRequest(r.in, d)
+	what := "/" + strings.Join(append([]string{d.Name}, req.Subcommand...), " ")
+	owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
+	if !ok {
+		t.log.Warn("interaction for a command no running plugin owns", "command", what)
+		r.sendEphemeral(ctx, r.tr.T("unavailable"))
+		return
+	}
+	r.plugin = owner
+	log := t.log.With("plugin", owner, "command", what)
+	need := policy.CommandLevel(b.cfg.Plugins.Manifests()[owner].Commands, d.Name, req.Subcommand)
+	if !r.admit(ctx, log, t.pol, t.who, need, what, "cmd:"+what, policy.KindCommand) {
+		return
+	}
+	r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
+		return b.cfg.Plugins.HandleCommand(ctx, owner, req)
+	})
+}
+
+// autocomplete asks the owning plugin for choices, if the user may run
+// the command; any failure answers with none.
+func (t *turn) autocomplete(ctx context.Context, d discordgo.ApplicationCommandInteractionData) {
+	r, b := t.r, t.r.b
+	req := commandRequest(r.in, d)
+	owner, ok := b.cfg.Plugins.CommandOwner(d.Name)
+	choices := []sdk.Choice{}
+	need := policy.CommandLevel(b.cfg.Plugins.Manifests()[owner].Commands, d.Name, req.Subcommand)
+	if ok && r.in.Level.Allows(need) {
+		actx, cancel := context.WithTimeout(grpcplugin.WithInteraction(ctx, r.in), autocompleteBudget-time.Since(r.received))
+		got, err := b.cfg.Plugins.HandleAutocomplete(actx, owner, req)
+		cancel()
+		if err != nil {
+			t.log.Warn("autocomplete failed", "plugin", owner, "error", err)
+		} else if got != nil {
+			choices = got
+		}
+	}
+	if len(choices) > 25 {
+		choices = choices[:25]
+	}
+	out := make([]map[string]any, 0, len(choices))
+	for _, c := range choices {
+		m := map[string]any{"name": c.Name, "value": c.Value}
+		if l := localizations(c.NameLocalizations); l != nil {
+			m["name_localizations"] = l
+		}
+		out = append(out, m)
+	}
+	if err := r.callback(ctx, callbackAutocomplete, map[string]any{"choices": out}); err != nil {
+		t.log.Warn("answer autocomplete", "error", err)
+	}
+}
+
+// component serves a click on a button or a choice in a select.
+func (t *turn) component(ctx context.Context, d discordgo.MessageComponentInteractionData) {
+	r, b := t.r, t.r.b
+	r.component = true
+	what := r.tr.T("what.button")
+	if d.ComponentType == discordgo.SelectMenuComponent {
+		what = r.tr.T("what.menu")
+	}
+	owner, log, ok := r.claimComponent(ctx, t.log, t.pol, t.who, d.CustomID, "component", what)
+	if !ok {
+		return
+	}
+	req := &sdk.ComponentRequest{Interaction: r.in, CustomID: d.CustomID, Type: sdk.ComponentType(d.ComponentType), Values: d.Values}
+	if r.i.Message != nil {
+		req.MessageID = r.i.Message.ID
+	}
+	r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
+		return b.cfg.Plugins.HandleComponent(ctx, owner, req)
+	})
+}
+
+// modal serves a submitted form.
+func (t *turn) modal(ctx context.Context, d discordgo.ModalSubmitInteractionData) {
+	r, b := t.r, t.r.b
+	r.modal = true
+	owner, log, ok := r.claimComponent(ctx, t.log, t.pol, t.who, d.CustomID, "form", r.tr.T("what.form"))
+	if !ok {
+		return
+	}
+	req := &sdk.ModalRequest{Interaction: r.in, CustomID: d.CustomID, Fields: modalFields(d.Components)}
+	r.run(ctx, log, func(ctx context.Context) (*sdk.Response, error) {
+		return b.cfg.Plugins.HandleModal(ctx, owner, req)
+	})
 }
 
 func modalFields(cs []discordgo.MessageComponent) map[string]string {
@@ -211,7 +234,13 @@ func (r *responder) claimComponent(ctx context.Context, log *slog.Logger, pol *p
 	}
 	r.plugin = owner
 	log = log.With("plugin", owner, "custom_id", customID)
-	need := componentLevel(r.b.cfg.Plugins.Manifests()[owner], customID)
+	mf := r.b.cfg.Plugins.Manifests()[owner]
+	need, err := policy.ComponentLevel(mf.ComponentPrefix, mf.Components, customID)
+	if err != nil {
+		log.Warn("interaction for a "+kind+" its plugin did not declare; refused", "error", err)
+		r.sendEphemeral(ctx, r.tr.T("undeclared"))
+		return "", log, false
+	}
 	return owner, log, r.admit(ctx, log, pol, who, need, what, "cmp:"+customID, policy.KindComponent)
 }
 
@@ -258,6 +287,13 @@ func (r *responder) run(ctx context.Context, log logger, call func(context.Conte
 		}
 		r.sendEphemeral(ctx, msg)
 		return
+	}
+	if res.resp != nil {
+		if err := r.b.checkComponents(r.plugin, res.resp.Message, res.resp.Modal); err != nil {
+			log.Error("plugin answered with another plugin's controls; refused", "error", err)
+			r.sendEphemeral(ctx, r.tr.T("apology"))
+			return
+		}
 	}
 	if err := r.deliver(ctx, res.resp); err != nil {
 		// Discord refused the answer (too long, too many components...)

@@ -84,11 +84,7 @@ func (h *hostAPI) Invoke(ctx context.Context, action string, args, result any) e
 	if err != nil {
 		return fmt.Errorf("invoke %s: encode args: %w", action, err)
 	}
-	var in *sdk.Interaction
-	if i, ok := sdk.InteractionFrom(ctx); ok {
-		in = &i
-	}
-	out, err := h.m.Invoke(ctx, h.id, action, raw, in)
+	out, err := h.m.Invoke(ctx, h.id, action, raw, h.interaction(ctx, "invoke "+action))
 	if err != nil {
 		return err
 	}
@@ -115,11 +111,32 @@ func (h *hostAPI) KV() sdk.KV {
 	return storeKV{kv: h.m.cfg.Store.KV("plugin/" + h.id).WithQuota(q), id: h.id}
 }
 
+// Audit appends e with the user and place taken from the host's record of
+// the interaction ctx names, never from e.
 func (h *hostAPI) Audit(ctx context.Context, e sdk.AuditEntry) error {
-	return h.m.cfg.Store.AppendAudit(ctx, store.AuditEntry{
-		Time: time.Now(), Plugin: h.id, GuildID: e.GuildID, ChannelID: e.ChannelID, UserID: e.UserID,
-		UserName: e.UserName, Action: e.Action, Target: e.Target, Result: e.Result, Detail: e.Detail,
-	})
+	entry := store.AuditEntry{Time: time.Now(), Plugin: h.id, Action: e.Action, Target: e.Target, Result: e.Result, Detail: e.Detail}
+	if in := h.interaction(ctx, "audit "+e.Action); in != nil {
+		entry.GuildID, entry.ChannelID, entry.UserID, entry.UserName = in.GuildID, in.ChannelID, in.User.ID, in.User.Name
+	}
+	return h.m.cfg.Store.AppendAudit(ctx, entry)
+}
+
+// interaction returns the host's own record of the interaction ctx names
+// (the plugin sends only its claim), if the host routed it to this plugin
+// within its life; nil otherwise, and a claim the host does not vouch for
+// is logged (what names the call).
+func (h *hostAPI) interaction(ctx context.Context, what string) *sdk.Interaction {
+	claim, ok := sdk.InteractionFrom(ctx)
+	if !ok {
+		return nil
+	}
+	in, ok := h.m.routed.lookup(h.id, claim.ID)
+	if !ok {
+		h.log.Warn("plugin named an interaction the host did not route to it (or older than 15 minutes); ignored: the call carries only the plugin's identity",
+			"call", what, "interaction", claim.ID, "claimed_user", claim.User.ID)
+		return nil
+	}
+	return &in
 }
 
 func (h *hostAPI) Logger() *slog.Logger { return h.log }

@@ -133,6 +133,11 @@ type Config struct {
 	// changes apply at once; zero fields (or a nil KVQuota) take
 	// DefaultKVMaxKeys and DefaultKVMaxBytes.
 	KVQuota func(id string) store.Quota
+	// CallerLevel gives the level plugin caller is granted on target's
+	// actions when it calls one without a user's interaction (see
+	// sdk.InvokeRequest.CallerLevel); nil grants view. The host itself
+	// (caller "host") is always admin.
+	CallerLevel func(caller, target string) sdk.Level
 }
 
 // Manager runs and supervises plugins. Create it with New, call Start once
@@ -155,6 +160,9 @@ type Manager struct {
 	// that may hold mu.
 	listenMu  sync.Mutex
 	listeners []func()
+
+	last   lastManifests // see ActiveManifests
+	routed routed        // interactions handed to plugins, for Invoke and Audit
 }
 
 // New returns a manager; it starts nothing.
@@ -558,6 +566,7 @@ func call[T any](ctx context.Context, m *Manager, id string, fn func(context.Con
 
 // HandleCommand sends a slash command to plugin id.
 func (m *Manager) HandleCommand(ctx context.Context, id string, req *sdk.CommandRequest) (*sdk.Response, error) {
+	m.routed.record(id, req.Interaction)
 	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*sdk.Response, error) {
 		return c.HandleCommand(ctx, req)
 	})
@@ -565,6 +574,7 @@ func (m *Manager) HandleCommand(ctx context.Context, id string, req *sdk.Command
 
 // HandleAutocomplete asks plugin id for choices.
 func (m *Manager) HandleAutocomplete(ctx context.Context, id string, req *sdk.CommandRequest) ([]sdk.Choice, error) {
+	m.routed.record(id, req.Interaction)
 	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) ([]sdk.Choice, error) {
 		return c.HandleAutocomplete(ctx, req)
 	})
@@ -572,6 +582,7 @@ func (m *Manager) HandleAutocomplete(ctx context.Context, id string, req *sdk.Co
 
 // HandleComponent sends a component interaction to plugin id.
 func (m *Manager) HandleComponent(ctx context.Context, id string, req *sdk.ComponentRequest) (*sdk.Response, error) {
+	m.routed.record(id, req.Interaction)
 	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*sdk.Response, error) {
 		return c.HandleComponent(ctx, req)
 	})
@@ -579,6 +590,7 @@ func (m *Manager) HandleComponent(ctx context.Context, id string, req *sdk.Compo
 
 // HandleModal sends a modal submit to plugin id.
 func (m *Manager) HandleModal(ctx context.Context, id string, req *sdk.ModalRequest) (*sdk.Response, error) {
+	m.routed.record(id, req.Interaction)
 	return call(ctx, m, id, func(ctx context.Context, c *grpcplugin.Client) (*sdk.Response, error) { return c.HandleModal(ctx, req) })
 }
 
@@ -591,7 +603,11 @@ func (m *Manager) HandleHTTP(ctx context.Context, id string, req *grpcplugin.HTT
 
 // Invoke routes an action call from caller ("host" or a plugin id) to the
 // running plugin that provides it. A plugin may call only the actions its
-// manifest lists in calls (exactly or as "prefix.*").
+// manifest lists in calls (exactly or as "prefix.*"). in, if not nil, must
+// be the host's own record of an interaction (plugins' calls go through
+// their Host API, which looks it up); the provider may then use it in its
+// Host calls too. The call carries the caller's granted level
+// (Config.CallerLevel).
 func (m *Manager) Invoke(ctx context.Context, caller, action string, args json.RawMessage, in *sdk.Interaction) (json.RawMessage, error) {
 	if caller != "host" {
 		cm, ok := m.Manifests()[caller]
@@ -623,8 +639,12 @@ func (m *Manager) Invoke(ctx context.Context, caller, action string, args json.R
 	if provider == "" {
 		return nil, fmt.Errorf("invoke %s: no running plugin provides it: %w", action, sdk.ErrNotFound)
 	}
+	req := &sdk.InvokeRequest{Action: action, Args: args, Caller: caller, Interaction: in, CallerLevel: m.callerLevel(caller, provider)}
+	if in != nil {
+		m.routed.bind(in.ID, provider)
+	}
 	return call(ctx, m, provider, func(ctx context.Context, c *grpcplugin.Client) (json.RawMessage, error) {
-		return c.Invoke(ctx, &sdk.InvokeRequest{Action: action, Args: args, Caller: caller, Interaction: in})
+		return c.Invoke(ctx, req)
 	})
 }
 
@@ -648,4 +668,15 @@ func (m *Manager) WaitSettled(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// callerLevel is the level caller is granted on target's actions.
+func (m *Manager) callerLevel(caller, target string) sdk.Level {
+	switch {
+	case caller == "host":
+		return sdk.LevelAdmin
+	case m.cfg.CallerLevel == nil:
+		return sdk.LevelView
+	}
+	return max(m.cfg.CallerLevel(caller, target), sdk.LevelView)
 }

@@ -1,7 +1,13 @@
-// Package policy decides what a Discord user may do where: the host's
-// permission policy (levels view < control < admin from admin users, admin
-// roles and operator roles, capped by the channel's ceiling) and its spam
-// protection (per-user cooldowns and per-minute caps).
+// Package policy decides who may do what where: the host's permission
+// policy (levels view < control < admin from admin users, admin roles and
+// operator roles, capped by the channel's ceiling), the level each slash
+// command and each declared component kind needs (CommandLevel,
+// ComponentLevel), the custom-id rule that keeps a plugin's controls
+// under its own prefix (CheckCustomIDs), and the spam protection
+// (per-user cooldowns and per-minute caps).
+//
+// It imports only the public sdk: never the Discord side, the plugin host
+// or the config, which hand it plain values.
 //
 // The rules, as in DockerDiscordControl:
 //

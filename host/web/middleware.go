@@ -43,7 +43,14 @@ func NoStore() gin.HandlerFunc {
 // Engine returns a gin engine with DDC's middleware in place: panics
 // recovered, SecurityHeaders on every response (404 and 405 too), 405 with
 // an Allow header for a wrong method. Serve it wrapped in HeadAsGet.
+//
+// DDC never runs gin in its debug mode (a route list and warnings on
+// stderr): Engine switches a process still in it to release mode; test
+// mode is left alone.
 func Engine() *gin.Engine {
+	if gin.Mode() == gin.DebugMode {
+		gin.SetMode(gin.ReleaseMode)
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(gin.Recovery(), SecurityHeaders())

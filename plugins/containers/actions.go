@@ -18,9 +18,11 @@ import (
 // as in DockerDiscordControl.
 const bulkGap = 500 * time.Millisecond
 
-// Invoke runs one of the actions in Info.Provides (see package api). When
-// the call carries an Interaction, actions that change something need
-// sdk.LevelControl. Results are JSON in English (the contract); an error's
+// Invoke runs one of the actions in Info.Provides (see package api).
+// Actions that change something need sdk.LevelControl: the user's, when
+// the call carries an Interaction (the host passes only one it routed),
+// else the level the host grants the calling plugin (CallerLevel, from
+// plugins.<caller>.grants). Results are JSON in English (the contract); an error's
 // user message is in the language of the interaction that led to the
 // call, else in the host's default language.
 func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMessage, error) {
@@ -30,7 +32,7 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 			return nil, localize(refuse(sdk.ErrInvalid, "error.bad_json", "Action", req.Action, "Reason", err.Error()), catalog().Context(ctx))
 		}
 	}
-	who := caller{in: req.Interaction, plugin: req.Caller}
+	who := caller{in: req.Interaction, plugin: req.Caller, level: req.CallerLevel}
 	var out any
 	var err error
 	switch req.Action {
@@ -63,17 +65,25 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 	return raw, nil
 }
 
-// caller is who asked for an action: a Discord user, or a plugin.
+// caller is who asked for an action: a Discord user (through a plugin),
+// or a plugin on its own with the level the host granted it.
 type caller struct {
 	in     *sdk.Interaction
 	plugin string
+	level  sdk.Level // the plugin's granted level, used without in
 }
 
 // need refuses callers below level; what names the refused act, a key of
-// need.* in the catalog ("restart").
+// need.* in the catalog ("restart"). A level of zero counts as view.
 func (c caller) need(level sdk.Level, what string) error {
-	if c.in != nil && c.in.Level != 0 && !c.in.Level.Allows(level) {
-		return refuse(sdk.ErrPermission, "need.message", "Level", level, "What", text("need."+what))
+	if c.in != nil {
+		if !max(c.in.Level, sdk.LevelView).Allows(level) {
+			return refuse(sdk.ErrPermission, "need.message", "Level", level, "What", text("need."+what))
+		}
+		return nil
+	}
+	if !max(c.level, sdk.LevelView).Allows(level) {
+		return refuse(sdk.ErrPermission, "need.grant", "Plugin", c.plugin, "Level", level, "What", text("need."+what))
 	}
 	return nil
 }
@@ -89,7 +99,12 @@ func (p *Plugin) audit(ctx context.Context, c caller, op api.Op, target, result,
 	if c.in != nil {
 		e = sdk.AuditFor(*c.in, action, target, result, detail)
 	} else {
-		e = sdk.AuditEntry{UserName: "plugin:" + c.plugin, Action: action, Target: target, Result: result, Detail: detail}
+		// No user: the host leaves the entry's user empty; a calling
+		// plugin is named in the detail.
+		if c.plugin != "" && c.plugin != "host" {
+			detail = strings.TrimSpace(detail + " (called by plugin " + c.plugin + ")")
+		}
+		e = sdk.AuditEntry{Action: action, Target: target, Result: result, Detail: detail}
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishLimit)
 	defer cancel()

@@ -31,7 +31,7 @@ func TestAPIHelpers(t *testing.T) {
 		return okA && okB && a.State == api.StateRunning && b.State == api.StateRunning
 	})
 	ctx := context.Background()
-	iv := invoker{h}
+	iv := invoker{h: h}
 
 	l, err := api.List(ctx, iv)
 	ci, ok := find(l, c.Name)

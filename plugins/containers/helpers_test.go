@@ -289,15 +289,24 @@ func mustJSON(t testing.TB, v any) []byte {
 
 // invoker calls the plugin's actions as the host does for another plugin
 // (api.Invoker, like sdk.Host.Invoke): args and result as JSON through the
-// plugin's gRPC server, with the interaction ctx carries, if any.
-type invoker struct{ h *sdktest.Harness }
+// plugin's gRPC server, with the interaction ctx carries, if any, and the
+// level the host grants the calling plugin: control (as if granted
+// containers.control), unless level says otherwise.
+type invoker struct {
+	h     *sdktest.Harness
+	level sdk.Level // the caller's granted level; zero means control
+}
 
 func (iv invoker) Invoke(ctx context.Context, action string, args, result any) error {
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return err
 	}
-	req := &sdk.InvokeRequest{Action: action, Args: raw, Caller: "panels"}
+	level := iv.level
+	if level == 0 {
+		level = sdk.LevelControl
+	}
+	req := &sdk.InvokeRequest{Action: action, Args: raw, Caller: "panels", CallerLevel: level}
 	if in, ok := sdk.InteractionFrom(ctx); ok {
 		req.Interaction = &in
 	}
@@ -445,7 +454,7 @@ func newFollower(t testing.TB, h *sdktest.Harness) *follower {
 
 func (f *follower) relist() {
 	f.t.Helper()
-	l, err := api.List(context.Background(), invoker{f.h})
+	l, err := api.List(context.Background(), invoker{h: f.h})
 	if err != nil {
 		f.t.Fatalf("api.List: %v", err)
 	}
@@ -472,7 +481,7 @@ func (f *follower) waitFor(what string, within time.Duration, cond func(*api.Tra
 	deadline := time.Now().Add(within)
 	for {
 		f.sync()
-		l, err := api.List(context.Background(), invoker{f.h})
+		l, err := api.List(context.Background(), invoker{h: f.h})
 		if err != nil {
 			f.t.Fatal(err)
 		}

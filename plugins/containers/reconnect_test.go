@@ -95,7 +95,7 @@ func TestDownAtStart(t *testing.T) {
 		t.Errorf("%d attempts for %d log lines in %v; want many more attempts than lines", attempts, len(warnings), elapsed)
 	}
 	t.Logf("down for %v: %d attempts, %d warnings", elapsed, attempts, len(warnings))
-	l, err := api.List(t.Context(), invoker{h})
+	l, err := api.List(t.Context(), invoker{h: h})
 	if err != nil || len(l.Endpoints) != 1 || l.Endpoints[0].Reachable || !strings.Contains(l.Endpoints[0].Error, "connection refused") ||
 		l.Endpoints[0].Since.IsZero() || !slices.Equal(l.Unreachable, []string{"local"}) {
 		t.Errorf("list while down = %+v, %v; want endpoint local unreachable with the error", l, err)

@@ -203,7 +203,7 @@ func (c *Client) HandleEvent(ctx context.Context, ev sdk.Event) error {
 
 // Invoke calls one of the plugin's actions.
 func (c *Client) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMessage, error) {
-	preq := &pb.InvokeRequest{Action: req.Action, Args: req.Args, Caller: req.Caller}
+	preq := &pb.InvokeRequest{Action: req.Action, Args: req.Args, Caller: req.Caller, CallerLevel: pb.PermissionLevel(req.CallerLevel)}
 	if req.Interaction != nil {
 		preq.Context = interactionToProto(*req.Interaction)
 	}

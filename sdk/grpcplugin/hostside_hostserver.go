@@ -187,5 +187,5 @@ func (s *hostServer) KVList(ctx context.Context, req *pb.KVListRequest) (*pb.KVL
 }
 
 func (s *hostServer) Audit(ctx context.Context, req *pb.AuditRequest) (*pb.AuditResponse, error) {
-	return &pb.AuditResponse{}, toStatus(s.h.Audit(ctx, auditFromProto(req.GetEntry())))
+	return &pb.AuditResponse{}, toStatus(s.h.Audit(withCtx(ctx, req.GetContext()), auditFromProto(req.GetEntry())))
 }

@@ -279,7 +279,7 @@ func (h *Harness) Invoke(ctx context.Context, action string, args any) (json.Raw
 	if err != nil {
 		return nil, fmt.Errorf("sdktest: encode args of %s: %w", action, err)
 	}
-	return h.Client.Invoke(ctx, &sdk.InvokeRequest{Action: action, Args: raw, Caller: "host"})
+	return h.Client.Invoke(ctx, &sdk.InvokeRequest{Action: action, Args: raw, Caller: "host", CallerLevel: sdk.LevelAdmin})
 }
 
 // Sent is a message the plugin posted, edited or sent as a follow-up.

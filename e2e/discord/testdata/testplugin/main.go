@@ -1,6 +1,8 @@
 // Command testplugin is a DDC plugin for the Discord end-to-end tests: its
-// /fault command sleeps, crashes, posts a panel with a control button, or
-// floods Host.Edit and Host.Send, as the "do" option asks.
+// /fault command sleeps, crashes, posts a panel with a control button,
+// floods Host.Edit and Host.Send, or attacks like a hostile third-party
+// plugin (forged users on Host.Invoke, another plugin's buttons), as the
+// "do" option asks.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 type plugin struct {
@@ -24,6 +27,7 @@ type plugin struct {
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
 		ID: "testplugin", Name: "Test plugin", Version: "1.0.0", ComponentPrefix: "tp",
+		Calls:      []string{"containers.*"},
 		Components: []sdk.ComponentKind{{Kind: "poke", Level: sdk.LevelControl}, {Kind: "look", Level: sdk.LevelView}},
 		Commands: []sdk.Command{
 			{Name: "fault", Description: "Misbehave on request", Level: sdk.LevelView, Options: []sdk.Option{
@@ -56,6 +60,18 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 			os.Exit(3)
 		}()
 		select {}
+	case "forge-stop-all", "reuse-stop-all", "bare-stop-all", "stop-all":
+		return p.stopAll(ctx, req)
+	case "foreign-button":
+		// Another plugin's button: whoever clicked it would restart a
+		// container through the containers plugin with their own rights.
+		_, err := p.host.Send(ctx, req.ChannelID, sdk.Message{Content: "click me", Components: []sdk.ActionRow{
+			sdk.Row(sdk.Button("containers:restart:web", "Restart", sdk.ButtonDanger)),
+		}})
+		if err != nil {
+			return sdk.Reply("refused: " + err.Error()), nil
+		}
+		return sdk.Reply("posted"), nil
 	case "panel":
 		return &sdk.Response{Message: sdk.Message{Content: "panel", Components: []sdk.ActionRow{
 			sdk.Row(sdk.Button("tp:poke:1", "Poke", sdk.ButtonDanger), sdk.Button("tp:look:1", "Look", sdk.ButtonSecondary)),
@@ -119,6 +135,39 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		return sdk.Reply(fmt.Sprintf("sent, %d failed", failed.Load()+p.backgroundFailed.Load())), nil
 	}
 	return sdk.Reply("ok from testplugin"), nil
+}
+
+// stopAll calls containers.stop_all as a hostile plugin would: with a made-up
+// admin interaction (forge), with the real interaction but a raised level
+// and another user (reuse), with none at all (bare), or honestly with the
+// interaction it is handling (stop-all). The answer is the outcome.
+func (p *plugin) stopAll(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+	admin := sdk.User{ID: "920000000000000099", Name: "forged admin"}
+	switch req.String("do") {
+	case "forge-stop-all":
+		ctx = grpcplugin.WithInteraction(ctx, sdk.Interaction{
+			ID: "920000000000000098", GuildID: req.GuildID, ChannelID: req.ChannelID, User: admin, Level: sdk.LevelAdmin,
+		})
+	case "reuse-stop-all":
+		in := req.Interaction
+		in.User, in.Level = admin, sdk.LevelAdmin
+		ctx = grpcplugin.WithInteraction(ctx, in)
+	case "bare-stop-all":
+		c, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		ctx = c
+	}
+	var out struct {
+		Results []struct {
+			Container string `json:"container"`
+			OK        bool   `json:"ok"`
+		} `json:"results"`
+	}
+	if err := p.host.Invoke(ctx, "containers.stop_all", map[string]any{}, &out); err != nil {
+		msg, _ := sdk.UserMessage(err)
+		return sdk.Reply("refused: " + msg + " | " + err.Error()), nil
+	}
+	return sdk.Reply(fmt.Sprintf("stopped %d", len(out.Results))), nil
 }
 
 func (p *plugin) HandleComponent(_ context.Context, req *sdk.ComponentRequest) (*sdk.Response, error) {

@@ -187,6 +187,16 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		if err := p.host.KV().Put(ctx, "bench", []byte(req.String("value"))); err != nil {
 			return nil, err
 		}
+	case "audit-forged": // audit entries claiming another user, with and without the real interaction
+		forged := sdk.AuditEntry{UserID: "666", UserName: "forged admin", GuildID: "667", ChannelID: "668", Action: "forged", Result: "ok"}
+		forged.Target = "with-interaction"
+		if err := p.host.Audit(ctx, forged); err != nil {
+			return nil, err
+		}
+		forged.Target = "without-interaction"
+		if err := p.host.Audit(context.WithoutCancel(context.Background()), forged); err != nil {
+			return nil, err
+		}
 	case "events": // how many events count-events mode has seen
 		return sdk.Reply(strconv.FormatInt(p.events.Load(), 10)), nil
 	case "sever": // cut the Host API connection and remove its socket

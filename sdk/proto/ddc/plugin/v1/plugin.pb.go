@@ -2830,8 +2830,13 @@ type InvokeRequest struct {
 	Args []byte `protobuf:"bytes,2,opt,name=args,proto3" json:"args,omitempty"`
 	// caller is the id of the calling plugin, or "host".
 	Caller string `protobuf:"bytes,3,opt,name=caller,proto3" json:"caller,omitempty"`
-	// context of the Discord interaction that led to the call, if any.
-	Context       *InteractionContext `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	// context of the Discord interaction that led to the call, if any: only
+	// one the host routed itself, never one a plugin made up.
+	Context *InteractionContext `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	// caller_level is the level the host grants the caller on this plugin's
+	// actions (plugins.<caller>.grants in the config; admin for the host
+	// itself). Actions decide on it when context is unset.
+	CallerLevel   PermissionLevel `protobuf:"varint,5,opt,name=caller_level,json=callerLevel,proto3,enum=ddc.plugin.v1.PermissionLevel" json:"caller_level,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2892,6 +2897,13 @@ func (x *InvokeRequest) GetContext() *InteractionContext {
 		return x.Context
 	}
 	return nil
+}
+
+func (x *InvokeRequest) GetCallerLevel() PermissionLevel {
+	if x != nil {
+		return x.CallerLevel
+	}
+	return PermissionLevel_PERMISSION_LEVEL_UNSPECIFIED
 }
 
 // InvokeResponse carries an action's result.
@@ -4535,7 +4547,11 @@ func (x *AuditEntry) GetDetail() string {
 type AuditRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// entry to append.
-	Entry         *AuditEntry `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	Entry *AuditEntry `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	// context of the interaction being handled, if any: the host takes the
+	// entry's user and place from its own record of that interaction, never
+	// from the entry.
+	Context       *InteractionContext `protobuf:"bytes,2,opt,name=context,proto3" json:"context,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4573,6 +4589,13 @@ func (*AuditRequest) Descriptor() ([]byte, []int) {
 func (x *AuditRequest) GetEntry() *AuditEntry {
 	if x != nil {
 		return x.Entry
+	}
+	return nil
+}
+
+func (x *AuditRequest) GetContext() *InteractionContext {
+	if x != nil {
+		return x.Context
 	}
 	return nil
 }
@@ -4821,12 +4844,13 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x18\n" +
 	"\apayload\x18\x02 \x01(\fR\apayload\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\tR\x06source\"\x15\n" +
-	"\x13HandleEventResponse\"\x90\x01\n" +
+	"\x13HandleEventResponse\"\xd3\x01\n" +
 	"\rInvokeRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x12\x12\n" +
 	"\x04args\x18\x02 \x01(\fR\x04args\x12\x16\n" +
 	"\x06caller\x18\x03 \x01(\tR\x06caller\x12;\n" +
-	"\acontext\x18\x04 \x01(\v2!.ddc.plugin.v1.InteractionContextR\acontext\"(\n" +
+	"\acontext\x18\x04 \x01(\v2!.ddc.plugin.v1.InteractionContextR\acontext\x12A\n" +
+	"\fcaller_level\x18\x05 \x01(\x0e2\x1e.ddc.plugin.v1.PermissionLevelR\vcallerLevel\"(\n" +
 	"\x0eInvokeResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\fR\x06result\"8\n" +
 	"\n" +
@@ -4927,9 +4951,10 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06action\x18\x05 \x01(\tR\x06action\x12\x16\n" +
 	"\x06target\x18\x06 \x01(\tR\x06target\x12\x16\n" +
 	"\x06result\x18\a \x01(\tR\x06result\x12\x16\n" +
-	"\x06detail\x18\b \x01(\tR\x06detail\"?\n" +
+	"\x06detail\x18\b \x01(\tR\x06detail\"|\n" +
 	"\fAuditRequest\x12/\n" +
-	"\x05entry\x18\x01 \x01(\v2\x19.ddc.plugin.v1.AuditEntryR\x05entry\"\x0f\n" +
+	"\x05entry\x18\x01 \x01(\v2\x19.ddc.plugin.v1.AuditEntryR\x05entry\x12;\n" +
+	"\acontext\x18\x02 \x01(\v2!.ddc.plugin.v1.InteractionContextR\acontext\"\x0f\n" +
 	"\rAuditResponse*\x88\x01\n" +
 	"\x0fPermissionLevel\x12 \n" +
 	"\x1cPERMISSION_LEVEL_UNSPECIFIED\x10\x00\x12\x19\n" +
@@ -5131,68 +5156,70 @@ var file_ddc_plugin_v1_plugin_proto_depIdxs = []int32{
 	78, // 39: ddc.plugin.v1.HandleModalRequest.fields:type_name -> ddc.plugin.v1.HandleModalRequest.FieldsEntry
 	21, // 40: ddc.plugin.v1.HandleModalResponse.response:type_name -> ddc.plugin.v1.Response
 	12, // 41: ddc.plugin.v1.InvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	42, // 42: ddc.plugin.v1.HandleHTTPRequest.headers:type_name -> ddc.plugin.v1.HTTPHeader
-	42, // 43: ddc.plugin.v1.HandleHTTPResponse.headers:type_name -> ddc.plugin.v1.HTTPHeader
-	4,  // 44: ddc.plugin.v1.CheckHealthResponse.status:type_name -> ddc.plugin.v1.HealthStatus
-	47, // 45: ddc.plugin.v1.CheckHealthResponse.stuck:type_name -> ddc.plugin.v1.StuckCall
-	19, // 46: ddc.plugin.v1.SendMessageRequest.message:type_name -> ddc.plugin.v1.Message
-	19, // 47: ddc.plugin.v1.EditMessageRequest.message:type_name -> ddc.plugin.v1.Message
-	19, // 48: ddc.plugin.v1.FollowupRequest.message:type_name -> ddc.plugin.v1.Message
-	12, // 49: ddc.plugin.v1.HostInvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	70, // 50: ddc.plugin.v1.AuditRequest.entry:type_name -> ddc.plugin.v1.AuditEntry
-	22, // 51: ddc.plugin.v1.Plugin.GetInfo:input_type -> ddc.plugin.v1.GetInfoRequest
-	24, // 52: ddc.plugin.v1.Plugin.Configure:input_type -> ddc.plugin.v1.ConfigureRequest
-	26, // 53: ddc.plugin.v1.Plugin.Start:input_type -> ddc.plugin.v1.StartRequest
-	28, // 54: ddc.plugin.v1.Plugin.Stop:input_type -> ddc.plugin.v1.StopRequest
-	30, // 55: ddc.plugin.v1.Plugin.HandleCommand:input_type -> ddc.plugin.v1.HandleCommandRequest
-	32, // 56: ddc.plugin.v1.Plugin.HandleAutocomplete:input_type -> ddc.plugin.v1.HandleAutocompleteRequest
-	34, // 57: ddc.plugin.v1.Plugin.HandleComponent:input_type -> ddc.plugin.v1.HandleComponentRequest
-	36, // 58: ddc.plugin.v1.Plugin.HandleModal:input_type -> ddc.plugin.v1.HandleModalRequest
-	38, // 59: ddc.plugin.v1.Plugin.HandleEvent:input_type -> ddc.plugin.v1.HandleEventRequest
-	40, // 60: ddc.plugin.v1.Plugin.Invoke:input_type -> ddc.plugin.v1.InvokeRequest
-	43, // 61: ddc.plugin.v1.Plugin.HandleHTTP:input_type -> ddc.plugin.v1.HandleHTTPRequest
-	45, // 62: ddc.plugin.v1.Plugin.CheckHealth:input_type -> ddc.plugin.v1.CheckHealthRequest
-	48, // 63: ddc.plugin.v1.Plugin.ConnectHost:input_type -> ddc.plugin.v1.ConnectHostRequest
-	50, // 64: ddc.plugin.v1.Host.SendMessage:input_type -> ddc.plugin.v1.SendMessageRequest
-	52, // 65: ddc.plugin.v1.Host.EditMessage:input_type -> ddc.plugin.v1.EditMessageRequest
-	54, // 66: ddc.plugin.v1.Host.DeleteMessage:input_type -> ddc.plugin.v1.DeleteMessageRequest
-	56, // 67: ddc.plugin.v1.Host.Followup:input_type -> ddc.plugin.v1.FollowupRequest
-	58, // 68: ddc.plugin.v1.Host.Publish:input_type -> ddc.plugin.v1.PublishRequest
-	60, // 69: ddc.plugin.v1.Host.Invoke:input_type -> ddc.plugin.v1.HostInvokeRequest
-	62, // 70: ddc.plugin.v1.Host.KVGet:input_type -> ddc.plugin.v1.KVGetRequest
-	64, // 71: ddc.plugin.v1.Host.KVPut:input_type -> ddc.plugin.v1.KVPutRequest
-	66, // 72: ddc.plugin.v1.Host.KVDelete:input_type -> ddc.plugin.v1.KVDeleteRequest
-	68, // 73: ddc.plugin.v1.Host.KVList:input_type -> ddc.plugin.v1.KVListRequest
-	71, // 74: ddc.plugin.v1.Host.Audit:input_type -> ddc.plugin.v1.AuditRequest
-	23, // 75: ddc.plugin.v1.Plugin.GetInfo:output_type -> ddc.plugin.v1.GetInfoResponse
-	25, // 76: ddc.plugin.v1.Plugin.Configure:output_type -> ddc.plugin.v1.ConfigureResponse
-	27, // 77: ddc.plugin.v1.Plugin.Start:output_type -> ddc.plugin.v1.StartResponse
-	29, // 78: ddc.plugin.v1.Plugin.Stop:output_type -> ddc.plugin.v1.StopResponse
-	31, // 79: ddc.plugin.v1.Plugin.HandleCommand:output_type -> ddc.plugin.v1.HandleCommandResponse
-	33, // 80: ddc.plugin.v1.Plugin.HandleAutocomplete:output_type -> ddc.plugin.v1.HandleAutocompleteResponse
-	35, // 81: ddc.plugin.v1.Plugin.HandleComponent:output_type -> ddc.plugin.v1.HandleComponentResponse
-	37, // 82: ddc.plugin.v1.Plugin.HandleModal:output_type -> ddc.plugin.v1.HandleModalResponse
-	39, // 83: ddc.plugin.v1.Plugin.HandleEvent:output_type -> ddc.plugin.v1.HandleEventResponse
-	41, // 84: ddc.plugin.v1.Plugin.Invoke:output_type -> ddc.plugin.v1.InvokeResponse
-	44, // 85: ddc.plugin.v1.Plugin.HandleHTTP:output_type -> ddc.plugin.v1.HandleHTTPResponse
-	46, // 86: ddc.plugin.v1.Plugin.CheckHealth:output_type -> ddc.plugin.v1.CheckHealthResponse
-	49, // 87: ddc.plugin.v1.Plugin.ConnectHost:output_type -> ddc.plugin.v1.ConnectHostResponse
-	51, // 88: ddc.plugin.v1.Host.SendMessage:output_type -> ddc.plugin.v1.SendMessageResponse
-	53, // 89: ddc.plugin.v1.Host.EditMessage:output_type -> ddc.plugin.v1.EditMessageResponse
-	55, // 90: ddc.plugin.v1.Host.DeleteMessage:output_type -> ddc.plugin.v1.DeleteMessageResponse
-	57, // 91: ddc.plugin.v1.Host.Followup:output_type -> ddc.plugin.v1.FollowupResponse
-	59, // 92: ddc.plugin.v1.Host.Publish:output_type -> ddc.plugin.v1.PublishResponse
-	61, // 93: ddc.plugin.v1.Host.Invoke:output_type -> ddc.plugin.v1.HostInvokeResponse
-	63, // 94: ddc.plugin.v1.Host.KVGet:output_type -> ddc.plugin.v1.KVGetResponse
-	65, // 95: ddc.plugin.v1.Host.KVPut:output_type -> ddc.plugin.v1.KVPutResponse
-	67, // 96: ddc.plugin.v1.Host.KVDelete:output_type -> ddc.plugin.v1.KVDeleteResponse
-	69, // 97: ddc.plugin.v1.Host.KVList:output_type -> ddc.plugin.v1.KVListResponse
-	72, // 98: ddc.plugin.v1.Host.Audit:output_type -> ddc.plugin.v1.AuditResponse
-	75, // [75:99] is the sub-list for method output_type
-	51, // [51:75] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	0,  // 42: ddc.plugin.v1.InvokeRequest.caller_level:type_name -> ddc.plugin.v1.PermissionLevel
+	42, // 43: ddc.plugin.v1.HandleHTTPRequest.headers:type_name -> ddc.plugin.v1.HTTPHeader
+	42, // 44: ddc.plugin.v1.HandleHTTPResponse.headers:type_name -> ddc.plugin.v1.HTTPHeader
+	4,  // 45: ddc.plugin.v1.CheckHealthResponse.status:type_name -> ddc.plugin.v1.HealthStatus
+	47, // 46: ddc.plugin.v1.CheckHealthResponse.stuck:type_name -> ddc.plugin.v1.StuckCall
+	19, // 47: ddc.plugin.v1.SendMessageRequest.message:type_name -> ddc.plugin.v1.Message
+	19, // 48: ddc.plugin.v1.EditMessageRequest.message:type_name -> ddc.plugin.v1.Message
+	19, // 49: ddc.plugin.v1.FollowupRequest.message:type_name -> ddc.plugin.v1.Message
+	12, // 50: ddc.plugin.v1.HostInvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	70, // 51: ddc.plugin.v1.AuditRequest.entry:type_name -> ddc.plugin.v1.AuditEntry
+	12, // 52: ddc.plugin.v1.AuditRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	22, // 53: ddc.plugin.v1.Plugin.GetInfo:input_type -> ddc.plugin.v1.GetInfoRequest
+	24, // 54: ddc.plugin.v1.Plugin.Configure:input_type -> ddc.plugin.v1.ConfigureRequest
+	26, // 55: ddc.plugin.v1.Plugin.Start:input_type -> ddc.plugin.v1.StartRequest
+	28, // 56: ddc.plugin.v1.Plugin.Stop:input_type -> ddc.plugin.v1.StopRequest
+	30, // 57: ddc.plugin.v1.Plugin.HandleCommand:input_type -> ddc.plugin.v1.HandleCommandRequest
+	32, // 58: ddc.plugin.v1.Plugin.HandleAutocomplete:input_type -> ddc.plugin.v1.HandleAutocompleteRequest
+	34, // 59: ddc.plugin.v1.Plugin.HandleComponent:input_type -> ddc.plugin.v1.HandleComponentRequest
+	36, // 60: ddc.plugin.v1.Plugin.HandleModal:input_type -> ddc.plugin.v1.HandleModalRequest
+	38, // 61: ddc.plugin.v1.Plugin.HandleEvent:input_type -> ddc.plugin.v1.HandleEventRequest
+	40, // 62: ddc.plugin.v1.Plugin.Invoke:input_type -> ddc.plugin.v1.InvokeRequest
+	43, // 63: ddc.plugin.v1.Plugin.HandleHTTP:input_type -> ddc.plugin.v1.HandleHTTPRequest
+	45, // 64: ddc.plugin.v1.Plugin.CheckHealth:input_type -> ddc.plugin.v1.CheckHealthRequest
+	48, // 65: ddc.plugin.v1.Plugin.ConnectHost:input_type -> ddc.plugin.v1.ConnectHostRequest
+	50, // 66: ddc.plugin.v1.Host.SendMessage:input_type -> ddc.plugin.v1.SendMessageRequest
+	52, // 67: ddc.plugin.v1.Host.EditMessage:input_type -> ddc.plugin.v1.EditMessageRequest
+	54, // 68: ddc.plugin.v1.Host.DeleteMessage:input_type -> ddc.plugin.v1.DeleteMessageRequest
+	56, // 69: ddc.plugin.v1.Host.Followup:input_type -> ddc.plugin.v1.FollowupRequest
+	58, // 70: ddc.plugin.v1.Host.Publish:input_type -> ddc.plugin.v1.PublishRequest
+	60, // 71: ddc.plugin.v1.Host.Invoke:input_type -> ddc.plugin.v1.HostInvokeRequest
+	62, // 72: ddc.plugin.v1.Host.KVGet:input_type -> ddc.plugin.v1.KVGetRequest
+	64, // 73: ddc.plugin.v1.Host.KVPut:input_type -> ddc.plugin.v1.KVPutRequest
+	66, // 74: ddc.plugin.v1.Host.KVDelete:input_type -> ddc.plugin.v1.KVDeleteRequest
+	68, // 75: ddc.plugin.v1.Host.KVList:input_type -> ddc.plugin.v1.KVListRequest
+	71, // 76: ddc.plugin.v1.Host.Audit:input_type -> ddc.plugin.v1.AuditRequest
+	23, // 77: ddc.plugin.v1.Plugin.GetInfo:output_type -> ddc.plugin.v1.GetInfoResponse
+	25, // 78: ddc.plugin.v1.Plugin.Configure:output_type -> ddc.plugin.v1.ConfigureResponse
+	27, // 79: ddc.plugin.v1.Plugin.Start:output_type -> ddc.plugin.v1.StartResponse
+	29, // 80: ddc.plugin.v1.Plugin.Stop:output_type -> ddc.plugin.v1.StopResponse
+	31, // 81: ddc.plugin.v1.Plugin.HandleCommand:output_type -> ddc.plugin.v1.HandleCommandResponse
+	33, // 82: ddc.plugin.v1.Plugin.HandleAutocomplete:output_type -> ddc.plugin.v1.HandleAutocompleteResponse
+	35, // 83: ddc.plugin.v1.Plugin.HandleComponent:output_type -> ddc.plugin.v1.HandleComponentResponse
+	37, // 84: ddc.plugin.v1.Plugin.HandleModal:output_type -> ddc.plugin.v1.HandleModalResponse
+	39, // 85: ddc.plugin.v1.Plugin.HandleEvent:output_type -> ddc.plugin.v1.HandleEventResponse
+	41, // 86: ddc.plugin.v1.Plugin.Invoke:output_type -> ddc.plugin.v1.InvokeResponse
+	44, // 87: ddc.plugin.v1.Plugin.HandleHTTP:output_type -> ddc.plugin.v1.HandleHTTPResponse
+	46, // 88: ddc.plugin.v1.Plugin.CheckHealth:output_type -> ddc.plugin.v1.CheckHealthResponse
+	49, // 89: ddc.plugin.v1.Plugin.ConnectHost:output_type -> ddc.plugin.v1.ConnectHostResponse
+	51, // 90: ddc.plugin.v1.Host.SendMessage:output_type -> ddc.plugin.v1.SendMessageResponse
+	53, // 91: ddc.plugin.v1.Host.EditMessage:output_type -> ddc.plugin.v1.EditMessageResponse
+	55, // 92: ddc.plugin.v1.Host.DeleteMessage:output_type -> ddc.plugin.v1.DeleteMessageResponse
+	57, // 93: ddc.plugin.v1.Host.Followup:output_type -> ddc.plugin.v1.FollowupResponse
+	59, // 94: ddc.plugin.v1.Host.Publish:output_type -> ddc.plugin.v1.PublishResponse
+	61, // 95: ddc.plugin.v1.Host.Invoke:output_type -> ddc.plugin.v1.HostInvokeResponse
+	63, // 96: ddc.plugin.v1.Host.KVGet:output_type -> ddc.plugin.v1.KVGetResponse
+	65, // 97: ddc.plugin.v1.Host.KVPut:output_type -> ddc.plugin.v1.KVPutResponse
+	67, // 98: ddc.plugin.v1.Host.KVDelete:output_type -> ddc.plugin.v1.KVDeleteResponse
+	69, // 99: ddc.plugin.v1.Host.KVList:output_type -> ddc.plugin.v1.KVListResponse
+	72, // 100: ddc.plugin.v1.Host.Audit:output_type -> ddc.plugin.v1.AuditResponse
+	77, // [77:101] is the sub-list for method output_type
+	53, // [53:77] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_ddc_plugin_v1_plugin_proto_init() }

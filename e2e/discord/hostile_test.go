@@ -1,0 +1,74 @@
+package discord
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
+)
+
+// TestHostilePluginInvoke: a third-party plugin (the test plugin, real
+// subprocess, allowed to call containers.*) tries to stop every container
+// through the containers plugin: with a made-up admin interaction, with a
+// viewer's real interaction raised to admin under another user's name, and
+// with none. Each is refused and the real container keeps running. The
+// same call made honestly for an operator's command in a control channel
+// goes through (the host passes its own record of that interaction), so
+// the refusals are not for want of a working path.
+func TestHostilePluginInvoke(t *testing.T) {
+	t.Parallel()
+	eng := dockertest.Connect(t)
+	ctr := eng.Run(t, dockertest.Options{StopTimeout: time.Second})
+	before := eng.Inspect(t, ctr).State.StartedAt
+	e := startHost(t, options{containers: map[string]any{
+		"endpoints": []map[string]any{{"name": "local", "host": eng.Host, "label_filter": dockertest.LabelRun + "=" + eng.RunID}},
+	}})
+	attacks := []struct {
+		do, user, want string
+	}{
+		{"forge-stop-all", viewer, "plugins.testplugin.grants"},
+		{"reuse-stop-all", viewer, "you need the control permission"},
+		{"bare-stop-all", viewer, "plugins.testplugin.grants"},
+		{"forge-stop-all", operator, "plugins.testplugin.grants"}, // an operator's plugin call still carries no forged admin
+	}
+	for _, a := range attacks {
+		t.Run(a.do+" by "+a.user, func(t *testing.T) {
+			text, _, _ := answer(t, e.fire(t, fault(a.user, controlCh, a.do)), 30*time.Second)
+			if !strings.HasPrefix(text, "refused: ") || !strings.Contains(text, a.want) {
+				t.Errorf("answer %q, want a refusal containing %q", text, a.want)
+			}
+		})
+	}
+	if st := eng.Inspect(t, ctr).State; !st.Running || st.StartedAt != before {
+		t.Fatalf("the attacks touched the container: %+v", st)
+	}
+	if !e.logged("plugin named an interaction the host did not route to it", "920000000000000098") {
+		t.Error("the forged interaction was not logged")
+	}
+
+	text, _, _ := answer(t, e.fire(t, fault(operator, controlCh, "stop-all")), 60*time.Second)
+	if text != "stopped 1" {
+		t.Errorf("an operator's honest stop_all through the plugin: %q, want stopped 1", text)
+	}
+	eng.WaitFor(t, ctr, 20*time.Second, "stopped", func(c container.InspectResponse) bool { return !c.State.Running })
+}
+
+// TestHostilePluginForeignButton: a plugin posting another plugin's
+// button (containers:restart:...) is refused, and Discord never sees the
+// message.
+func TestHostilePluginForeignButton(t *testing.T) {
+	t.Parallel()
+	e := startHost(t, options{})
+	text, _, _ := answer(t, e.fire(t, fault(operator, controlCh, "foreign-button")), 20*time.Second)
+	if !strings.HasPrefix(text, "refused: ") || !strings.Contains(text, `custom id "containers:restart:web"`) {
+		t.Errorf("answer %q, want the refusal naming the custom id", text)
+	}
+	for _, r := range e.srv.RequestsTo("POST /channels/{channel_id}/messages") {
+		if strings.Contains(string(r.Body), "containers:restart") {
+			t.Errorf("Discord got the foreign button: %s", r.Body)
+		}
+	}
+}
