@@ -76,8 +76,8 @@ func TestPanicRestartsOthersCarryOn(t *testing.T) {
 		st, _ = e.mgr.Status("fault")
 		return st.State == pluginhost.StateRunning && st.Restarts == 1, fmt.Sprintf("%+v", st)
 	})
-	if !strings.Contains(st.LastError, "panic: fault plugin: crash requested") {
-		t.Errorf("fault status = %+v, want 1 restart and the panic as last error", st)
+	if !strings.Contains(st.PreviousError, "panic: fault plugin: crash requested") || st.LastError != "" {
+		t.Errorf("fault status = %+v, want 1 restart, no current error and the panic as previous error", st)
 	}
 	if resp, err := command(ctx, e.mgr, "fault", "fault"); err != nil || resp.Message.Content != "ok from fault" {
 		t.Errorf("fault after restart = %+v, %v", resp, err)
@@ -122,8 +122,8 @@ func TestHangDeadlineAndWatchdog(t *testing.T) {
 		return s.State == pluginhost.StateRunning && s.PID != before.PID, fmt.Sprintf("%+v", s)
 	})
 	st, _ := e.mgr.Status("fault")
-	if want := regexp.MustCompile(`^watchdog: call HandleCommand /fault stuck for [0-9]+s past its 2s deadline$`); !want.MatchString(st.LastError) {
-		t.Errorf("last error = %q, want the watchdog naming the call (%s)", st.LastError, want)
+	if want := regexp.MustCompile(`^watchdog: call HandleCommand /fault stuck for [0-9]+s past its 2s deadline$`); !want.MatchString(st.PreviousError) {
+		t.Errorf("previous error = %q, want the watchdog naming the call (%s)", st.PreviousError, want)
 	}
 	if alive(before.PID) {
 		t.Errorf("old plugin process %d still alive after the watchdog restart", before.PID)
@@ -188,6 +188,9 @@ func TestStartFailures(t *testing.T) {
 				if !strings.Contains(st.LastError, w) {
 					t.Errorf("last error = %q, want it to contain %q", st.LastError, w)
 				}
+			}
+			if strings.Contains(st.LastError, "permanent") {
+				t.Errorf("last error = %q shows the host's internal permanent marker", st.LastError)
 			}
 			waitState(t, e.mgr, "echo", pluginhost.StateRunning, 10*time.Second)
 		})

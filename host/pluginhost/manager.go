@@ -370,7 +370,10 @@ func (m *Manager) Reconfigure(ctx context.Context) {
 			inst.resetCrashes()
 			inst.launch()
 		case enabled && (st == StateRunning || st == StateDegraded) && inst.settingsChanged(settings):
-			if err := inst.configure(ctx, settings); err != nil {
+			if err := inst.configure(ctx, settings); errors.Is(err, context.DeadlineExceeded) {
+				inst.log.Error("plugin did not answer Configure in time; it may still run with the old settings", "error", err)
+				inst.suspect()
+			} else if err != nil {
 				inst.log.Error("new settings rejected; keeping the old ones", "error", err)
 			}
 		}
@@ -379,16 +382,19 @@ func (m *Manager) Reconfigure(ctx context.Context) {
 
 // Status describes one plugin for the UI, the API and /healthz.
 type Status struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Version   string    `json:"version"`
-	State     State     `json:"state"`
-	Restarts  int       `json:"restarts"`
-	LastError string    `json:"last_error,omitempty"`
-	Health    string    `json:"health,omitempty"`
-	PID       int       `json:"pid,omitempty"`
-	Bundled   bool      `json:"bundled"`
-	Since     time.Time `json:"since"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	State     State  `json:"state"`
+	Restarts  int    `json:"restarts"`
+	LastError string `json:"last_error,omitempty"` // LastError is the current error: empty once the plugin runs again.
+	// PreviousError is the error the plugin last recovered from (a crash,
+	// a watchdog kill), kept for admins after LastError was cleared.
+	PreviousError string    `json:"previous_error,omitempty"`
+	Health        string    `json:"health,omitempty"`
+	PID           int       `json:"pid,omitempty"`
+	Bundled       bool      `json:"bundled"`
+	Since         time.Time `json:"since"`
 }
 
 // Statuses returns every known plugin's status, in start order.
