@@ -167,7 +167,8 @@ func checkModeOwner(fi os.FileInfo) error {
 	return nil
 }
 
-// Discover reads every <pluginsDir>/*/plugin.yaml. It returns the valid
+// Discover reads every <pluginsDir>/*/plugin.yaml, skipping hidden
+// directories (names starting with "."). It returns the valid
 // descriptors and, separately, one error per directory that could not be
 // used, keyed by directory name. A missing pluginsDir is not an error.
 func Discover(pluginsDir string) ([]Descriptor, map[string]error) {
@@ -181,6 +182,10 @@ func Discover(pluginsDir string) ([]Descriptor, map[string]error) {
 	}
 	var out []Descriptor
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			// Hidden: an install or removal at work (see pluginstore).
+			continue
+		}
 		dir := filepath.Join(pluginsDir, e.Name())
 		if e.Type()&fs.ModeSymlink != 0 {
 			// A symlinked plugin directory counts; LoadDescriptor keeps its
