@@ -108,6 +108,10 @@ type Config struct {
 	// PluginsDir holds external plugins, one directory each with a
 	// plugin.yaml. Empty means none.
 	PluginsDir string
+	// WatchInterval is how often the manager looks for new, replaced and
+	// removed plugins in PluginsDir while it runs (see Rescan): zero
+	// means every second, a negative value never.
+	WatchInterval time.Duration
 	// Bundled plugins, started before external ones.
 	Bundled []Bundled
 	// Store holds plugins' KV namespaces and the audit log.
@@ -147,6 +151,11 @@ type Manager struct {
 	order     []string
 	msgr      Messenger
 	closed    bool
+	watchStop chan struct{} // closed by Stop: ends the PluginsDir watch
+
+	// rescanMu is held by a whole Rescan, so that rescans do not overlap
+	// and Stop waits for one that is launching plugins.
+	rescanMu sync.Mutex
 
 	// logLevel is the level plugins get at their next start.
 	logLevel atomic.Value // string
@@ -180,6 +189,7 @@ func New(cfg Config) (*Manager, error) {
 		cfg: cfg, log: cfg.Logger,
 		bus:       NewBus(cfg.Logger.With("component", "bus"), cfg.QueueSize, cfg.Timeouts.Event),
 		instances: map[string]*instance{},
+		watchStop: make(chan struct{}),
 	}
 	m.logLevel.Store(cfg.PluginLogLevel)
 	return m, nil
@@ -282,6 +292,13 @@ func (m *Manager) Start(ctx context.Context) {
 		inst.launch()
 	}
 	m.changed()
+	if m.cfg.PluginsDir != "" && m.cfg.WatchInterval >= 0 {
+		interval := m.cfg.WatchInterval
+		if interval == 0 {
+			interval = defaultWatchInterval
+		}
+		go m.watchDir(interval, m.watchStop)
+	}
 }
 
 func (m *Manager) ordered() []*instance {
@@ -306,7 +323,14 @@ func (m *Manager) get(id string) (*instance, error) {
 // and waits for them, at most until ctx ends.
 func (m *Manager) Stop(ctx context.Context) {
 	m.mu.Lock()
+	if !m.closed {
+		close(m.watchStop)
+	}
 	m.closed = true
+	m.mu.Unlock()
+	m.rescanMu.Lock() // a Rescan under way has launched what it will
+	m.rescanMu.Unlock()
+	m.mu.Lock()
 	insts := m.ordered()
 	m.mu.Unlock()
 	var wg sync.WaitGroup
@@ -320,9 +344,15 @@ func (m *Manager) Stop(ctx context.Context) {
 	wg.Wait()
 }
 
-// Restart restarts a plugin, clearing its crash history: the admin's way
-// out of failed.
+// Restart stops plugin id if it runs and starts it again, clearing its
+// crash history: the admin's way out of failed, without restarting the
+// host (the web UI's plugin manager calls it; so does toggling
+// plugins.<id>.enabled off and on in the config). It first reads
+// PluginsDir again, so a fixed or replaced install is what starts. It
+// returns when the start has begun; Status tells how it went. It starts a
+// plugin even when the config disables it.
 func (m *Manager) Restart(ctx context.Context, id string) error {
+	m.Rescan(ctx)
 	inst, err := m.get(id)
 	if err != nil {
 		return err
@@ -336,10 +366,14 @@ func (m *Manager) Restart(ctx context.Context, id string) error {
 	return nil
 }
 
-// Enable starts a disabled or stopped plugin.
+// Enable starts a disabled, stopped or failed plugin (as Restart does)
+// until the host stops. It does not change the config: a plugin the
+// config disables is disabled again at the host's next start.
 func (m *Manager) Enable(ctx context.Context, id string) error { return m.Restart(ctx, id) }
 
-// Disable stops a plugin and marks it disabled.
+// Disable stops plugin id (cooperative Stop, then kill) and marks it
+// disabled until Enable, Restart or a config change starts it. It does not
+// change the config.
 func (m *Manager) Disable(ctx context.Context, id string) error {
 	inst, err := m.get(id)
 	if err != nil {
