@@ -3,6 +3,9 @@
 //	ddc serve [--data-dir DIR] [--listen ADDR]   run the host
 //	ddc plugin NAME                              run a bundled plugin (the host does this)
 //	ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
+//	ddc plugins install [--upgrade] PATH         install a plugin binary into <data>/plugins
+//	ddc plugins list                             list the installed plugins
+//	ddc plugins remove ID                        remove an installed plugin
 //	ddc version                                  print the version
 package main
 
@@ -87,10 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return sdk.Serve(b.new())
 	case "plugins":
-		if len(args) >= 3 && args[1] == "describe" {
-			return describe(ctx, args[2], args[3:], stdout)
-		}
-		return errors.New("usage: ddc plugins describe PATH [ARGS...]")
+		return pluginsCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ddc", fullVersion())
 		return nil
@@ -112,6 +112,11 @@ func usage(w io.Writer) {
   ddc serve [--data-dir DIR] [--listen ADDR]   run the host (web UI on :9374 by default)
   ddc plugin NAME                              run a bundled plugin (started by the host)
   ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
+  ddc plugins install [--upgrade] PATH         install a plugin binary into <data>/plugins
+                                               (a running ddc starts it within seconds)
+  ddc plugins list                             list the installed plugins
+  ddc plugins remove ID                        remove an installed plugin
+  (plugins commands take --data-dir DIR; env DDC_DATA_DIR)
   ddc version                                  print the version
 `)
 }

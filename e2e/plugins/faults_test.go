@@ -76,8 +76,8 @@ func TestPanicRestartsOthersCarryOn(t *testing.T) {
 		st, _ = e.mgr.Status("fault")
 		return st.State == pluginhost.StateRunning && st.Restarts == 1, fmt.Sprintf("%+v", st)
 	})
-	if !strings.Contains(st.LastError, "panic: fault plugin: crash requested") {
-		t.Errorf("fault status = %+v, want 1 restart and the panic as last error", st)
+	if !strings.Contains(st.PreviousError, "panic: fault plugin: crash requested") || st.LastError != "" {
+		t.Errorf("fault status = %+v, want 1 restart, no current error and the panic as previous error", st)
 	}
 	if resp, err := command(ctx, e.mgr, "fault", "fault"); err != nil || resp.Message.Content != "ok from fault" {
 		t.Errorf("fault after restart = %+v, %v", resp, err)
@@ -122,8 +122,8 @@ func TestHangDeadlineAndWatchdog(t *testing.T) {
 		return s.State == pluginhost.StateRunning && s.PID != before.PID, fmt.Sprintf("%+v", s)
 	})
 	st, _ := e.mgr.Status("fault")
-	if want := regexp.MustCompile(`^watchdog: call HandleCommand /fault stuck for [0-9]+s past its 2s deadline$`); !want.MatchString(st.LastError) {
-		t.Errorf("last error = %q, want the watchdog naming the call (%s)", st.LastError, want)
+	if want := regexp.MustCompile(`^watchdog: call HandleCommand /fault stuck for [0-9]+s past its 2s deadline$`); !want.MatchString(st.PreviousError) {
+		t.Errorf("previous error = %q, want the watchdog naming the call (%s)", st.PreviousError, want)
 	}
 	if alive(before.PID) {
 		t.Errorf("old plugin process %d still alive after the watchdog restart", before.PID)
@@ -189,6 +189,9 @@ func TestStartFailures(t *testing.T) {
 					t.Errorf("last error = %q, want it to contain %q", st.LastError, w)
 				}
 			}
+			if strings.Contains(st.LastError, "permanent") {
+				t.Errorf("last error = %q shows the host's internal permanent marker", st.LastError)
+			}
 			waitState(t, e.mgr, "echo", pluginhost.StateRunning, 10*time.Second)
 		})
 	}
@@ -224,22 +227,25 @@ func TestCrashLoopEndsFailed(t *testing.T) {
 }
 
 // TestBadInstallsLeaveOthersRunning: malformed descriptors, unknown protocol
-// versions, duplicate ids and duplicate command names each give a clear
-// error and do not stop the good plugins.
+// versions, an id taken by a bundled plugin, a directory not named for its
+// id and duplicate command names each give a clear error and do not stop
+// the good plugins.
 func TestBadInstallsLeaveOthersRunning(t *testing.T) {
 	data := t.TempDir()
-	install(t, data, "a-echo", "echo", bins.echo, nil)
+	install(t, data, "echo", "echo", bins.echo, nil)
 	install(t, data, "b-echo-again", "echo", bins.echo, nil)
-	install(t, data, "c-proto", "proto", bins.fault, []string{"--id=proto", "--cmd=proto"}, "protocol_version: 7")
-	install(t, data, "d-clash", "clash", bins.fault, []string{"--id=clash", "--cmd=echo"})
+	install(t, data, "proto", "proto", bins.fault, []string{"--id=proto", "--cmd=proto"}, "protocol_version: 7")
+	install(t, data, "x-clash", "x-clash", bins.fault, []string{"--id=x-clash", "--cmd=echo"})
 	bad := data + "/plugins/e-broken"
 	os.MkdirAll(bad, 0o755)
 	os.WriteFile(bad+"/plugin.yaml", []byte("id: Broken Id\nversion: one\nexecutable: ../../escape\nsha256: xyz\nbogus: 1\n"), 0o644)
 	os.MkdirAll(data+"/plugins/f-fields", 0o755)
 	os.WriteFile(data+"/plugins/f-fields/plugin.yaml", []byte("id: fields\nversion: 1.0.0\nexecutable: ../../escape\nsha256: xyz\nprotocol_version: 1\n"), 0o644)
-	install(t, data, "g-good", "good", bins.fault, []string{"--id=good", "--cmd=good"})
+	install(t, data, "good", "good", bins.fault, []string{"--id=good", "--cmd=good"})
 
-	e := start(t, data, nil)
+	e := start(t, data, func(c *pluginhost.Config) {
+		c.Bundled = []pluginhost.Bundled{{ID: "echo", Name: "Echo", Version: "1.0.0", Path: bins.echo}}
+	})
 	waitState(t, e.mgr, "echo", pluginhost.StateRunning, 10*time.Second)
 	waitState(t, e.mgr, "good", pluginhost.StateRunning, 10*time.Second)
 	if err := e.mgr.WaitSettled(ctxTimeout(t, 10*time.Second)); err != nil {
@@ -253,9 +259,10 @@ func TestBadInstallsLeaveOthersRunning(t *testing.T) {
 		id      string
 		wantErr []string
 	}{
-		{"duplicate:echo:b-echo-again", []string{`duplicate plugin id "echo"`, "already used by plugin echo in " + data + "/plugins/a-echo"}},
+		{"duplicate:echo:echo", []string{`duplicate plugin id "echo" (in ` + data + "/plugins/echo): already used by bundled plugin echo"}},
+		{"invalid:b-echo-again", []string{`id: "echo" differs from the plugin directory's name "b-echo-again"`}},
 		{"proto", []string{"plugin speaks protocol version 7; this host speaks 1"}},
-		{"clash", []string{"command /echo is already registered by plugin echo"}},
+		{"x-clash", []string{"command /echo is already registered by plugin echo"}},
 		{"invalid:e-broken", []string{"field bogus not found"}},
 		{"invalid:f-fields", []string{"f-fields/plugin.yaml: executable:", "sha256:"}},
 	}

@@ -140,8 +140,8 @@ func TestPublicPagesLeakNothing(t *testing.T) {
 	raw, _ := os.ReadFile(exe)
 	sum := sha256.Sum256(raw)
 
-	// Two directories with one id: the second fails as a duplicate.
-	install(t, data, "a-twin", "twin", bins.fault, []string{"--id=twin", "--cmd=twin"})
+	// Two directories with one id: the one not named for it fails.
+	install(t, data, "twin", "twin", bins.fault, []string{"--id=twin", "--cmd=twin"})
 	install(t, data, "b-twin", "twin", bins.fault, []string{"--id=twin", "--cmd=twin2"})
 
 	// Settings for a plugin that is not installed: its id and the config's

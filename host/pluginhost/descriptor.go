@@ -43,10 +43,18 @@ var (
 	sha256Pattern  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-// LoadDescriptor reads and validates <dir>/plugin.yaml. Errors name the
-// file and the field.
+// LoadDescriptor reads and validates <dir>/plugin.yaml. The directory and
+// the file must be writable by no one but their owner, owned by root or
+// the host's user, and the directory must be named for the plugin's id.
+// Errors name the file and the field.
 func LoadDescriptor(dir string) (Descriptor, error) {
 	file := filepath.Join(dir, DescriptorFile)
+	if err := checkPrivate(dir, "plugin directory"); err != nil {
+		return Descriptor{}, err
+	}
+	if err := checkPrivate(file, "plugin descriptor"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Descriptor{}, err
+	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return Descriptor{}, fmt.Errorf("read plugin descriptor: %w", err)
@@ -67,6 +75,8 @@ func LoadDescriptor(dir string) (Descriptor, error) {
 	}
 	if !idPattern.MatchString(d.ID) {
 		bad("id", "%q is not a plugin id (1-64 of a-z 0-9 . - _, starting with a letter or digit)", d.ID)
+	} else if base := filepath.Base(dir); base != d.ID {
+		bad("id", "%q differs from the plugin directory's name %q (a plugin lives in <data>/plugins/<id>/; rename the directory)", d.ID, base)
 	}
 	if d.Version == "" || !versionPattern.MatchString(d.Version) {
 		bad("version", "%q is not a semantic version like 1.2.3", d.Version)
@@ -120,16 +130,45 @@ func executablePath(dir, exe string) (string, error) {
 	if fi.Mode().Perm()&0o111 == 0 {
 		return "", fmt.Errorf("%q is not executable (chmod +x)", exe)
 	}
-	if fi.Mode().Perm()&0o002 != 0 {
-		return "", fmt.Errorf("%q is writable by every user (mode %v); refusing to run it", exe, fi.Mode().Perm())
-	}
-	if err := checkOwner(fi); err != nil {
-		return "", fmt.Errorf("%q: %w", exe, err)
+	if err := checkModeOwner(fi); err != nil {
+		return "", fmt.Errorf("%q %w; refusing to run it", exe, err)
 	}
 	return path, nil
 }
 
-// Discover reads every <pluginsDir>/*/plugin.yaml. It returns the valid
+// checkPrivate refuses a plugin directory or descriptor (what) at path
+// that users other than its owner may change, or that belongs to a user
+// other than root or the host's own: whoever can change it can make the
+// host run their code.
+func checkPrivate(path, what string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := checkModeOwner(fi); err != nil {
+		return fmt.Errorf("%s %s %w; refusing it", what, path, err)
+	}
+	return nil
+}
+
+// checkModeOwner says what is wrong with a file's mode or owner, if
+// anything: writable by its group or every user, or owned by a stranger.
+func checkModeOwner(fi os.FileInfo) error {
+	perm := fi.Mode().Perm()
+	switch {
+	case perm&0o002 != 0:
+		return fmt.Errorf("is writable by every user (mode %v; chmod o-w)", perm)
+	case perm&0o020 != 0:
+		return fmt.Errorf("is writable by its group (mode %v; chmod g-w)", perm)
+	}
+	if err := checkOwner(fi); err != nil {
+		return fmt.Errorf("is %w", err)
+	}
+	return nil
+}
+
+// Discover reads every <pluginsDir>/*/plugin.yaml, skipping hidden
+// directories (names starting with "."). It returns the valid
 // descriptors and, separately, one error per directory that could not be
 // used, keyed by directory name. A missing pluginsDir is not an error.
 func Discover(pluginsDir string) ([]Descriptor, map[string]error) {
@@ -143,6 +182,10 @@ func Discover(pluginsDir string) ([]Descriptor, map[string]error) {
 	}
 	var out []Descriptor
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			// Hidden: an install or removal at work (see pluginstore).
+			continue
+		}
 		dir := filepath.Join(pluginsDir, e.Name())
 		if e.Type()&fs.ModeSymlink != 0 {
 			// A symlinked plugin directory counts; LoadDescriptor keeps its

@@ -133,6 +133,22 @@ func TestLoadDescriptor(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, want: []string{"writable by every user"}},
+		{name: "executable group-writable", setup: func(t *testing.T, dir string) {
+			writeFile(t, dir, "bin/echo", fakeExe, 0o775)
+		}, want: []string{`"bin/echo" is writable by its group`}},
+
+		// the directory and the descriptor
+		{name: "directory world-writable", setup: chmod(".", 0o757), want: []string{"plugin directory", "writable by every user", "chmod o-w"}},
+		{name: "directory group-writable", setup: chmod(".", 0o775), want: []string{"plugin directory", "writable by its group", "chmod g-w"}},
+		{name: "descriptor world-writable", setup: chmod(DescriptorFile, 0o646), want: []string{"plugin descriptor", DescriptorFile, "writable by every user"}},
+		{name: "descriptor group-writable", setup: chmod(DescriptorFile, 0o664), want: []string{"plugin descriptor", DescriptorFile, "writable by its group"}},
+		{name: "private directory and descriptor", setup: func(t *testing.T, dir string) {
+			chmod(".", 0o700)(t, dir)
+			chmod(DescriptorFile, 0o600)(t, dir)
+		}},
+		{name: "directory owned by a stranger", setup: chown(".", 4242), want: []string{"plugin directory", "owned by uid 4242"}},
+		{name: "descriptor owned by a stranger", setup: chown(DescriptorFile, 4242), want: []string{"plugin descriptor", "owned by uid 4242"}},
+		{name: "directory named differently", setup: writeDesc(map[string]string{"id": "other"}), want: []string{`id: "other" differs from the plugin directory's name "echo"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +184,31 @@ func TestLoadDescriptor(t *testing.T) {
 				t.Errorf("LoadDescriptor().Path = %q is not a regular file: %v", d.Path, err)
 			}
 		})
+	}
+}
+
+// chmod sets the mode of name in the plugin's directory ("." for itself).
+func chmod(name string, mode os.FileMode) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// chown gives name in the plugin's directory to uid. Only root can; the
+// case is skipped for other users, and fails under CI, which runs as root.
+func chown(name string, uid int) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) {
+		if os.Getuid() != 0 {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("the owner check needs root to give a file away; CI runs as root")
+			}
+			t.Skip("needs root to give a file to another user")
+		}
+		if err := os.Chown(filepath.Join(dir, name), uid, -1); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

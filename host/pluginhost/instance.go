@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -23,9 +24,26 @@ import (
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
-// errPermanent marks start failures that a restart cannot fix (bad
-// manifest, checksum mismatch, conflicts): the plugin goes to failed at once.
-var errPermanent = errors.New("permanent")
+// permanentError marks a start failure that a restart cannot fix (bad
+// manifest, checksum mismatch, conflicts, an executable the kernel refuses
+// to run): the plugin goes to failed at once. Its text is its cause's, so
+// the mark never shows in what admins read.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// permanent marks err as a failure a restart cannot fix.
+func permanent(err error) error { return permanentError{err} }
+
+// isPermanent reports whether err (or an error it wraps) is permanent.
+func isPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+// errNoAnswer marks a setup step that ran into its deadline.
+var errNoAnswer = errors.New("no answer")
 
 // instance is one plugin and its supervisor.
 type instance struct {
@@ -37,7 +55,8 @@ type instance struct {
 	mu         sync.Mutex
 	st         State
 	since      time.Time
-	lastErr    error
+	lastErr    error // the current error: cleared when the plugin runs again
+	prevErr    error // the error it last recovered from
 	health     string
 	restarts   int
 	crashes    []time.Time
@@ -94,6 +113,9 @@ func (i *instance) lastError() error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	if i.lastErr == nil {
+		if i.prevErr != nil {
+			return i.prevErr
+		}
 		return errors.New("no executable")
 	}
 	return i.lastErr
@@ -105,6 +127,14 @@ func (i *instance) setState(st State, err error) {
 	i.st, i.since = st, time.Now()
 	if err != nil {
 		i.lastErr = err
+	}
+	switch st {
+	case StateRunning, StateDegraded, StateStopped, StateDisabled:
+		// The error is over: keep it only as the previous one, so that a
+		// recovered plugin does not show a stale error as its current one.
+		if i.lastErr != nil {
+			i.prevErr, i.lastErr = i.lastErr, nil
+		}
 	}
 	if st != StateDegraded {
 		i.health = ""
@@ -130,6 +160,9 @@ func (i *instance) status() Status {
 	}
 	if i.lastErr != nil {
 		s.LastError = i.lastErr.Error()
+	}
+	if i.prevErr != nil {
+		s.PreviousError = i.prevErr.Error()
 	}
 	return s
 }
@@ -249,14 +282,14 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 	}()
 	defer i.markTried()
 	pol := i.m.cfg.Restart
-	for {
-		final, err := i.runOnce(stopReq)
+	for restart := false; ; restart = true {
+		final, err := i.runOnce(stopReq, restart)
 		i.markTried()
 		if final != "" {
 			i.setState(final, nil)
 			return
 		}
-		if errors.Is(err, errPermanent) {
+		if isPermanent(err) {
 			i.log.Error("plugin cannot start", "error", err)
 			i.setFailed(err)
 			return
@@ -290,9 +323,6 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 			return
 		case <-time.After(backoff):
 		}
-		i.mu.Lock()
-		i.restarts++
-		i.mu.Unlock()
 		i.setState(StateStarting, nil)
 	}
 }
@@ -300,9 +330,12 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 // runOnce starts the plugin process, brings it up and watches it until it
 // dies, fails a health check, or is asked to stop. It returns the final
 // state when asked to stop, else the reason it ended.
-func (i *instance) runOnce(stopReq chan State) (State, error) {
+//
+// A restart counts in the plugin's restarts once its process was executed:
+// a start refused before that (checksum, exec error) is not a restart.
+func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	t := i.m.cfg.Timeouts
-	client, rpc, pid, err := i.spawn()
+	client, rpc, pid, err := i.spawn(restart)
 	defer func() {
 		i.m.bus.Unsubscribe(i.id)
 		i.mu.Lock()
@@ -322,7 +355,7 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		defer cancel()
 		if err := fn(ctx); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
-				return fmt.Errorf("%s: no answer within %s", step, t.Setup)
+				return fmt.Errorf("%s: %w within %s", step, errNoAnswer, t.Setup)
 			}
 			return fmt.Errorf("%s: %w", step, err)
 		}
@@ -343,7 +376,7 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		err = i.m.claim(i, mf)
 		i.markTried()
 		if err != nil {
-			err = fmt.Errorf("%w: %w", err, errPermanent)
+			err = permanent(err)
 		}
 	}
 	if err != nil {
@@ -360,7 +393,7 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 		return rpc.Configure(sdk.WithDefaultLocale(ctx, lang), settings)
 	}); err != nil {
 		kill()
-		return "", fmt.Errorf("settings rejected (fix them in the config): %w: %w", err, errPermanent)
+		return "", configureError(err)
 	}
 	i.mu.Lock()
 	i.settings, i.language = settings, lang
@@ -522,37 +555,48 @@ func (i *instance) configure(ctx context.Context, settings json.RawMessage) erro
 	return nil
 }
 
+// configureError explains a failed first Configure: the plugin's refusal
+// of its settings is permanent until they change, but a Configure that ran
+// out of time or lost its process is a crash, retried like one.
+func configureError(err error) error {
+	if errors.Is(err, errNoAnswer) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return permanent(fmt.Errorf("settings rejected (fix them in the config): %w", err))
+}
+
 // checkManifest compares the manifest with the descriptor and validates it.
 func (i *instance) checkManifest(mf grpcplugin.Manifest) error {
 	if mf.ID != i.desc.ID {
-		return fmt.Errorf("manifest id %q does not match the plugin's descriptor id %q: %w", mf.ID, i.desc.ID, errPermanent)
+		return permanent(fmt.Errorf("manifest id %q does not match the plugin's descriptor id %q", mf.ID, i.desc.ID))
 	}
 	if !i.desc.Bundled && mf.Version != i.desc.Version {
-		return fmt.Errorf("manifest version %s does not match plugin.yaml version %s: %w", mf.Version, i.desc.Version, errPermanent)
+		return permanent(fmt.Errorf("manifest version %s does not match plugin.yaml version %s", mf.Version, i.desc.Version))
 	}
 	if err := ValidateManifest(mf); err != nil {
-		return fmt.Errorf("invalid manifest: %w: %w", err, errPermanent)
+		return permanent(fmt.Errorf("invalid manifest: %w", err))
 	}
 	return nil
 }
 
 // spawn verifies the executable, starts the process and completes the
 // go-plugin handshake.
-func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, error) {
+func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, int, error) {
 	d := i.desc
 	if d.ProtocolVersion != sdk.ProtocolVersion {
-		return nil, nil, 0, fmt.Errorf("plugin speaks protocol version %d; this host speaks %d: %w", d.ProtocolVersion, sdk.ProtocolVersion, errPermanent)
+		return nil, nil, 0, permanent(fmt.Errorf("plugin speaks protocol version %d; this host speaks %d", d.ProtocolVersion, sdk.ProtocolVersion))
 	}
 	var secure *goplugin.SecureConfig
 	if !d.Bundled {
 		sum, err := hex.DecodeString(d.SHA256)
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("sha256 in plugin.yaml: %w: %w", err, errPermanent)
+			return nil, nil, 0, permanent(fmt.Errorf("sha256 in plugin.yaml: %w", err))
 		}
 		if got, err := fileSHA256(d.Path); err != nil {
 			return nil, nil, 0, fmt.Errorf("checksum executable: %w", err)
 		} else if !bytes.Equal(got, sum) {
-			return nil, nil, 0, fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin): %w", d.Path, got, d.SHA256, errPermanent)
+			return nil, nil, 0, permanent(fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin)", d.Path, got, d.SHA256))
 		}
 		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
@@ -582,6 +626,11 @@ func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, error) {
 	pid := 0
 	if cmd.Process != nil {
 		pid = cmd.Process.Pid
+		if restart {
+			i.mu.Lock()
+			i.restarts++
+			i.mu.Unlock()
+		}
 	}
 	if err != nil {
 		client.Kill()
@@ -603,6 +652,13 @@ func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, error) {
 // startError explains a failed start in terms an admin can act on.
 func (i *instance) startError(err error) error {
 	msg := err.Error()
+	for _, errno := range []syscall.Errno{syscall.E2BIG, syscall.ENOEXEC, syscall.ENOENT, syscall.EACCES, syscall.EPERM} {
+		if errors.Is(err, errno) {
+			// The kernel refused to run it; the same start fails the same
+			// way until the install or its descriptor changes.
+			return permanent(fmt.Errorf("plugin %s cannot be executed: %w", i.id, err))
+		}
+	}
 	switch {
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		line, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
@@ -614,9 +670,9 @@ func (i *instance) startError(err error) error {
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return fmt.Errorf("plugin %s did not finish starting within %s", i.id, i.m.cfg.Timeouts.Start)
 	case errors.Is(err, goplugin.ErrChecksumsDoNotMatch):
-		return fmt.Errorf("plugin %s: executable changed right before start (checksum mismatch): %w", i.id, errPermanent)
+		return permanent(fmt.Errorf("plugin %s: executable changed right before start (checksum mismatch)", i.id))
 	case strings.Contains(msg, "Incompatible API version") || strings.Contains(msg, "Incompatible core API version"):
-		return fmt.Errorf("plugin %s: %s: %w", i.id, msg, errPermanent)
+		return permanent(fmt.Errorf("plugin %s: %s", i.id, msg))
 	case strings.Contains(msg, "plugin exited before we could connect"):
 		return i.exitedDuringStart()
 	}

@@ -108,6 +108,10 @@ type Config struct {
 	// PluginsDir holds external plugins, one directory each with a
 	// plugin.yaml. Empty means none.
 	PluginsDir string
+	// WatchInterval is how often the manager looks for new, replaced and
+	// removed plugins in PluginsDir while it runs (see Rescan): zero
+	// means every second, a negative value never.
+	WatchInterval time.Duration
 	// Bundled plugins, started before external ones.
 	Bundled []Bundled
 	// Store holds plugins' KV namespaces and the audit log.
@@ -152,6 +156,11 @@ type Manager struct {
 	order     []string
 	msgr      Messenger
 	closed    bool
+	watchStop chan struct{} // closed by Stop: ends the PluginsDir watch
+
+	// rescanMu is held by a whole Rescan, so that rescans do not overlap
+	// and Stop waits for one that is launching plugins.
+	rescanMu sync.Mutex
 
 	// logLevel is the level plugins get at their next start.
 	logLevel atomic.Value // string
@@ -188,6 +197,7 @@ func New(cfg Config) (*Manager, error) {
 		cfg: cfg, log: cfg.Logger,
 		bus:       NewBus(cfg.Logger.With("component", "bus"), cfg.QueueSize, cfg.Timeouts.Event),
 		instances: map[string]*instance{},
+		watchStop: make(chan struct{}),
 	}
 	m.logLevel.Store(cfg.PluginLogLevel)
 	return m, nil
@@ -290,6 +300,13 @@ func (m *Manager) Start(ctx context.Context) {
 		inst.launch()
 	}
 	m.changed()
+	if m.cfg.PluginsDir != "" && m.cfg.WatchInterval >= 0 {
+		interval := m.cfg.WatchInterval
+		if interval == 0 {
+			interval = defaultWatchInterval
+		}
+		go m.watchDir(interval, m.watchStop)
+	}
 }
 
 func (m *Manager) ordered() []*instance {
@@ -314,7 +331,14 @@ func (m *Manager) get(id string) (*instance, error) {
 // and waits for them, at most until ctx ends.
 func (m *Manager) Stop(ctx context.Context) {
 	m.mu.Lock()
+	if !m.closed {
+		close(m.watchStop)
+	}
 	m.closed = true
+	m.mu.Unlock()
+	m.rescanMu.Lock() // a Rescan under way has launched what it will
+	m.rescanMu.Unlock()
+	m.mu.Lock()
 	insts := m.ordered()
 	m.mu.Unlock()
 	var wg sync.WaitGroup
@@ -328,9 +352,15 @@ func (m *Manager) Stop(ctx context.Context) {
 	wg.Wait()
 }
 
-// Restart restarts a plugin, clearing its crash history: the admin's way
-// out of failed.
+// Restart stops plugin id if it runs and starts it again, clearing its
+// crash history: the admin's way out of failed, without restarting the
+// host (the web UI's plugin manager calls it; so does toggling
+// plugins.<id>.enabled off and on in the config). It first reads
+// PluginsDir again, so a fixed or replaced install is what starts. It
+// returns when the start has begun; Status tells how it went. It starts a
+// plugin even when the config disables it.
 func (m *Manager) Restart(ctx context.Context, id string) error {
+	m.Rescan(ctx)
 	inst, err := m.get(id)
 	if err != nil {
 		return err
@@ -344,10 +374,14 @@ func (m *Manager) Restart(ctx context.Context, id string) error {
 	return nil
 }
 
-// Enable starts a disabled or stopped plugin.
+// Enable starts a disabled, stopped or failed plugin (as Restart does)
+// until the host stops. It does not change the config: a plugin the
+// config disables is disabled again at the host's next start.
 func (m *Manager) Enable(ctx context.Context, id string) error { return m.Restart(ctx, id) }
 
-// Disable stops a plugin and marks it disabled.
+// Disable stops plugin id (cooperative Stop, then kill) and marks it
+// disabled until Enable, Restart or a config change starts it. It does not
+// change the config.
 func (m *Manager) Disable(ctx context.Context, id string) error {
 	inst, err := m.get(id)
 	if err != nil {
@@ -378,7 +412,10 @@ func (m *Manager) Reconfigure(ctx context.Context) {
 			inst.resetCrashes()
 			inst.launch()
 		case enabled && (st == StateRunning || st == StateDegraded) && inst.settingsChanged(settings):
-			if err := inst.configure(ctx, settings); err != nil {
+			if err := inst.configure(ctx, settings); errors.Is(err, context.DeadlineExceeded) {
+				inst.log.Error("plugin did not answer Configure in time; it may still run with the old settings", "error", err)
+				inst.suspect()
+			} else if err != nil {
 				inst.log.Error("new settings rejected; keeping the old ones", "error", err)
 			}
 		}
@@ -387,16 +424,19 @@ func (m *Manager) Reconfigure(ctx context.Context) {
 
 // Status describes one plugin for the UI, the API and /healthz.
 type Status struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Version   string    `json:"version"`
-	State     State     `json:"state"`
-	Restarts  int       `json:"restarts"`
-	LastError string    `json:"last_error,omitempty"`
-	Health    string    `json:"health,omitempty"`
-	PID       int       `json:"pid,omitempty"`
-	Bundled   bool      `json:"bundled"`
-	Since     time.Time `json:"since"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	State     State  `json:"state"`
+	Restarts  int    `json:"restarts"`
+	LastError string `json:"last_error,omitempty"` // LastError is the current error: empty once the plugin runs again.
+	// PreviousError is the error the plugin last recovered from (a crash,
+	// a watchdog kill), kept for admins after LastError was cleared.
+	PreviousError string    `json:"previous_error,omitempty"`
+	Health        string    `json:"health,omitempty"`
+	PID           int       `json:"pid,omitempty"`
+	Bundled       bool      `json:"bundled"`
+	Since         time.Time `json:"since"`
 }
 
 // Statuses returns every known plugin's status, in start order.

@@ -20,3 +20,11 @@ func checkOwner(fi os.FileInfo) error {
 	}
 	return nil
 }
+
+// ownerOf names a file's owner, for noticing a change.
+func ownerOf(fi os.FileInfo) string {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("uid=%d", st.Uid)
+	}
+	return ""
+}

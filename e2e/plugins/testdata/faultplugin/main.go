@@ -87,10 +87,15 @@ func (p *plugin) flood(op func(ctx context.Context, i int) error) {
 	write()
 }
 
-// Configure writes the settings it receives to --settings-file, and the
+// Configure hangs until its deadline in hang-configure mode; else it
+// writes the settings it receives to --settings-file, and the
 // host's default language to the same path + ".lang", so tests can see
 // what the host pushed.
 func (p *plugin) Configure(ctx context.Context, settings json.RawMessage) error {
+	if p.mode == "hang-configure" {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	if p.settingsFile == "" {
 		return nil
 	}
@@ -232,7 +237,7 @@ func main() {
 	p := &plugin{}
 	flag.StringVar(&p.id, "id", "fault", "plugin id")
 	flag.StringVar(&p.cmd, "cmd", "fault", "command name")
-	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
+	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, hang-configure, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
 	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
 	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
 	flag.StringVar(&p.settingsFile, "settings-file", "", "file to write the settings from each Configure to")
