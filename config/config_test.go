@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -351,6 +352,15 @@ func TestValidateMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "memory limit and capabilities",
+			file: "plugins:\n  a:\n    memory_limit: lots\n    capabilities: [docker, root]\n  b:\n    memory_limit: 1MiB\n  c:\n    memory_limit:\n    capabilities:\n",
+			want: []string{
+				`config $FILE: plugins.a.memory_limit: "lots" is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB`,
+				`config $FILE: plugins.a.capabilities: "root" is not a capability DDC can grant (docker)`,
+				`config $FILE: plugins.b.memory_limit: 1048576 bytes is below the smallest limit, 32MiB (or 0 for the default)`,
+			},
+		},
+		{
 			name: "several problems are all reported",
 			file: "web:\n  listen: nope\nlog:\n  level: loud\nextra: 1\n",
 			want: []string{
@@ -586,6 +596,43 @@ plugins:
 	for _, tt := range tests {
 		if got := c.PluginKVQuota(tt.id); got != tt.want {
 			t.Errorf("PluginKVQuota(%q) = %+v, want %+v", tt.id, got, tt.want)
+		}
+	}
+}
+
+func TestPluginMemoryLimitAndCapabilities(t *testing.T) {
+	dir := writeConfig(t, `
+plugins:
+  big:
+    memory_limit: 512MiB
+    capabilities: [docker]
+  plain:
+    memory_limit: 67108864
+  none: {}
+`)
+	c, err := Load(dir, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id    string
+		limit int64
+		caps  []string
+	}{
+		{"big", 512 << 20, []string{"docker"}},
+		{"plain", 64 << 20, nil},
+		{"none", 0, nil},
+		{"not-configured", 0, nil},
+	}
+	for _, tt := range tests {
+		if got := c.PluginMemoryLimit(tt.id); got != tt.limit {
+			t.Errorf("PluginMemoryLimit(%q) = %d, want %d", tt.id, got, tt.limit)
+		}
+		if got := c.PluginCapabilities(tt.id); !slices.Equal(got, tt.caps) {
+			t.Errorf("PluginCapabilities(%q) = %v, want %v", tt.id, got, tt.caps)
 		}
 	}
 }
