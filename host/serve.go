@@ -108,7 +108,12 @@ func Serve(ctx context.Context, opts Options) error {
 	mgr, err := pluginhost.New(pluginhost.Config{
 		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings, Language: language,
 		KVQuota: kvQuota,
-		Logger:  log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
+		Confine: confinement(log.With("component", "plugins"), opts.DataDir, func() *config.Config {
+			cfgMu.Lock()
+			defer cfgMu.Unlock()
+			return current
+		}),
+		Logger: log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
 		Timeouts: opts.Timeouts, Restart: opts.Restart,
 	})
 	if err != nil {

@@ -120,24 +120,12 @@ func needRoot(t *testing.T) {
 	}
 }
 
-// searchable gives others search permission on dir and its parent (t.TempDir
-// makes them 0700), as a real data directory has.
-func searchable(t *testing.T, dir string) {
-	t.Helper()
-	for _, d := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // runProbe installs the fault plugin "hostile" asking for docker, starts a
 // host over data with the given confinement and returns what the plugin
 // could reach.
 func runProbe(t *testing.T, conf pluginhost.Confinement) (probeResult, string) {
 	t.Helper()
 	data := t.TempDir()
-	searchable(t, data)
 	cfgFile := filepath.Join(data, "config.yaml")
 	if err := os.WriteFile(cfgFile, []byte("discord:\n  token: secret\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -270,7 +270,9 @@ func TestHostSIGKILLLeavesNoPlugins(t *testing.T) {
 // is rejected while the running settings stay.
 func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	data := t.TempDir()
-	got := filepath.Join(t.TempDir(), "settings.json")
+	gotDir := t.TempDir()
+	sharedDir(t, gotDir, 0o777)
+	got := filepath.Join(gotDir, "settings.json")
 	install(t, data, "ext", "ext", bins.fault, []string{"--id=ext", "--cmd=ext", "--settings-file=" + got})
 	cfg := func(v string) string {
 		return "plugins:\n  containers:\n    enabled: false\n  ext:\n    settings:\n      greeting: " + v + "\n"

@@ -128,10 +128,7 @@ func (i *instance) status() Status {
 	s := Status{
 		ID: i.id, Name: i.desc.Name, Version: i.desc.Version, State: i.st, Restarts: i.restarts,
 		Health: i.health, PID: i.pid, Bundled: i.desc.Bundled, Since: i.since,
-		RSS: i.mem.RSS, PSS: i.mem.PSS, OverMemoryLimit: i.memErr != nil,
-	}
-	if i.pid != 0 {
-		s.MemoryLimit = i.memLimit
+		RSS: i.mem.RSS, PSS: i.mem.PSS, MemoryLimit: i.memLimit, OverMemoryLimit: i.memErr != nil,
 	}
 	if i.manifest != nil {
 		s.Name, s.Version = i.manifest.Name, i.manifest.Version

@@ -394,7 +394,7 @@ type Status struct {
 	PID       int       `json:"pid,omitempty"`
 	Bundled   bool      `json:"bundled"`
 	Since     time.Time `json:"since"`
-	// MemoryLimit is the running process's memory limit, in bytes.
+	// MemoryLimit is the memory limit of the plugin's last start, in bytes.
 	MemoryLimit int64 `json:"memory_limit,omitempty"`
 	// RSS and PSS are the plugin's memory (its process and descendants)
 	// at the memory watchdog's last reading, in bytes; PSS is 0 when the
