@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -240,5 +241,65 @@ func checkConfined(t *testing.T, r probeResult, dir, groups string) {
 	}
 	if st := fi.Sys().(*syscall.Stat_t); strconv.Itoa(int(st.Uid)) != uid[0] {
 		t.Errorf("probe.txt owned by uid %d, want the plugin's %s", st.Uid, uid[0])
+	}
+}
+
+// TestServeAsUserNonDumpable runs `ddc serve` as an ordinary user (uid
+// 65534) that owns its data directory: it says at start that plugins run
+// as its own user and what they can reach, and a process of that same
+// user cannot read the host's environment, though it can read a plugin's.
+func TestServeAsUserNonDumpable(t *testing.T) {
+	needRoot(t)
+	const uid = 65534
+	data := t.TempDir()
+	install(t, data, "ext", "ext", bins.fault, []string{"--id=ext", "--cmd=ext"})
+	exe := filepath.Join(t.TempDir(), "ddc")
+	sharedDir(t, filepath.Dir(exe), 0o755)
+	raw, err := os.ReadFile(bins.ddc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := filepath.Walk(data, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, uid)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "plugins:\n  containers:\n    enabled: false\n  scheduler:\n    enabled: false\n"
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(data, "config.yaml"), uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	s := serveWith(t, data, "", true, func(cmd *exec.Cmd) {
+		cmd.Path = exe
+		cmd.Env = append(cmd.Env, "DDC_TEST_SECRET=hunter2")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{}}}
+	})
+	s.waitHealthy(t, 30*time.Second, "ext")
+	if !strings.Contains(s.logs.String(), "third-party plugins run as DDC's own user (uid 65534)") {
+		t.Errorf("log does not say what plugins can reach:\n%s", s.logs.String())
+	}
+	kids := children(t, s.cmd.Process.Pid)
+	if len(kids) == 0 {
+		t.Fatal("no plugin process under ddc serve")
+	}
+	read := func(pid int) (string, error) {
+		cmd := exec.Command("cat", fmt.Sprintf("/proc/%d/environ", pid))
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid, Groups: []uint32{}}}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := read(s.cmd.Process.Pid); err == nil || strings.Contains(out, "hunter2") || !strings.Contains(out, "Permission denied") {
+		t.Errorf("same user reading the host's environ: %q, %v; want permission denied", out, err)
+	}
+	if out, err := read(kids[0]); err != nil || !strings.Contains(out, "DDC_PLUGIN_ID=") {
+		t.Errorf("same user reading the plugin's environ: %q, %v; want it readable (the control)", out, err)
 	}
 }

@@ -146,7 +146,9 @@ func (c *confiner) prepare(d Descriptor, log interface{ Warn(string, ...any) }, 
 	cmd.Dir = work
 	if !c.Users {
 		if err := os.MkdirAll(work, 0o700); err != nil {
-			return sc, fmt.Errorf("plugin working directory: %w", err)
+			// Another user installed it: it runs in its own directory.
+			log.Warn("cannot create the plugin's working directory; it runs in its plugin directory", "error", err)
+			cmd.Dir = d.Dir
 		}
 		return sc, nil
 	}
