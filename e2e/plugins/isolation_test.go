@@ -303,3 +303,41 @@ func TestServeAsUserNonDumpable(t *testing.T) {
 		t.Errorf("same user reading the plugin's environ: %q, %v; want it readable (the control)", out, err)
 	}
 }
+
+// TestMemoryLimitCountsEscapedProcesses: a plugin with its own user leaves
+// a process that grows outside its process tree and group; the watchdog
+// counts every process of the plugin's user, stops the plugin over its
+// limit, and no process of that user survives.
+func TestMemoryLimitCountsEscapedProcesses(t *testing.T) {
+	needRoot(t)
+	data := t.TempDir()
+	install(t, data, "runaway", "runaway", bins.fault, []string{"--id=runaway", "--cmd=runaway", "--mode=escape"})
+	e := start(t, data, func(c *pluginhost.Config) {
+		c.Confine = pluginhost.Confinement{Users: true, MemoryLimit: func(string) int64 { return 64 * sandbox.MiB }}
+		c.Restart = pluginhost.RestartPolicy{Backoff: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxCrashes: 2, Window: time.Minute}
+	})
+	st := waitState(t, e.mgr, "runaway", pluginhost.StateRunning, 10*time.Second)
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", st.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uid uint32
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			uid = uint32(n)
+		}
+	}
+	if uid < 61184 {
+		t.Fatalf("runaway runs as uid %d, want its own", uid)
+	}
+	t.Cleanup(func() { sandbox.KillUser(uid) }) // whatever happens, no grower stays
+	st = waitState(t, e.mgr, "runaway", pluginhost.StateFailed, 40*time.Second)
+	if !st.OverMemoryLimit || !strings.Contains(st.LastError, "over its memory limit of 64 MiB") {
+		t.Errorf("runaway failed with %+v, want it over its memory limit", st)
+	}
+	wait.ForState(t, 5*time.Second, "no process of the plugin's user", func() (bool, string) {
+		pids, err := sandbox.UserProcesses(uid)
+		return err == nil && len(pids) == 0, fmt.Sprintf("uid %d runs %v (%v)", uid, pids, err)
+	})
+}

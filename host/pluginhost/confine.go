@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -88,7 +89,8 @@ func newConfiner(c Confinement) *confiner {
 }
 
 // uid returns plugin id's user: FirstUID + hash(id) mod UIDs, the next
-// free one if another plugin has it.
+// free one if another plugin has it, or a user account or a running
+// process uses it (the plugin's processes are killed by uid).
 func (c *confiner) uid(id string) uint32 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -102,11 +104,20 @@ func (c *confiner) uid(id string) uint32 {
 		taken[u] = true
 	}
 	n := h.Sum32() % c.UIDs
-	for taken[c.FirstUID+n] {
+	for tries := uint32(0); tries < c.UIDs && (taken[c.FirstUID+n] || c.inUse(c.FirstUID+n)); tries++ {
 		n = (n + 1) % c.UIDs
 	}
 	c.uids[id] = c.FirstUID + n
 	return c.uids[id]
+}
+
+// inUse reports whether uid is a user account or runs processes.
+func (c *confiner) inUse(uid uint32) bool {
+	if _, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		return true
+	}
+	pids, err := sandbox.UserProcesses(uid)
+	return err != nil || len(pids) > 0
 }
 
 func (c *confiner) granted(id, capability string) bool {
@@ -206,12 +217,21 @@ func (c *confiner) checkAsks(i *instance, mf grpcplugin.Manifest) {
 	}
 }
 
+// killUser kills every process of the plugin's own user, if it has one:
+// what it forked cannot outlive it by leaving its process group.
+func (sc spawnConfig) killUser() {
+	if sc.ident != nil {
+		sandbox.KillUser(sc.ident.UID)
+	}
+}
+
 // watchMemory starts the memory watchdog of the plugin process pid: over
-// its limit, the process tree is killed and the plugin ends with an error
-// saying so. The returned func stops the watchdog.
-func (i *instance) watchMemory(pid int, limit int64, kill func()) (stop func()) {
+// its limit, the plugin is killed and ends with an error saying so. The
+// returned func stops the watchdog.
+func (i *instance) watchMemory(pid int, sc spawnConfig, kill func()) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	limit := sc.memLimit
 	w := sandbox.Watchdog{
 		PID: pid, Limit: limit, Every: i.m.conf.MemoryPoll,
 		Sampled: func(s sandbox.Sample) {
@@ -227,6 +247,10 @@ func (i *instance) watchMemory(pid int, limit int64, kill func()) (stop func()) 
 			i.log.Error("plugin over its memory limit", "limit_mib", limit/sandbox.MiB, "rss_mib", s.RSS/sandbox.MiB)
 			kill()
 		},
+	}
+	if sc.ident != nil {
+		uid := sc.ident.UID
+		w.User = &uid
 	}
 	i.mu.Lock()
 	i.memErr, i.memLimit, i.mem = nil, limit, sandbox.Sample{}

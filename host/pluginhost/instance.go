@@ -307,7 +307,7 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 // state when asked to stop, else the reason it ended.
 func (i *instance) runOnce(stopReq chan State) (State, error) {
 	t := i.m.cfg.Timeouts
-	client, rpc, pid, limit, err := i.spawn()
+	client, rpc, pid, conf, err := i.spawn()
 	defer func() {
 		i.m.bus.Unsubscribe(i.id)
 		i.mu.Lock()
@@ -321,8 +321,9 @@ func (i *instance) runOnce(stopReq chan State) (State, error) {
 	kill := func() {
 		client.Kill()
 		killGroup(pid)
+		conf.killUser()
 	}
-	stopMem := i.watchMemory(pid, limit, func() { killGroup(pid) })
+	stopMem := i.watchMemory(pid, conf, func() { killGroup(pid); conf.killUser() })
 	defer stopMem()
 	setup := func(step string, fn func(context.Context) error) error {
 		ctx, cancel := context.WithTimeout(context.Background(), t.Setup)
@@ -554,21 +555,21 @@ func (i *instance) checkManifest(mf grpcplugin.Manifest) error {
 
 // spawn verifies the executable, starts the process and completes the
 // go-plugin handshake.
-func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, int64, error) {
+func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, spawnConfig, error) {
 	d := i.desc
 	if d.ProtocolVersion != sdk.ProtocolVersion {
-		return nil, nil, 0, 0, fmt.Errorf("plugin speaks protocol version %d; this host speaks %d: %w", d.ProtocolVersion, sdk.ProtocolVersion, errPermanent)
+		return nil, nil, 0, spawnConfig{}, fmt.Errorf("plugin speaks protocol version %d; this host speaks %d: %w", d.ProtocolVersion, sdk.ProtocolVersion, errPermanent)
 	}
 	var secure *goplugin.SecureConfig
 	if !d.Bundled {
 		sum, err := hex.DecodeString(d.SHA256)
 		if err != nil {
-			return nil, nil, 0, 0, fmt.Errorf("sha256 in plugin.yaml: %w: %w", err, errPermanent)
+			return nil, nil, 0, spawnConfig{}, fmt.Errorf("sha256 in plugin.yaml: %w: %w", err, errPermanent)
 		}
 		if got, err := fileSHA256(d.Path); err != nil {
-			return nil, nil, 0, 0, fmt.Errorf("checksum executable: %w", err)
+			return nil, nil, 0, spawnConfig{}, fmt.Errorf("checksum executable: %w", err)
 		} else if !bytes.Equal(got, sum) {
-			return nil, nil, 0, 0, fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin): %w", d.Path, got, d.SHA256, errPermanent)
+			return nil, nil, 0, spawnConfig{}, fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin): %w", d.Path, got, d.SHA256, errPermanent)
 		}
 		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
@@ -578,7 +579,7 @@ func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, int64, er
 	prepareCmd(cmd)
 	conf, err := i.m.conf.prepare(d, i.log, cmd)
 	if err != nil {
-		return nil, nil, 0, 0, err
+		return nil, nil, 0, spawnConfig{}, err
 	}
 	tail := &tailWriter{max: 50}
 	i.mu.Lock()
@@ -607,18 +608,18 @@ func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, int64, er
 	if err != nil {
 		client.Kill()
 		killGroup(pid)
-		return nil, nil, 0, 0, i.startError(err)
+		return nil, nil, 0, spawnConfig{}, i.startError(err)
 	}
 	rpc, err := grpcplugin.Dispense(proto)
 	if err != nil {
 		client.Kill()
 		killGroup(pid)
-		return nil, nil, 0, 0, err
+		return nil, nil, 0, spawnConfig{}, err
 	}
 	i.mu.Lock()
 	i.pid = pid
 	i.mu.Unlock()
-	return client, rpc, pid, conf.memLimit, nil
+	return client, rpc, pid, conf, nil
 }
 
 // startError explains a failed start in terms an admin can act on.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ddc-go/ddc/internal/procmem"
@@ -33,7 +34,10 @@ type Sample struct {
 // Watchdog enforces a hard memory limit on a process tree by polling its
 // resident memory. Its zero value is not usable; fill every field.
 type Watchdog struct {
-	PID   int           // PID is the tree's root (the plugin process).
+	PID int // PID is the tree's root (the plugin process).
+	// User, when set, is the plugin's own user: every process of that
+	// user counts too, including ones that left the tree.
+	User  *uint32
 	Limit int64         // Limit in bytes; the tree may not be resident above it.
 	Every time.Duration // Every is the polling interval.
 	// Sampled is called with each reading (for status pages); may be nil.
@@ -44,19 +48,22 @@ type Watchdog struct {
 }
 
 // Run polls until ctx ends, the process is gone or it went over its limit.
-// The process's descendants are looked up every fifth poll (a scan of
-// /proc); in between the known ones are summed.
+// The process's descendants (and its user's processes) are looked up every
+// second poll (a scan of /proc); in between the known ones are summed.
 func (w Watchdog) Run(ctx context.Context) {
 	t := time.NewTicker(w.Every)
 	defer t.Stop()
 	var pids []int
 	for n := 0; ; n++ {
-		if n%5 == 0 {
+		if n%2 == 0 {
 			tree, err := procmem.Tree(w.PID)
 			if err != nil {
 				return
 			}
 			pids = tree
+			if w.User != nil {
+				pids = appendMissing(pids, *w.User)
+			}
 		}
 		s, ok := ReadTree(pids)
 		if !ok {
@@ -75,6 +82,24 @@ func (w Watchdog) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// appendMissing adds the processes of uid that are not in pids yet.
+func appendMissing(pids []int, uid uint32) []int {
+	mine, err := UserProcesses(uid)
+	if err != nil {
+		return pids
+	}
+	have := make(map[int]bool, len(pids))
+	for _, p := range pids {
+		have[p] = true
+	}
+	for _, p := range mine {
+		if !have[p] {
+			pids = append(pids, p)
+		}
+	}
+	return pids
 }
 
 // ReadTree sums the memory of pids (the first is the root); ok is false
@@ -117,4 +142,63 @@ func statusRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("memory of process %d: no VmRSS (a zombie?)", pid)
+}
+
+// UserProcesses returns the live processes whose real user is uid. A
+// plugin with a user of its own cannot hide a process from it: whatever
+// it forks, daemonized or not, keeps that user.
+func UserProcesses(uid uint32) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if u, ok := realUID(pid); ok && u == uid {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// realUID reads the real uid from /proc/PID/status.
+func realUID(pid int) (uint32, bool) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				return 0, false
+			}
+			u, err := strconv.ParseUint(f[0], 10, 32)
+			return uint32(u), err == nil
+		}
+	}
+	return 0, false
+}
+
+// KillUser SIGKILLs every process of uid, a plugin's own user, looking
+// again until none is left (a process may fork while it is being killed)
+// or after ten rounds. It never acts on uid 0.
+func KillUser(uid uint32) {
+	if uid == 0 {
+		return
+	}
+	for range 10 {
+		pids, err := UserProcesses(uid)
+		if err != nil || len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

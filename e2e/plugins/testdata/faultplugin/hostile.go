@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -109,5 +111,27 @@ func dockerPing(ctx context.Context, socket string) error {
 	if !strings.HasPrefix(string(buf[:n]), "HTTP/1.0 200") && !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 200") {
 		return fmt.Errorf("docker answered %q", buf[:n])
 	}
+	return nil
+}
+
+// escape leaves a process that grows without bound outside the plugin's
+// process tree and group: a child in a new session starts the grower in
+// another new session and exits, so the grower is reparented to init.
+func escape() error {
+	return daemon("escape-child")
+}
+
+// daemon starts this executable in mode in a new session, without waiting.
+func daemon(mode string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(self, "--mode="+mode)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", mode, err)
+	}
+	go func() { _ = cmd.Wait() }()
 	return nil
 }

@@ -149,6 +149,11 @@ func (p *plugin) Start(_ context.Context, h sdk.Host) error {
 	if p.mode == "grow" {
 		go grow()
 	}
+	if p.mode == "escape" {
+		if err := escape(); err != nil {
+			return err
+		}
+	}
 	if p.mode == "grandchild" {
 		child := exec.Command("sleep", "1000")
 		if err := child.Start(); err != nil {
@@ -235,7 +240,7 @@ func main() {
 	p := &plugin{}
 	flag.StringVar(&p.id, "id", "fault", "plugin id")
 	flag.StringVar(&p.cmd, "cmd", "fault", "command name")
-	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, grow, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
+	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, exit-at-start, bad-manifest, grow, escape, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
 	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
 	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
 	flag.StringVar(&p.capabilities, "capabilities", "", "capabilities to ask for, comma-separated (docker)")
@@ -254,6 +259,14 @@ func main() {
 	case "exit-at-start":
 		fmt.Fprintln(os.Stderr, "fatal: cannot start, exiting")
 		os.Exit(1)
+	case "escape-child": // start the grower in a session of its own, then exit
+		if err := daemon("escape-grow"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "escape-grow": // the orphan: no plugin, just growth
+		grow()
 	}
 	if err := sdk.Serve(p); err != nil {
 		fmt.Fprintln(os.Stderr, err)
