@@ -135,7 +135,21 @@ type Plugin struct {
 	// grants of their own (the scheduler: containers.control); these add
 	// to them.
 	Grants []string `koanf:"grants"`
+	// MemoryLimit caps the plugin's memory in bytes; 0 takes the host's
+	// default (256 MiB; bundled plugins 64 MiB). The file may give it with
+	// a unit: "128MiB".
+	MemoryLimit int64 `koanf:"memory_limit"`
+	// Capabilities an admin grants the plugin when it runs as its own
+	// user: "docker" gives it the Docker socket's group.
+	Capabilities []string `koanf:"capabilities"`
 }
+
+// Capabilities are the capabilities plugins.<id>.capabilities may grant.
+var Capabilities = []string{"docker"}
+
+// MinMemoryLimit is the smallest plugins.<id>.memory_limit: an idle Go
+// plugin is resident at about 18 MiB.
+const MinMemoryLimit = 32 << 20
 
 // KVQuota caps one plugin's key/value store. Zero fields take the host's
 // defaults (10000 keys, 64 MiB).
@@ -177,6 +191,15 @@ func (c *Config) PluginKVQuota(id string) KVQuota { return c.Plugins[id].KVQuota
 
 // PluginGrants returns plugins.<id>.grants.
 func (c *Config) PluginGrants(id string) []string { return slices.Clone(c.Plugins[id].Grants) }
+
+// PluginMemoryLimit returns plugins.<id>.memory_limit in bytes (0: the
+// host's default).
+func (c *Config) PluginMemoryLimit(id string) int64 { return c.Plugins[id].MemoryLimit }
+
+// PluginCapabilities returns what plugins.<id>.capabilities grants.
+func (c *Config) PluginCapabilities(id string) []string {
+	return append([]string(nil), c.Plugins[id].Capabilities...)
+}
 
 // PluginSettingsJSON returns plugins.<id>.settings as a JSON object, "{}"
 // when there are none.

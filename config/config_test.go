@@ -362,6 +362,15 @@ func TestValidateMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "memory limit and capabilities",
+			file: "plugins:\n  a:\n    memory_limit: lots\n    capabilities: [docker, root]\n  b:\n    memory_limit: 1MiB\n  c:\n    memory_limit:\n    capabilities:\n",
+			want: []string{
+				`config $FILE: plugins.a.memory_limit: "lots" is not a size: write bytes, or a number with a unit like 64MiB, 500KB or 1GiB`,
+				`config $FILE: plugins.a.capabilities: "root" is not a capability DDC can grant (docker)`,
+				`config $FILE: plugins.b.memory_limit: 1048576 bytes is below the smallest limit, 32MiB (or 0 for the default)`,
+			},
+		},
+		{
 			name: "several problems are all reported",
 			file: "web:\n  listen: nope\nlog:\n  level: loud\nextra: 1\n",
 			want: []string{
@@ -601,11 +610,17 @@ plugins:
 	}
 }
 
-// TestPluginGrants: grants are read as written; a plugin without any has
-// none. DDC_* variables cannot set them (no env name).
-func TestPluginGrants(t *testing.T) {
-	dir := writeConfig(t, "plugins:\n  panel:\n    grants: [containers.control, echo.view]\n  none: {}\n")
-	c, err := Load(dir, []string{"DDC_PLUGINS_PANEL_GRANTS=containers.admin"}, nil)
+func TestPluginMemoryLimitAndCapabilities(t *testing.T) {
+	dir := writeConfig(t, `
+plugins:
+  big:
+    memory_limit: 512MiB
+    capabilities: [docker]
+  plain:
+    memory_limit: 67108864
+  none: {}
+`)
+	c, err := Load(dir, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,16 +628,21 @@ func TestPluginGrants(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		id   string
-		want []string
+		id    string
+		limit int64
+		caps  []string
 	}{
-		{"panel", []string{"containers.control", "echo.view"}},
-		{"none", nil},
-		{"not-configured", nil},
+		{"big", 512 << 20, []string{"docker"}},
+		{"plain", 64 << 20, nil},
+		{"none", 0, nil},
+		{"not-configured", 0, nil},
 	}
 	for _, tt := range tests {
-		if got := c.PluginGrants(tt.id); !slices.Equal(got, tt.want) {
-			t.Errorf("PluginGrants(%q) = %q, want %q", tt.id, got, tt.want)
+		if got := c.PluginMemoryLimit(tt.id); got != tt.limit {
+			t.Errorf("PluginMemoryLimit(%q) = %d, want %d", tt.id, got, tt.limit)
+		}
+		if got := c.PluginCapabilities(tt.id); !slices.Equal(got, tt.caps) {
+			t.Errorf("PluginCapabilities(%q) = %v, want %v", tt.id, got, tt.caps)
 		}
 	}
 }
@@ -704,5 +724,31 @@ func TestChanged(t *testing.T) {
 				t.Errorf("NeedsRestart mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPluginGrants: grants are read as written; a plugin without any has
+// none. DDC_* variables cannot set them (no env name).
+func TestPluginGrants(t *testing.T) {
+	dir := writeConfig(t, "plugins:\n  panel:\n    grants: [containers.control, echo.view]\n  none: {}\n")
+	c, err := Load(dir, []string{"DDC_PLUGINS_PANEL_GRANTS=containers.admin"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want []string
+	}{
+		{"panel", []string{"containers.control", "echo.view"}},
+		{"none", nil},
+		{"not-configured", nil},
+	}
+	for _, tt := range tests {
+		if got := c.PluginGrants(tt.id); !slices.Equal(got, tt.want) {
+			t.Errorf("PluginGrants(%q) = %q, want %q", tt.id, got, tt.want)
+		}
 	}
 }

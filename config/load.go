@@ -44,7 +44,7 @@ var listKeys = map[string]bool{
 }
 
 // pluginKeys are the keys allowed under plugins.<id>.
-var pluginKeys = []string{"enabled", "settings", "kv_quota", "grants"}
+var pluginKeys = []string{"enabled", "settings", "kv_quota", "grants", "memory_limit", "capabilities"}
 
 // kvQuotaKeys are the keys allowed under plugins.<id>.kv_quota.
 var kvQuotaKeys = []string{"max_keys", "max_bytes"}
@@ -266,8 +266,10 @@ func pruneNil(m map[string]any) map[string]any {
 						if p["enabled"] == nil {
 							delete(p, "enabled")
 						}
-						if p["kv_quota"] == nil {
-							delete(p, "kv_quota")
+						for _, k := range []string{"kv_quota", "memory_limit", "capabilities"} {
+							if p[k] == nil {
+								delete(p, k)
+							}
 						}
 						if p["grants"] == nil {
 							delete(p, "grants")
@@ -410,20 +412,26 @@ func checkTypes(l layer) []error {
 	for _, id := range sortedKeys(plugins) {
 		p, _ := plugins[id].(map[string]any)
 		q, _ := p["kv_quota"].(map[string]any)
-		v, set := q["max_bytes"]
-		if !set {
-			continue
-		}
-		key := "plugins." + id + ".kv_quota.max_bytes"
-		n, err := parseSize(v)
-		if err != nil {
-			errs = append(errs, &FieldError{Source: l.source(key), Key: key, Problem: err.Error()})
-			delete(q, "max_bytes")
-			continue
-		}
-		q["max_bytes"] = n
+		errs = append(errs, sizeField(l, q, "max_bytes", "plugins."+id+".kv_quota.max_bytes")...)
+		errs = append(errs, sizeField(l, p, "memory_limit", "plugins."+id+".memory_limit")...)
 	}
 	return errs
+}
+
+// sizeField replaces m[name], when set, with its size in bytes; a value
+// that is not a size is removed and reported under key.
+func sizeField(l layer, m map[string]any, name, key string) []error {
+	v, set := m[name]
+	if !set {
+		return nil
+	}
+	n, err := parseSize(v)
+	if err != nil {
+		delete(m, name)
+		return []error{&FieldError{Source: l.source(key), Key: key, Problem: err.Error()}}
+	}
+	m[name] = n
+	return nil
 }
 
 // sizeUnits are the units parseSize accepts, lower case.

@@ -131,6 +131,14 @@ func (c *Config) Validate() error {
 		if q.MaxBytes < 0 {
 			add("plugins."+id+".kv_quota.max_bytes", "%d must be positive (or 0 for the default)", q.MaxBytes)
 		}
+		if l := c.Plugins[id].MemoryLimit; l != 0 && l < MinMemoryLimit {
+			add("plugins."+id+".memory_limit", "%d bytes is below the smallest limit, 32MiB (or 0 for the default)", l)
+		}
+		for _, capability := range c.Plugins[id].Capabilities {
+			if !slices.Contains(Capabilities, capability) {
+				add("plugins."+id+".capabilities", "%q is not a capability DDC can grant (%s)", capability, strings.Join(Capabilities, ", "))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

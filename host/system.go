@@ -43,7 +43,8 @@ func newSystem(opts Options, cfg *config.Config) (*system, error) {
 	s.plugins, err = pluginhost.New(pluginhost.Config{
 		PluginsDir: filepath.Join(opts.DataDir, "plugins"), Bundled: opts.Bundled, Store: st,
 		Settings: s.config.settings, Language: s.config.language, KVQuota: s.config.kvQuota, CallerLevel: s.config.callerLevel,
-		Logger: s.log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
+		Confine: confinement(s.log.With("component", "plugins"), opts.DataDir, s.config.get),
+		Logger:  s.log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
 		Timeouts: opts.Timeouts, Restart: opts.Restart,
 	})
 	if err != nil {

@@ -49,7 +49,7 @@ func pluginsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	switch {
 	case args[0] == "install" && fs.NArg() == 1:
-		opts := pluginstore.Options{Upgrade: upgrade, Reserved: bundledOrder}
+		opts := pluginstore.Options{Upgrade: upgrade, Reserved: bundledIDs()}
 		mf, err := pluginstore.Install(ctx, *dataDir, fs.Arg(0), opts)
 		if err != nil {
 			return err

@@ -59,6 +59,16 @@ func bundled() []bundledPlugin {
 	}
 }
 
+// bundledIDs returns the ids of the bundled plugins, which no installed
+// plugin may take.
+func bundledIDs() []string {
+	var ids []string
+	for _, b := range bundled() {
+		ids = append(ids, b.name)
+	}
+	return ids
+}
+
 // bundledNamed returns the bundled plugin called name.
 func bundledNamed(name string) (bundledPlugin, bool) {
 	for _, b := range bundled() {

@@ -212,6 +212,13 @@ func freeAddr(t testing.TB) string {
 // install puts bin into <data>/plugins/<id>/ with its plugin.yaml.
 func install(t testing.TB, data, id, bin string) {
 	t.Helper()
+	// A host run as root runs the plugin as its own user, who must reach
+	// the executable: a real data directory is 0755, t.TempDir 0700.
+	for _, d := range []string{filepath.Dir(data), data} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dir := filepath.Join(data, "plugins", id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -37,6 +37,7 @@ type attack struct {
 func hostile(t *testing.T, data, id, mode string, size int, floodFor time.Duration, extra ...string) attack {
 	t.Helper()
 	dir := t.TempDir()
+	sharedDir(t, dir, 0o777)
 	a := attack{startFile: filepath.Join(dir, "go"), reportFile: filepath.Join(dir, "report.json")}
 	args := append([]string{"--id=" + id, "--cmd=" + id, "--mode=" + mode, fmt.Sprintf("--size=%d", size),
 		"--flood-for=" + floodFor.String(), "--start-file=" + a.startFile, "--report-file=" + a.reportFile}, extra...)

@@ -53,6 +53,9 @@ func TestMain(m *testing.M) {
 // records its SHA-256. extra holds "key: value" overrides (protocol_version).
 func install(t testing.TB, dataDir, dirName, id, bin string, args []string, extra ...string) string {
 	t.Helper()
+	// A host run as root runs the plugin as its own user, who must reach
+	// the executable: a real data directory is 0755, t.TempDir 0700.
+	sharedDir(t, dataDir, 0o755)
 	dir := filepath.Join(dataDir, "plugins", dirName)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -81,6 +84,19 @@ func install(t testing.TB, dataDir, dirName, id, bin string, args []string, extr
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// sharedDir sets the mode of dir, a t.TempDir, and makes its parent
+// searchable: a plugin running as its own user can reach it (0755) or
+// write files in it (0777, for the fault plugin's reports).
+func sharedDir(t testing.TB, dir string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func quoteAll(ss []string) []string {

@@ -82,6 +82,13 @@ func serve(t testing.TB, dataDir, configYAML string) *served {
 // config file as web.listen (appended to configYAML) instead of --listen.
 func startServe(t testing.TB, dataDir, configYAML string, listenFlag bool) *served {
 	t.Helper()
+	return serveWith(t, dataDir, configYAML, listenFlag, nil)
+}
+
+// serveWith is startServe with mutate applied to the command before it
+// starts (nil: none).
+func serveWith(t testing.TB, dataDir, configYAML string, listenFlag bool, mutate func(*exec.Cmd)) *served {
+	t.Helper()
 	s := &served{addr: freeAddr(t), logs: &logBuf{}}
 	args := []string{"serve", "--data-dir", dataDir, "--listen", s.addr}
 	if !listenFlag {
@@ -97,6 +104,9 @@ func startServe(t testing.TB, dataDir, configYAML string, listenFlag bool) *serv
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dataDir}
 	if h := os.Getenv("DOCKER_HOST"); h != "" {
 		s.cmd.Env = append(s.cmd.Env, "DOCKER_HOST="+h)
+	}
+	if mutate != nil {
+		mutate(s.cmd)
 	}
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
@@ -270,7 +280,9 @@ func TestHostSIGKILLLeavesNoPlugins(t *testing.T) {
 // is rejected while the running settings stay.
 func TestConfigChangeReconfiguresPlugins(t *testing.T) {
 	data := t.TempDir()
-	got := filepath.Join(t.TempDir(), "settings.json")
+	gotDir := t.TempDir()
+	sharedDir(t, gotDir, 0o777)
+	got := filepath.Join(gotDir, "settings.json")
 	install(t, data, "ext", "ext", bins.fault, []string{"--id=ext", "--cmd=ext", "--settings-file=" + got})
 	cfg := func(v string) string {
 		return "plugins:\n  containers:\n    enabled: false\n  ext:\n    settings:\n      greeting: " + v + "\n"

@@ -20,6 +20,7 @@ import (
 
 	goplugin "github.com/hashicorp/go-plugin"
 
+	"github.com/ddc-go/ddc/host/sandbox"
 	"github.com/ddc-go/ddc/sdk"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
@@ -64,12 +65,15 @@ type instance struct {
 	rpc        *grpcplugin.Client
 	manifest   *grpcplugin.Manifest // claimed: routable
 	settings   json.RawMessage
-	language   string        // the default language handed over with settings
-	running    bool          // supervisor goroutine alive
-	stopReq    chan State    // asks the supervisor to stop, with the final state
-	kick       chan struct{} // asks for an immediate health check
-	done       chan struct{} // closed when the supervisor ends
-	stderrTail *tailWriter   // last lines of the process's stderr
+	language   string         // the default language handed over with settings
+	running    bool           // supervisor goroutine alive
+	stopReq    chan State     // asks the supervisor to stop, with the final state
+	kick       chan struct{}  // asks for an immediate health check
+	done       chan struct{}  // closed when the supervisor ends
+	stderrTail *tailWriter    // last lines of the process's stderr
+	mem        sandbox.Sample // the memory watchdog's last reading
+	memLimit   int64          // the running process's memory limit, bytes
+	memErr     error          // set when the memory watchdog stopped the plugin
 
 	// tried is closed when the first start attempt has claimed its manifest
 	// or ended: later plugins wait for it so that of two conflicting
@@ -154,6 +158,7 @@ func (i *instance) status() Status {
 	s := Status{
 		ID: i.id, Name: i.desc.Name, Version: i.desc.Version, State: i.st, Restarts: i.restarts,
 		Health: i.health, PID: i.pid, Bundled: i.desc.Bundled, Since: i.since,
+		RSS: i.mem.RSS, PSS: i.mem.PSS, MemoryLimit: i.memLimit, OverMemoryLimit: i.memErr != nil,
 	}
 	if i.manifest != nil {
 		s.Name, s.Version = i.manifest.Name, i.manifest.Version
@@ -335,7 +340,7 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 // a start refused before that (checksum, exec error) is not a restart.
 func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	t := i.m.cfg.Timeouts
-	client, rpc, pid, err := i.spawn(restart)
+	client, rpc, pid, conf, err := i.spawn(restart)
 	defer func() {
 		i.m.bus.Unsubscribe(i.id)
 		i.mu.Lock()
@@ -349,7 +354,10 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	kill := func() {
 		client.Kill()
 		killGroup(pid)
+		conf.killUser()
 	}
+	stopMem := i.watchMemory(pid, conf, func() { killGroup(pid); conf.killUser() })
+	defer stopMem()
 	setup := func(step string, fn func(context.Context) error) error {
 		ctx, cancel := context.WithTimeout(context.Background(), t.Setup)
 		defer cancel()
@@ -370,6 +378,9 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	})
 	if err == nil {
 		err = i.checkManifest(mf)
+	}
+	if err == nil {
+		i.m.conf.checkAsks(i, mf)
 	}
 	if err == nil {
 		i.m.waitEarlier(i)
@@ -417,6 +428,9 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	i.setState(StateRunning, nil)
 
 	reason := i.watch(client, rpc, stopReq)
+	if err := i.memoryError(); err != nil {
+		reason = err // whatever noticed it first, the process died of its limit
+	}
 	if final, ok := reason.(stopRequest); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), t.Stop)
 		if err := rpc.Stop(ctx); err != nil {
@@ -475,6 +489,9 @@ func (i *instance) watch(client *goplugin.Client, rpc *grpcplugin.Client, stopRe
 }
 
 func (i *instance) exitError() error {
+	if err := i.memoryError(); err != nil {
+		return err
+	}
 	i.mu.Lock()
 	tail := i.stderrTail
 	i.mu.Unlock()
@@ -582,21 +599,21 @@ func (i *instance) checkManifest(mf grpcplugin.Manifest) error {
 
 // spawn verifies the executable, starts the process and completes the
 // go-plugin handshake.
-func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, int, error) {
+func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, int, spawnConfig, error) {
 	d := i.desc
 	if d.ProtocolVersion != sdk.ProtocolVersion {
-		return nil, nil, 0, permanent(fmt.Errorf("plugin speaks protocol version %d; this host speaks %d", d.ProtocolVersion, sdk.ProtocolVersion))
+		return nil, nil, 0, spawnConfig{}, permanent(fmt.Errorf("plugin speaks protocol version %d; this host speaks %d", d.ProtocolVersion, sdk.ProtocolVersion))
 	}
 	var secure *goplugin.SecureConfig
 	if !d.Bundled {
 		sum, err := hex.DecodeString(d.SHA256)
 		if err != nil {
-			return nil, nil, 0, permanent(fmt.Errorf("sha256 in plugin.yaml: %w", err))
+			return nil, nil, 0, spawnConfig{}, permanent(fmt.Errorf("sha256 in plugin.yaml: %w", err))
 		}
 		if got, err := fileSHA256(d.Path); err != nil {
-			return nil, nil, 0, fmt.Errorf("checksum executable: %w", err)
+			return nil, nil, 0, spawnConfig{}, fmt.Errorf("checksum executable: %w", err)
 		} else if !bytes.Equal(got, sum) {
-			return nil, nil, 0, permanent(fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin)", d.Path, got, d.SHA256))
+			return nil, nil, 0, spawnConfig{}, permanent(fmt.Errorf("executable %s has SHA-256 %x, but plugin.yaml records %s; refusing to run a changed binary (reinstall the plugin)", d.Path, got, d.SHA256))
 		}
 		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
@@ -604,6 +621,10 @@ func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, in
 	cmd.Dir = d.Dir
 	cmd.Env = pluginEnv(i.id, i.m.pluginLogLevel())
 	prepareCmd(cmd)
+	conf, err := i.m.conf.prepare(d, i.log, cmd)
+	if err != nil {
+		return nil, nil, 0, spawnConfig{}, err
+	}
 	tail := &tailWriter{max: 50}
 	i.mu.Lock()
 	i.stderrTail = tail
@@ -621,6 +642,7 @@ func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, in
 		Stderr:           tail,
 		SyncStdout:       stdoutLogger{i.log},
 		SyncStderr:       io.Discard,
+		UnixSocketConfig: conf.sockets,
 	})
 	proto, err := client.Client()
 	pid := 0
@@ -635,18 +657,18 @@ func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, in
 	if err != nil {
 		client.Kill()
 		killGroup(pid)
-		return nil, nil, 0, i.startError(err)
+		return nil, nil, 0, spawnConfig{}, i.startError(err)
 	}
 	rpc, err := grpcplugin.Dispense(proto)
 	if err != nil {
 		client.Kill()
 		killGroup(pid)
-		return nil, nil, 0, err
+		return nil, nil, 0, spawnConfig{}, err
 	}
 	i.mu.Lock()
 	i.pid = pid
 	i.mu.Unlock()
-	return client, rpc, pid, nil
+	return client, rpc, pid, conf, nil
 }
 
 // startError explains a failed start in terms an admin can act on.

@@ -142,14 +142,18 @@ type Config struct {
 	// sdk.InvokeRequest.CallerLevel); nil grants view. The host itself
 	// (caller "host") is always admin.
 	CallerLevel func(caller, target string) sdk.Level
+	// Confine says how plugin processes are confined: their users, grants
+	// and memory limits.
+	Confine Confinement
 }
 
 // Manager runs and supervises plugins. Create it with New, call Start once
 // and Stop once. Its methods are safe for concurrent use.
 type Manager struct {
-	cfg Config
-	log *slog.Logger
-	bus *Bus
+	cfg  Config
+	log  *slog.Logger
+	bus  *Bus
+	conf *confiner
 
 	mu        sync.Mutex
 	instances map[string]*instance
@@ -198,6 +202,7 @@ func New(cfg Config) (*Manager, error) {
 		bus:       NewBus(cfg.Logger.With("component", "bus"), cfg.QueueSize, cfg.Timeouts.Event),
 		instances: map[string]*instance{},
 		watchStop: make(chan struct{}),
+		conf:      newConfiner(cfg.Confine),
 	}
 	m.logLevel.Store(cfg.PluginLogLevel)
 	return m, nil
@@ -437,6 +442,16 @@ type Status struct {
 	PID           int       `json:"pid,omitempty"`
 	Bundled       bool      `json:"bundled"`
 	Since         time.Time `json:"since"`
+	// MemoryLimit is the memory limit of the plugin's last start, in bytes.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
+	// RSS and PSS are the plugin's memory (its process and descendants)
+	// at the memory watchdog's last reading, in bytes; PSS is 0 when the
+	// host may not read it.
+	RSS int64 `json:"rss,omitempty"`
+	PSS int64 `json:"pss,omitempty"`
+	// OverMemoryLimit: the plugin was last stopped for going over its
+	// memory limit.
+	OverMemoryLimit bool `json:"over_memory_limit,omitempty"`
 }
 
 // Statuses returns every known plugin's status, in start order.

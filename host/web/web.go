@@ -11,6 +11,7 @@
 package web
 
 import (
+	"fmt"
 	"io/fs"
 	"net/http"
 	"path"
@@ -60,6 +61,11 @@ type PluginHealth struct {
 	State    pluginhost.State `json:"state"`
 	Restarts int              `json:"restarts"`
 	Reason   string           `json:"reason,omitempty"`
+	// RSS and PSS are the plugin's memory in bytes (0 when not running or
+	// unknown); MemoryLimit is its limit.
+	RSS         int64 `json:"rss,omitempty"`
+	PSS         int64 `json:"pss,omitempty"`
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
 }
 
 // Health is the /healthz body.
@@ -89,6 +95,16 @@ func Reason(st pluginhost.State) string {
 	return ""
 }
 
+// PluginReason is Reason for st's state, except that a plugin stopped for
+// going over its memory limit says so: the limit is the admin's setting,
+// not the plugin's secret.
+func PluginReason(st pluginhost.Status) string {
+	if st.OverMemoryLimit && (st.State == pluginhost.StateRestarting || st.State == pluginhost.StateFailed) {
+		return fmt.Sprintf("over its memory limit of %d MiB; see the log", st.MemoryLimit>>20)
+	}
+	return Reason(st.State)
+}
+
 // CheckHealth builds the /healthz body: status "ok" when every enabled
 // plugin is running, "degraded" otherwise. It is public: states and
 // generic reasons only.
@@ -98,7 +114,10 @@ func CheckHealth(cfg Config) Health {
 		h.Discord = cfg.Discord()
 	}
 	for _, st := range cfg.Plugins.Statuses() {
-		h.Plugins = append(h.Plugins, PluginHealth{ID: st.ID, Version: st.Version, State: st.State, Restarts: st.Restarts, Reason: Reason(st.State)})
+		h.Plugins = append(h.Plugins, PluginHealth{
+			ID: st.ID, Version: st.Version, State: st.State, Restarts: st.Restarts, Reason: PluginReason(st),
+			RSS: st.RSS, PSS: st.PSS, MemoryLimit: st.MemoryLimit,
+		})
 		if st.State != pluginhost.StateRunning && st.State != pluginhost.StateDisabled {
 			h.Status = "degraded"
 		}

@@ -37,6 +37,10 @@ func TestHealthz(t *testing.T) {
 		}, http.StatusServiceUnavailable, "degraded"},
 		{"one restarting", plugins{{ID: "x", State: pluginhost.StateRestarting}}, http.StatusServiceUnavailable, "degraded"},
 		{"one degraded", plugins{{ID: "x", State: pluginhost.StateDegraded}}, http.StatusServiceUnavailable, "degraded"},
+		{"one over its memory limit", plugins{
+			{ID: "containers", State: pluginhost.StateRunning, RSS: 18 << 20, PSS: 10 << 20, MemoryLimit: 64 << 20},
+			{ID: "hog", State: pluginhost.StateFailed, OverMemoryLimit: true, MemoryLimit: 256 << 20},
+		}, http.StatusServiceUnavailable, "degraded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,8 +59,13 @@ func TestHealthz(t *testing.T) {
 			}
 			for i, p := range tt.plugins {
 				g := got.Plugins[i]
-				if g.ID != p.ID || g.State != p.State || g.Restarts != p.Restarts || g.Reason != web.Reason(p.State) {
-					t.Errorf("plugin %d = %+v, want from %+v with the generic reason", i, g, p)
+				want := web.Reason(p.State)
+				if p.OverMemoryLimit {
+					want = "over its memory limit of 256 MiB; see the log"
+				}
+				if g.ID != p.ID || g.State != p.State || g.Restarts != p.Restarts || g.Reason != want ||
+					g.RSS != p.RSS || g.PSS != p.PSS || g.MemoryLimit != p.MemoryLimit {
+					t.Errorf("plugin %d = %+v, want from %+v with reason %q", i, g, p, want)
 				}
 			}
 		})

@@ -20,6 +20,7 @@ import (
 
 type plugin struct {
 	id, cmd, mode, calls, subscribe string
+	capabilities                    string // comma-separated, asked for in Info
 	settingsFile                    string
 	host                            sdk.Host
 	events                          atomic.Int64 // events seen in count-events mode
@@ -129,6 +130,9 @@ func (p *plugin) Info() sdk.Info {
 	if p.subscribe != "" {
 		info.Subscribes = []string{p.subscribe}
 	}
+	if p.capabilities != "" {
+		info.Capabilities = strings.Split(p.capabilities, ",")
+	}
 	return info
 }
 
@@ -146,6 +150,14 @@ func (p *plugin) Start(_ context.Context, h sdk.Host) error {
 		go p.flood(func(ctx context.Context, i int) error {
 			return h.Audit(ctx, sdk.AuditEntry{Action: "junk", Target: strconv.Itoa(i), Result: "ok", Detail: string(payload)})
 		})
+	}
+	if p.mode == "grow" {
+		go grow()
+	}
+	if p.mode == "escape" {
+		if err := escape(); err != nil {
+			return err
+		}
 	}
 	if p.mode == "grandchild" {
 		child := exec.Command("sleep", "1000")
@@ -204,6 +216,12 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		}
 	case "events": // how many events count-events mode has seen
 		return sdk.Reply(strconv.FormatInt(p.events.Load(), 10)), nil
+	case "probe": // try to reach what a plugin must not; report as JSON
+		raw, err := json.Marshal(probe(ctx, req.String("targets")))
+		if err != nil {
+			return nil, err
+		}
+		return sdk.Reply(string(raw)), nil
 	case "sever": // cut the Host API connection and remove its socket
 		n, err := sever(ctx)
 		if err != nil {
@@ -237,9 +255,10 @@ func main() {
 	p := &plugin{}
 	flag.StringVar(&p.id, "id", "fault", "plugin id")
 	flag.StringVar(&p.cmd, "cmd", "fault", "command name")
-	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, hang-configure, exit-at-start, bad-manifest, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
+	flag.StringVar(&p.mode, "mode", "", "fault: stdout, slow-start, hang-configure, exit-at-start, bad-manifest, grow, escape, wrong-id, grandchild, slow-events, count-events, flood-events, flood-kv, flood-audit")
 	flag.StringVar(&p.calls, "calls", "", "action the plugin may call")
 	flag.StringVar(&p.subscribe, "subscribe", "", "topic to subscribe to")
+	flag.StringVar(&p.capabilities, "capabilities", "", "capabilities to ask for, comma-separated (docker)")
 	flag.StringVar(&p.settingsFile, "settings-file", "", "file to write the settings from each Configure to")
 	flag.StringVar(&p.startFile, "start-file", "", "flood modes: start once this file exists")
 	flag.StringVar(&p.reportFile, "report-file", "", "flood modes: write the flood's report (JSON) here")
@@ -255,6 +274,14 @@ func main() {
 	case "exit-at-start":
 		fmt.Fprintln(os.Stderr, "fatal: cannot start, exiting")
 		os.Exit(1)
+	case "escape-child": // start the grower in a session of its own, then exit
+		if err := daemon("escape-grow"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	case "escape-grow": // the orphan: no plugin, just growth
+		grow()
 	}
 	if err := sdk.Serve(p); err != nil {
 		fmt.Fprintln(os.Stderr, err)
