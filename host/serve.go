@@ -1,5 +1,8 @@
 // Package host wires the DDC host together: config, store, plugin manager
 // and web server, for `ddc serve`.
+//
+// It must never import plugins/ (cmd/ddc hands it the bundled plugins) or
+// the test kit (internal/testkit).
 package host
 
 import (

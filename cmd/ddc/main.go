@@ -4,6 +4,9 @@
 //	ddc plugin NAME                              run a bundled plugin (the host does this)
 //	ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
 //	ddc version                                  print the version
+//
+// It must never import the test kit (internal/testkit/...); it is the only
+// package that lists the bundled plugins.
 package main
 
 import (

@@ -82,6 +82,9 @@
 // Validate applies at most about a million schemas to one document; past
 // that (only a schema built to multiply work, anyOf of anyOf of ..., gets
 // there) it refuses the document as too complex to check.
+//
+// It must never import host/, config or plugins/, nor go-plugin: the host
+// compiles manifests' schemas with it too.
 package settings
 
 import (
