@@ -189,6 +189,7 @@ var rules = []rule{
 	{pkgs: "internal/testkit/latency", never: []string{nonStd}, says: []string{"standard library"}},
 	{pkgs: "internal/testkit/wait", never: []string{nonStd}, says: []string{"standard library"}},
 	{pkgs: "scripts/...", never: []string{ownModule}, says: []string{"DDC"}},
+	{pkgs: "bench", never: []string{"host", "plugins"}, says: []string{"host/", "plugins/"}},
 }
 
 // matches reports whether the relative path r falls under pattern.
