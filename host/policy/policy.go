@@ -17,7 +17,8 @@
 //     are run outside the status and control channels.
 //
 // It must never import another host/ package, discordgo, gin or plugins/: it
-// decides from plain ids and the config, and the Discord side asks it.
+// decides from plain ids and the rules the host hands it, and the Discord
+// side asks it.
 package policy
 
 import (
