@@ -50,3 +50,24 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+func TestParseInitTrace(t *testing.T) {
+	out := "init runtime @12 ms, 0.18 ms clock, 0 bytes, 0 allocs\n" +
+		"ddc version dev\n" +
+		"init github.com/distribution/reference @40 ms, 33 ms clock, 414616 bytes, 3601 allocs\n" +
+		"init os @1 ms, 1.5 ms clock, 432 bytes, 9 allocs\n" +
+		"init broken @1 ms, x ms clock, 0 bytes, 0 allocs\n"
+	pkgs, total := ParseInitTrace(out)
+	want := []PkgInit{{"github.com/distribution/reference", 33 * time.Millisecond}, {"os", 1500 * time.Microsecond}, {"runtime", 180 * time.Microsecond}}
+	if len(pkgs) != len(want) {
+		t.Fatalf("ParseInitTrace = %v, want %v", pkgs, want)
+	}
+	for i := range want {
+		if pkgs[i] != want[i] {
+			t.Errorf("ParseInitTrace[%d] = %v, want %v", i, pkgs[i], want[i])
+		}
+	}
+	if total != 34680*time.Microsecond {
+		t.Errorf("total = %v, want 34.68ms", total)
+	}
+}

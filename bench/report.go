@@ -8,6 +8,8 @@ package bench
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -128,6 +130,34 @@ func Render(r Report) []byte {
 		b.WriteString("```\n")
 	}
 	return []byte(b.String())
+}
+
+// PkgInit is the time one package's init took, from GODEBUG=inittrace=1.
+type PkgInit struct {
+	Pkg   string
+	Clock time.Duration
+}
+
+// ParseInitTrace reads the lines GODEBUG=inittrace=1 prints ("init PKG @T
+// ms, C ms clock, B bytes, A allocs") and returns the packages, slowest
+// first, and their total clock time. Other lines are ignored.
+func ParseInitTrace(out string) (pkgs []PkgInit, total time.Duration) {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		// init PKG @T ms, C ms clock, ...
+		if len(f) < 7 || f[0] != "init" || f[5] != "ms" || !strings.HasPrefix(f[6], "clock") {
+			continue
+		}
+		ms, err := strconv.ParseFloat(f[4], 64)
+		if err != nil {
+			continue
+		}
+		d := time.Duration(ms * float64(time.Millisecond))
+		pkgs = append(pkgs, PkgInit{Pkg: f[1], Clock: d})
+		total += d
+	}
+	sort.SliceStable(pkgs, func(i, j int) bool { return pkgs[i].Clock > pkgs[j].Clock })
+	return pkgs, total
 }
 
 // dash returns s, or "–" when it is empty.

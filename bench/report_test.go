@@ -94,6 +94,9 @@ func TestReport(t *testing.T) {
 	}
 	rep.Rows = append(rep.Rows, Row{What: "binary size (ddc, static, stripped; bundled plugins included)", Value: MB(fi.Size() / 1024)})
 
+	initTotal, initTop := packageInit(t, bin)
+	rep.Rows = append(rep.Rows, Row{What: "package initialisation of the ddc binary, which the host and every plugin process run (GODEBUG=inittrace=1, `ddc version`, median of 5)", Value: Ms(initTotal)})
+	rep.Details = append(rep.Details, "slowest package inits: "+initTop)
 	var toHealthy, toAnswer []time.Duration
 	var s *serve
 	for i := range execRuns {
@@ -111,8 +114,8 @@ func TestReport(t *testing.T) {
 		What:  fmt.Sprintf("exec to healthy: start of `ddc serve` to /healthz 200, median of %d (worst); the web server answered first after %s (median)", execRuns, Ms(web)),
 		Value: fmt.Sprintf("%s (%s)", Ms(p50), Ms(worst)), Budget: "≤ " + Ms(execBudget),
 		Verdict: Check(latency.Ms(p50), latency.Ms(execBudget), "ms"),
-		Close: fmt.Sprintf("The web server answers after %s; the remaining %s is the plugins starting, in parallel, once it listens (exec of each plugin process, go-plugin handshake with AutoMTLS, GetInfo, Configure, Start, the containers plugin's first Docker list). "+
-			"The load average was %s on %d CPUs while measuring (other test runs share this machine), so every process waited for a CPU: measure again on an idle machine first. If it still misses, time one plugin's start phase by phase (host/pluginhost runOnce) and cut the slowest: the AutoMTLS certificate generation, or any Docker call made before Start returns.", Ms(web), Ms(p50-web), loadavg(), runtime.NumCPU()),
+		Close: fmt.Sprintf("The web server answers after %s; the remaining %s is the plugins starting, in parallel, once it listens: exec of each plugin process, its package initialisation (%s, every process pays it; slowest: %s), go-plugin's AutoMTLS certificates on both sides, GetInfo, Configure, Start. "+
+			"The load average was %s on %d CPUs while measuring (other test runs share this machine), so every process waited for a CPU: measure again on an idle machine first. If it still misses, cut package initialisation in the plugin processes (keep heavy packages with init-time work, such as regexp tables, out of the bundled plugins' import graphs) and time the AutoMTLS certificate generation.", Ms(web), Ms(p50-web), Ms(initTotal), initTop, loadavg(), runtime.NumCPU()),
 	})
 
 	wait.For(t, 60*time.Second, "ddc connected to the fake Discord and its commands registered", func() bool {
@@ -162,6 +165,37 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s:\n%s", path, out)
+}
+
+// packageInit runs `ddc version` with GODEBUG=inittrace=1 five times and
+// returns the median total clock time of package initialisation and the
+// slowest packages of that run.
+func packageInit(t *testing.T, bin string) (time.Duration, string) {
+	t.Helper()
+	type run struct {
+		total time.Duration
+		top   string
+	}
+	var runs []run
+	for range 5 {
+		cmd := exec.Command(bin, "version")
+		cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ddc version: %v\n%s", err, out)
+		}
+		pkgs, total := ParseInitTrace(string(out))
+		if len(pkgs) < 10 {
+			t.Fatalf("GODEBUG=inittrace=1 ddc version printed %d init lines, want many:\n%s", len(pkgs), out)
+		}
+		var top []string
+		for _, p := range pkgs[:5] {
+			top = append(top, fmt.Sprintf("%s %s", p.Pkg, Ms(p.Clock)))
+		}
+		runs = append(runs, run{total, strings.Join(top, ", ")})
+	}
+	slices.SortFunc(runs, func(a, b run) int { return int(a.total - b.total) })
+	return runs[len(runs)/2].total, runs[len(runs)/2].top
 }
 
 // startContainers starts cs at once, without waiting for their programs.
