@@ -2,6 +2,9 @@
 // loading it in layers (defaults < <data-dir>/config.yaml < DDC_* environment
 // < command-line flags), validating it, writing it atomically and watching
 // the file for changes.
+//
+// It must never import host/, sdk or plugins/: the host reads the config,
+// never the other way round.
 package config
 
 import (

@@ -5,6 +5,9 @@
 //
 // It is the top of the host: nothing in the repository imports it but
 // cmd/ddc and whole-system tests.
+//
+// It must never import plugins/ (cmd/ddc hands it the bundled plugins) or
+// the test kit (internal/testkit).
 package host
 
 import (

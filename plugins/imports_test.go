@@ -1,5 +1,8 @@
 // Package plugins_test holds checks that apply to every plugin in this
 // tree and to the SDK they are written against.
+//
+// It must never import host/ or anything else of DDC: it reads the import
+// graph, it does not run the code.
 package plugins_test
 
 import (

@@ -41,4 +41,8 @@
 // Package settings derives a plugin's settings schema from a Go struct and
 // checks Configure's JSON against it; package i18n gives a plugin its texts
 // in the user's language.
+//
+// Package sdk and everything under it must never import host/, config,
+// plugins/, internal/, gin, discordgo or Docker: a plugin sees the host only
+// through the protocol.
 package sdk

@@ -1,5 +1,8 @@
 // Package webui holds the web UI's templates, styles and scripts, embedded
 // in the binary: the UI needs no CDN and no files beside the binary.
+//
+// It must never import anything of DDC: it is files, and the web handlers
+// import it.
 package webui
 
 import (

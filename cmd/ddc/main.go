@@ -7,6 +7,9 @@
 //	ddc plugins list                             list the installed plugins
 //	ddc plugins remove ID                        remove an installed plugin
 //	ddc version                                  print the version
+//
+// It must never import the test kit (internal/testkit/...); it is the only
+// package that lists the bundled plugins.
 package main
 
 import (

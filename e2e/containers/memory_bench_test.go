@@ -1,5 +1,8 @@
 // Package containers measures the bundled containers plugin as the real
 // subprocess the plugin manager starts, next to a real Docker engine.
+//
+// It must never import another e2e package; no production package imports
+// it.
 package containers
 
 import (

@@ -2,6 +2,9 @@
 // with real plugin subprocesses (the bundled containers plugin from the
 // built ddc binary, and a test plugin), a real Docker engine and the fake
 // Discord server.
+//
+// It must never import another e2e package; no production package imports
+// it.
 package discord
 
 import (

@@ -21,6 +21,9 @@
 // A plugin's edit of a message that someone deleted fails with an error
 // matching sdk.ErrNotFound (Host.Edit's documented contract), so the
 // plugin can post a new one.
+//
+// It must never import host/pluginhost (it sees plugins through the Plugins
+// interface it defines), host/web, gin or plugins/.
 package discord
 
 import (

@@ -3,6 +3,10 @@
 // their manifests, configures and supervises them (health checks, watchdog,
 // restart with backoff, crash-loop cut-off), routes calls between them and
 // carries their events on a bus.
+//
+// It must never import host/discord or host/web (they depend on it, never
+// the other way round), discordgo, gin or plugins/ (bundled plugins come
+// from cmd/ddc as descriptors).
 package pluginhost
 
 import (

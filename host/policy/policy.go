@@ -21,6 +21,10 @@
 //     Otherwise a channel in neither list (and a direct message) caps
 //     everyone at view except admins, who keep admin there: admin commands
 //     are run outside the status and control channels.
+//
+// It must never import another host/ package, discordgo, gin or plugins/: it
+// decides from plain ids and the rules the host hands it, and the Discord
+// side asks it.
 package policy
 
 import (

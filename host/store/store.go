@@ -5,6 +5,9 @@
 // The file is a bbolt database. Every write is one fsynced transaction, so a
 // write that returned nil survives the process being killed, and a write that
 // was interrupted leaves no trace.
+//
+// It must never import another host/ package, sdk, config or plugins/: it
+// stores bytes for whoever wires it.
 package store
 
 import (

@@ -8,6 +8,9 @@
 // the details (plugin errors, file paths, digests) go to the log and to
 // logged-in pages, which read them from Plugins.Statuses (LastError) and
 // Problem.Detail.
+//
+// It must never import host/discord or discordgo (the Discord state comes in
+// as a function), nor plugins/.
 package web
 
 import (

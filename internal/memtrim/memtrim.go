@@ -10,6 +10,8 @@
 // private file pages: dropping them loses nothing, and a page needed later
 // comes back from the page cache with a minor fault. Writable mappings are
 // never touched.
+//
+// It must never import anything else of DDC.
 package memtrim
 
 import (

@@ -1,6 +1,8 @@
 // Package procmem reads the memory of a process tree from /proc the way
 // DDC's budgets are stated: PSS, RSS and anonymous memory from
 // /proc/PID/smaps_rollup, summed over the host and every plugin process.
+//
+// It must never import anything outside the standard library.
 package procmem
 
 import (

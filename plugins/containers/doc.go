@@ -84,4 +84,7 @@
 // container is protected when the settings' protected list names it, or its
 // ddc.protected label is true, or it is DDC's own container (found from
 // /proc/self/cgroup, the /etc/hostname mount, or the host name).
+//
+// Like every plugin it must never import host/, config, internal/, gin or
+// discordgo, nor another plugin beyond its api package.
 package containers

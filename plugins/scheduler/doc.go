@@ -142,4 +142,8 @@
 //	schedule_details.options    not mappable (player-count gate)
 //
 // A once task whose time has passed imports as done (it does not run).
+//
+// Like every plugin it must never import host/, config, internal/, gin or
+// discordgo, nor another plugin beyond its api package (it drives containers
+// through plugins/containers/api).
 package scheduler

@@ -219,27 +219,7 @@ func (p *Plugin) handleDue(ctx context.Context, id string, now time.Time) {
 	sched, first, task, running := e.sched, e.next, e.rec.Task, e.running
 	p.mu.Unlock()
 
-	var missed api.Run
-	var runAt time.Time
-	for t := first; !t.IsZero() && !t.After(now); t = sched.next(t) {
-		if !t.Before(cutoff) {
-			runAt = t
-			continue
-		}
-		if missed.Missed == 0 {
-			missed = api.Run{Due: t, Result: api.ResultMissed}
-		}
-		missed.Until = t
-		if missed.Missed++; missed.Missed >= maxMissedScan {
-			// Too many to count: go on from the first run in the grace
-			// period.
-			x := sched.next(cutoff.Add(-time.Nanosecond))
-			if x.IsZero() || x.After(now) {
-				break
-			}
-			t = x.Add(-time.Nanosecond)
-		}
-	}
+	runAt, missed := dueRuns(sched, first, now, cutoff)
 	var added []api.Run // newest first
 	if !runAt.IsZero() && running {
 		added = append(added, api.Run{Due: runAt, Result: api.ResultSkipped, Error: "the previous run was still going"})
@@ -285,6 +265,32 @@ func (p *Plugin) handleDue(ctx context.Context, id string, now time.Time) {
 	if startRun {
 		p.enqueue(job{id: id, container: task.Container, action: task.Action, due: runAt})
 	}
+}
+
+// dueRuns scans the runs of sched from first up to now: runAt is the
+// latest at or after cutoff (zero if none), missed counts the older ones
+// (Missed is 0 if none).
+func dueRuns(sched *schedule, first, now, cutoff time.Time) (runAt time.Time, missed api.Run) {
+	for t := first; !t.IsZero() && !t.After(now); t = sched.next(t) {
+		if !t.Before(cutoff) {
+			runAt = t
+			continue
+		}
+		if missed.Missed == 0 {
+			missed = api.Run{Due: t, Result: api.ResultMissed}
+		}
+		missed.Until = t
+		if missed.Missed++; missed.Missed >= maxMissedScan {
+			// Too many to count: go on from the first run in the grace
+			// period.
+			x := sched.next(cutoff.Add(-time.Nanosecond))
+			if x.IsZero() || x.After(now) {
+				break
+			}
+			t = x.Add(-time.Nanosecond)
+		}
+	}
+	return runAt, missed
 }
 
 // prepend returns runs followed by history, at most n entries.

@@ -165,146 +165,193 @@ var uses = map[string][]api.Kind{
 // is used when the input has no time zone. It does not ask the
 // containers plugin whether the container exists (see checkContainer).
 func checkSpec(in api.Spec, defaultTZ string, z *zones, now time.Time) (api.Spec, *schedule, []problem) {
-	var ps []problem
-	add := func(field, id string, args ...any) { ps = append(ps, problem{field, id, args}) }
-	out := api.Spec{Paused: in.Paused, Note: strings.TrimSpace(in.Note)}
+	c := &specCheck{out: api.Spec{Paused: in.Paused, Note: strings.TrimSpace(in.Note)}}
+	c.target(in)
+	loc := c.zone(in.Timezone, defaultTZ, z)
 
+	sc := in.Schedule
+	kind := api.Kind(strings.ToLower(strings.TrimSpace(string(sc.Kind))))
+	c.s = &schedule{kind: kind, loc: loc}
+	c.out.Schedule.Kind = kind
+	if !kind.Valid() {
+		c.add("schedule.kind", "err.kind", "Value", string(sc.Kind))
+		return c.out, nil, c.ps
+	}
+	given := c.fields(sc, kind)
+	c.timeOfDay(sc, kind, given)
+	c.days(sc, kind, given)
+	c.cronExpr(sc, kind, given)
+	if len(c.ps) == 0 {
+		c.neverRuns(kind, now, loc)
+	}
+	if len(c.ps) > 0 {
+		return c.out, nil, c.ps
+	}
+	return c.out, c.s, nil
+}
+
+// specCheck is one run of checkSpec: the problems found so far, the spec
+// in canonical form and the schedule being compiled.
+type specCheck struct {
+	ps  []problem
+	out api.Spec
+	s   *schedule
+}
+
+// add records a problem with field.
+func (c *specCheck) add(field, id string, args ...any) {
+	c.ps = append(c.ps, problem{field, id, args})
+}
+
+// target checks the container reference, the action and the note.
+func (c *specCheck) target(in api.Spec) {
 	if r, err := capi.ParseRef(strings.TrimSpace(in.Container)); err != nil {
-		add("container", "err.container", "Reason", err.Error())
+		c.add("container", "err.container", "Reason", err.Error())
 	} else {
-		out.Container = r.String()
+		c.out.Container = r.String()
 	}
-	out.Action = api.Op(strings.ToLower(strings.TrimSpace(string(in.Action))))
-	if !out.Action.Valid() {
-		add("action", "err.action", "Value", string(in.Action))
+	c.out.Action = api.Op(strings.ToLower(strings.TrimSpace(string(in.Action))))
+	if !c.out.Action.Valid() {
+		c.add("action", "err.action", "Value", string(in.Action))
 	}
-	if n := utf8.RuneCountInString(out.Note); n > api.MaxNoteLen {
-		add("note", "err.note", "Count", api.MaxNoteLen, "Length", n)
+	if n := utf8.RuneCountInString(c.out.Note); n > api.MaxNoteLen {
+		c.add("note", "err.note", "Count", api.MaxNoteLen, "Length", n)
 	}
+}
 
-	tz := strings.TrimSpace(in.Timezone)
+// zone loads the task's time zone (defaultTZ when it names none).
+func (c *specCheck) zone(tz, defaultTZ string, z *zones) *time.Location {
+	tz = strings.TrimSpace(tz)
 	if tz == "" {
 		tz = defaultTZ
 	}
 	loc, canonical, err := z.load(tz)
 	if err != nil {
-		add("timezone", "err.timezone", "Value", tz)
+		c.add("timezone", "err.timezone", "Value", tz)
 	}
-	out.Timezone = canonical
+	c.out.Timezone = canonical
+	return loc
+}
 
-	sc := in.Schedule
-	kind := api.Kind(strings.ToLower(strings.TrimSpace(string(sc.Kind))))
-	s := &schedule{kind: kind, loc: loc}
-	out.Schedule.Kind = kind
-	if !kind.Valid() {
-		add("schedule.kind", "err.kind", "Value", string(sc.Kind))
-		return out, nil, ps
-	}
+// fields reports which schedule fields the input gives, and records a
+// problem for each that kind does not use or needs but lacks.
+func (c *specCheck) fields(sc api.Schedule, kind api.Kind) map[string]bool {
 	given := map[string]bool{
 		"time": strings.TrimSpace(sc.Time) != "", "date": strings.TrimSpace(sc.Date) != "",
 		"weekdays": len(sc.Weekdays) > 0, "day": sc.Day != 0, "month": sc.Month != 0, "cron": strings.TrimSpace(sc.Cron) != "",
 	}
 	for _, f := range []string{"time", "date", "weekdays", "day", "month", "cron"} {
 		if given[f] && !slices.Contains(uses[f], kind) {
-			add("schedule."+f, "err.unused", "Kind", string(kind))
+			c.add("schedule."+f, "err.unused", "Kind", string(kind))
 		}
 		if !given[f] && slices.Contains(uses[f], kind) {
-			add("schedule."+f, "err.required", "Kind", string(kind))
+			c.add("schedule."+f, "err.required", "Kind", string(kind))
 		}
 	}
+	return given
+}
+
+// timeOfDay checks the time and, for a once task, the date.
+func (c *specCheck) timeOfDay(sc api.Schedule, kind api.Kind, given map[string]bool) {
 	if given["time"] && slices.Contains(uses["time"], kind) {
 		hh, mm, ok := parseHHMM(sc.Time)
 		if !ok {
-			add("schedule.time", "err.time", "Value", sc.Time)
+			c.add("schedule.time", "err.time", "Value", sc.Time)
 		}
-		s.hh, s.mm = hh, mm
-		out.Schedule.Time = twoDigits(hh) + ":" + twoDigits(mm)
+		c.s.hh, c.s.mm = hh, mm
+		c.out.Schedule.Time = twoDigits(hh) + ":" + twoDigits(mm)
 	}
 	if given["date"] && kind == api.KindOnce {
 		d, err := time.Parse("2006-01-02", strings.TrimSpace(sc.Date))
 		if err != nil {
-			add("schedule.date", "err.date", "Value", sc.Date)
+			c.add("schedule.date", "err.date", "Value", sc.Date)
 		} else {
-			s.once = dateOf(d)
-			out.Schedule.Date = d.Format("2006-01-02")
+			c.s.once = dateOf(d)
+			c.out.Schedule.Date = d.Format("2006-01-02")
 		}
 	}
+}
+
+// days checks the weekdays, the day of the month and the month.
+func (c *specCheck) days(sc api.Schedule, kind api.Kind, given map[string]bool) {
 	if given["weekdays"] && kind == api.KindWeekly {
 		set, bad := parseWeekdays(sc.Weekdays)
 		switch {
 		case bad != "":
-			add("schedule.weekdays", "err.weekday", "Value", bad)
+			c.add("schedule.weekdays", "err.weekday", "Value", bad)
 		case set == 0:
-			add("schedule.weekdays", "err.required", "Kind", string(kind))
+			c.add("schedule.weekdays", "err.required", "Kind", string(kind))
 		default:
-			s.days = goWeekdays(set)
-			out.Schedule.Weekdays = weekdayList(set)
+			c.s.days = goWeekdays(set)
+			c.out.Schedule.Weekdays = weekdayList(set)
 		}
 	}
 	if given["day"] && slices.Contains(uses["day"], kind) {
 		if sc.Day != api.LastDay && (sc.Day < 1 || sc.Day > 31) {
-			add("schedule.day", "err.day", "Value", sc.Day)
+			c.add("schedule.day", "err.day", "Value", sc.Day)
 		}
-		s.day, out.Schedule.Day = sc.Day, sc.Day
+		c.s.day, c.out.Schedule.Day = sc.Day, sc.Day
 	}
 	if given["month"] && kind == api.KindYearly {
 		if sc.Month < 1 || sc.Month > 12 {
-			add("schedule.month", "err.month", "Value", sc.Month)
-		} else {
-			s.month, out.Schedule.Month = time.Month(sc.Month), sc.Month
-			// Every day but the 29th of February exists every year; days
-			// past a month's end are mistakes, not "the last day".
-			if sc.Day > daysIn(2024, s.month) {
-				add("schedule.day", "err.day_in_month", "Day", sc.Day, "Month", sc.Month, "Max", daysIn(2024, s.month))
-			}
+			c.add("schedule.month", "err.month", "Value", sc.Month)
+			return
+		}
+		c.s.month, c.out.Schedule.Month = time.Month(sc.Month), sc.Month
+		// Every day but the 29th of February exists every year; days
+		// past a month's end are mistakes, not "the last day".
+		if sc.Day > daysIn(2024, c.s.month) {
+			c.add("schedule.day", "err.day_in_month", "Day", sc.Day, "Month", sc.Month, "Max", daysIn(2024, c.s.month))
 		}
 	}
-	if given["cron"] && kind == api.KindCron {
-		expr := strings.Join(strings.Fields(sc.Cron), " ")
-		out.Schedule.Cron = expr
-		upper := strings.ToUpper(expr)
-		switch {
-		case len(expr) > maxCronLen:
-			add("schedule.cron", "err.cron_long", "Count", maxCronLen)
-		case strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ="):
-			add("schedule.cron", "err.cron_tz")
-		default:
-			parsed, err := cronParser().Parse(expr)
-			if err != nil {
-				add("schedule.cron", "err.cron", "Reason", err.Error())
-				break
-			}
-			spec, ok := parsed.(*cron.SpecSchedule)
-			if !ok {
-				add("schedule.cron", "err.cron_every")
-				break
-			}
-			s.cron = spec
+}
+
+// cronExpr checks and compiles a cron task's expression.
+func (c *specCheck) cronExpr(sc api.Schedule, kind api.Kind, given map[string]bool) {
+	if !given["cron"] || kind != api.KindCron {
+		return
+	}
+	expr := strings.Join(strings.Fields(sc.Cron), " ")
+	c.out.Schedule.Cron = expr
+	upper := strings.ToUpper(expr)
+	switch {
+	case len(expr) > maxCronLen:
+		c.add("schedule.cron", "err.cron_long", "Count", maxCronLen)
+	case strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ="):
+		c.add("schedule.cron", "err.cron_tz")
+	default:
+		parsed, err := cronParser().Parse(expr)
+		if err != nil {
+			c.add("schedule.cron", "err.cron", "Reason", err.Error())
+			return
 		}
+		spec, ok := parsed.(*cron.SpecSchedule)
+		if !ok {
+			c.add("schedule.cron", "err.cron_every")
+			return
+		}
+		c.s.cron = spec
 	}
-	if len(ps) > 0 {
-		return out, nil, ps
-	}
-	// Schedules that never run.
+}
+
+// neverRuns refuses a valid schedule that would never run: a once task in
+// the past, a cron expression no date matches.
+func (c *specCheck) neverRuns(kind api.Kind, now time.Time, loc *time.Location) {
 	switch kind {
 	case api.KindOnce:
-		r := resolve(s.once, s.hh, s.mm, loc)
+		r := resolve(c.s.once, c.s.hh, c.s.mm, loc)
 		if r.Before(now.Truncate(time.Minute)) {
 			field := "schedule.date"
-			if s.once == dateOf(now.In(loc)) {
+			if c.s.once == dateOf(now.In(loc)) {
 				field = "schedule.time"
 			}
-			add(field, "err.past", "When", out.Schedule.Date+" "+out.Schedule.Time, "Now", now.In(loc).Format("2006-01-02 15:04"), "Zone", out.Timezone)
+			c.add(field, "err.past", "When", c.out.Schedule.Date+" "+c.out.Schedule.Time, "Now", now.In(loc).Format("2006-01-02 15:04"), "Zone", c.out.Timezone)
 		}
 	case api.KindCron:
-		if s.next(now).IsZero() {
-			add("schedule.cron", "err.cron_never")
+		if c.s.next(now).IsZero() {
+			c.add("schedule.cron", "err.cron_never")
 		}
 	}
-	if len(ps) > 0 {
-		return out, nil, ps
-	}
-	return out, s, nil
 }
 
 // twoDigits formats n (0-99) with a leading zero.

@@ -12,6 +12,8 @@
 // With a command it runs it, passes its standard error through and also
 // counts a non-zero exit that no test explains as a failure. It exits 1 when
 // anything failed, 2 on a usage error.
+//
+// It must never import anything of DDC: it is a tool for CI logs.
 package main
 
 import (

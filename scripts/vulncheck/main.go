@@ -15,6 +15,8 @@
 // the module is upgraded; a line that matches nothing fails the check too,
 // so the file never keeps stale entries. It exits 1 when the check fails,
 // 2 on a usage error.
+//
+// It must never import anything of DDC: it is a tool for CI.
 package main
 
 import (

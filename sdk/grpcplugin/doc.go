@@ -6,4 +6,6 @@
 // Errors returned by Client match the SDK's sentinels (errors.Is) and carry
 // a plugin's sdk.UserError; the Host API served to a plugin maps its errors
 // back the same way, in one place shared with package sdk.
+//
+// It must never import host/ or plugins/: any host could use it.
 package grpcplugin

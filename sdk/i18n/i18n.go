@@ -34,6 +34,8 @@
 //
 // Messages are formatted with github.com/nicksnyder/go-i18n/v2, which
 // carries the CLDR plural rules of every language.
+//
+// It must never import host/, config or plugins/.
 package i18n
 
 import (

@@ -6,6 +6,9 @@
 // own client, exactly as the host talks to it: conversion, error mapping
 // and the Host API connection are exercised too. go-plugin's own log lines
 // stay out of the test output unless they are warnings or errors.
+//
+// It must never import host/, config or plugins/: the fake host is written
+// against the protocol, as the real one.
 package sdktest
 
 import (

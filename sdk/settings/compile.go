@@ -141,8 +141,26 @@ func (c *compiler) compile(v any, loc string) *schema {
 // keyword compiles one keyword of s.
 func (c *compiler) keyword(s *schema, k string, v any) {
 	at := s.loc + "/" + escapeToken(k)
+	for _, group := range []func(s *schema, k string, v any, at string) bool{
+		c.annotationKeyword, c.valueKeyword, c.numberKeyword, c.stringKeyword,
+		c.arrayKeyword, c.objectKeyword, c.logicKeyword, c.durationKeyword,
+	} {
+		if group(s, k, v, at) {
+			return
+		}
+	}
+	msg := fmt.Sprintf("unknown keyword %q", k)
+	if hint := keywordHint(k); hint != "" {
+		msg += ": " + hint
+	} else {
+		msg += " (package sdk/settings checks a subset of JSON Schema and refuses what it would not check)"
+	}
+	c.errorf(s.loc, "%s", msg)
+}
+
+// annotationKeyword compiles k into s if k is an annotation (checked for its type, otherwise ignored) or a keyword about the schema document ($schema, $id, $defs), and reports whether it was.
+func (c *compiler) annotationKeyword(s *schema, k string, v any, at string) bool {
 	switch k {
-	// Annotations: checked for their type, otherwise ignored.
 	case "title", "description", "$comment", "format", "contentEncoding", "contentMediaType", "$anchor":
 		c.str(s, k, v)
 	case "default", "examples":
@@ -166,7 +184,15 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 		for _, name := range sortedKeys(defs) {
 			c.compile(defs[name], at+"/"+escapeToken(name))
 		}
+	default:
+		return false
+	}
+	return true
+}
 
+// valueKeyword compiles k into s if k is type, const, enum or $ref, and reports whether it was.
+func (c *compiler) valueKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case "type":
 		s.types = c.typeSet(s, v)
 	case "const":
@@ -182,7 +208,15 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 			s.refText = str
 			c.refs = append(c.refs, s)
 		}
+	default:
+		return false
+	}
+	return true
+}
 
+// numberKeyword compiles k into s if k is a keyword about numbers, and reports whether it was.
+func (c *compiler) numberKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case "minimum":
 		s.minimum = c.number(s, k, v)
 	case "maximum":
@@ -197,20 +231,36 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 			c.errorf(s.loc, "multipleOf must be greater than 0, got %s", show(v))
 			s.multipleOf = nil
 		}
+	default:
+		return false
+	}
+	return true
+}
 
+// stringKeyword compiles k into s if k is a keyword about strings, and reports whether it was.
+func (c *compiler) stringKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case "minLength":
 		s.minLength = c.count(s, k, v)
 	case "maxLength":
 		s.maxLength = c.count(s, k, v)
 	case "pattern":
 		s.pattern = c.regexp(s, k, v)
+	default:
+		return false
+	}
+	return true
+}
 
+// arrayKeyword compiles k into s if k is a keyword about arrays, and reports whether it was.
+func (c *compiler) arrayKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case "prefixItems":
 		s.prefixItems = c.schemaList(s, k, v)
 	case "items":
 		if _, isList := v.([]any); isList {
 			c.errorf(s.loc, "items must be a schema; a list of schemas is prefixItems in draft 2020-12")
-			return
+			return true
 		}
 		s.items = c.compile(v, at)
 	case "contains":
@@ -225,7 +275,15 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 		s.maxItems = c.count(s, k, v)
 	case "uniqueItems":
 		s.uniqueItems, _ = c.boolean(s, k, v)
+	default:
+		return false
+	}
+	return true
+}
 
+// objectKeyword compiles k into s if k is a keyword about objects, and reports whether it was.
+func (c *compiler) objectKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case "properties":
 		props := c.schemaMap(s, k, v)
 		s.properties = make(map[string]*schema, len(props))
@@ -249,7 +307,7 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 	case "additionalProperties":
 		if b, ok := v.(bool); ok && !b {
 			s.noAdditional = true
-			return
+			return true
 		}
 		s.additional = c.compile(v, at)
 	case "propertyNames":
@@ -260,7 +318,7 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 		m, ok := v.(map[string]any)
 		if !ok {
 			c.errorf(s.loc, "dependentRequired must be an object, got %s", show(v))
-			return
+			return true
 		}
 		for _, prop := range sortedKeys(m) {
 			s.dependentRequired = append(s.dependentRequired, dependentRequired{prop: prop, required: c.names(s, k+"/"+prop, m[prop])})
@@ -274,7 +332,15 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 		s.minProperties = c.count(s, k, v)
 	case "maxProperties":
 		s.maxProperties = c.count(s, k, v)
+	default:
+		return false
+	}
+	return true
+}
 
+// logicKeyword compiles k into s if k is a keyword that combines schemas (allOf, anyOf, oneOf, not, if/then/else), and reports whether it was.
+func (c *compiler) logicKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case "allOf":
 		s.allOf = c.schemaList(s, k, v)
 	case "anyOf":
@@ -289,21 +355,24 @@ func (c *compiler) keyword(s *schema, k string, v any) {
 		s.thenS = c.compile(v, at)
 	case "else":
 		s.elseS = c.compile(v, at)
+	default:
+		return false
+	}
+	return true
+}
 
+// durationKeyword compiles k into s if k is one of the package's own duration keywords, and reports whether it was.
+func (c *compiler) durationKeyword(s *schema, k string, v any, at string) bool {
+	switch k {
 	case KeywordDuration:
 		c.boolean(s, k, v)
 	case KeywordMinDuration, KeywordMaxDuration:
 		c.str(s, k, v)
 
 	default:
-		msg := fmt.Sprintf("unknown keyword %q", k)
-		if hint := keywordHint(k); hint != "" {
-			msg += ": " + hint
-		} else {
-			msg += " (package sdk/settings checks a subset of JSON Schema and refuses what it would not check)"
-		}
-		c.errorf(s.loc, "%s", msg)
+		return false
 	}
+	return true
 }
 
 // keywordHint explains a JSON Schema keyword the package does not support.

@@ -82,6 +82,10 @@
 // Validate applies at most about a million schemas to one document; past
 // that (only a schema built to multiply work, anyOf of anyOf of ..., gets
 // there) it refuses the document as too complex to check.
+//
+// It must never import host/, config or plugins/: the host compiles the
+// settings schemas of manifests with it too, and plugins use it without any
+// of the host.
 package settings
 
 import (

@@ -278,6 +278,7 @@ func enumMessage(enum []any, v any) string {
 	return "must be one of " + strings.Join(want, ", ") + ", got " + show(v)
 }
 
+// checkObject checks obj against the object keywords of s.
 func (r *run) checkObject(s *schema, obj map[string]any, collect bool) bool {
 	ok := true
 	if s.minProperties >= 0 && len(obj) < s.minProperties {
@@ -298,6 +299,45 @@ func (r *run) checkObject(s *schema, obj map[string]any, collect bool) bool {
 	if !ok && !collect {
 		return false
 	}
+	if !r.checkProperties(s, obj, collect) {
+		ok = false
+		if !collect {
+			return false
+		}
+	}
+	if s.propertyNames != nil {
+		for _, name := range sortedKeys(obj) {
+			if !r.check(s.propertyNames, name, false) {
+				ok = r.fail(collect, func() string { return fmt.Sprintf("the name %q is not allowed", name) })
+				if !collect {
+					return false
+				}
+			}
+		}
+	}
+	for _, d := range s.dependentSchemas {
+		if _, has := obj[d.prop]; has {
+			ok = r.check(d.sch, obj, collect) && ok
+		}
+	}
+	for _, d := range s.dependentRequired {
+		if _, has := obj[d.prop]; !has {
+			continue
+		}
+		for _, name := range d.required {
+			if _, has := obj[name]; !has {
+				ok = r.failAt(name, collect, func() string { return "is required when " + d.prop + " is set" })
+			}
+		}
+	}
+	return ok
+}
+
+// checkProperties checks each entry of obj against the schema that
+// properties, patternProperties or additionalProperties of s gives it, and
+// reports entries additionalProperties: false refuses.
+func (r *run) checkProperties(s *schema, obj map[string]any, collect bool) bool {
+	ok := true
 	var unknown []string
 	for name, val := range obj {
 		known := false
@@ -331,31 +371,6 @@ func (r *run) checkObject(s *schema, obj map[string]any, collect bool) bool {
 				msg += " (known: " + s.known + ")"
 			}
 			r.reportAt(name, msg)
-		}
-	}
-	if s.propertyNames != nil {
-		for _, name := range sortedKeys(obj) {
-			if !r.check(s.propertyNames, name, false) {
-				ok = r.fail(collect, func() string { return fmt.Sprintf("the name %q is not allowed", name) })
-				if !collect {
-					return false
-				}
-			}
-		}
-	}
-	for _, d := range s.dependentSchemas {
-		if _, has := obj[d.prop]; has {
-			ok = r.check(d.sch, obj, collect) && ok
-		}
-	}
-	for _, d := range s.dependentRequired {
-		if _, has := obj[d.prop]; !has {
-			continue
-		}
-		for _, name := range d.required {
-			if _, has := obj[name]; !has {
-				ok = r.failAt(name, collect, func() string { return "is required when " + d.prop + " is set" })
-			}
 		}
 	}
 	return ok

@@ -2,6 +2,8 @@
 // Info.Subscribes and Info.Calls: "container.state" matches itself, and
 // "container.*" matches every name starting with "container.". The host's
 // event bus and action routing use it, and so does sdktest.
+//
+// It must never import host/ or anything outside the standard library.
 package topic
 
 import "strings"

@@ -8,6 +8,9 @@
 // Every request waits, before it is sent, until its bucket and the global
 // limit allow it, so no request is sent while an announced retry_after is
 // still running: a 429 costs one request, never a storm.
+//
+// It must never import anything else of DDC (no host/, sdk or plugins/
+// package), nor discordgo: it speaks Discord's REST API over plain net/http.
 package outbox
 
 import (

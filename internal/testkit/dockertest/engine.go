@@ -10,6 +10,9 @@
 //
 // Only containers carrying the label ddc.test=1 are ever removed, and only
 // the image ddc-test/testctr is ever built; nothing is pulled.
+//
+// It is test infrastructure: production code never imports it, and it must
+// never import host/ or plugins/.
 package dockertest
 
 import (

@@ -149,41 +149,18 @@ type InteractionHandle struct {
 	st *interactionState
 }
 
-// Fire delivers an interaction to every gateway session as
-// INTERACTION_CREATE and starts its acknowledgement deadline. It fails if
-// the interaction could not happen on Discord: unknown user, guild,
-// channel, command, message or component, or no gateway session.
-func (s *Server) Fire(in Interaction) (*InteractionHandle, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.gw.sessions) == 0 {
-		return nil, errors.New("fire interaction: no gateway session")
-	}
-	u, ok := s.users[in.UserID]
-	if !ok {
-		return nil, fmt.Errorf("fire interaction: unknown user %q", in.UserID)
-	}
-	if in.Locale == "" {
-		in.Locale = "en-US"
-	}
-	st := &interactionState{
-		id: s.ids.next(), token: "aW50ZXJhY3Rpb246" + randomHex(40), typ: in.Type,
-		channelID: in.ChannelID, guildID: in.GuildID, fired: time.Now(),
-	}
-	st.deadline = st.fired.Add(s.cfg.InteractionDeadline)
-	st.expires = st.fired.Add(s.cfg.InteractionTokenTTL)
-	p := map[string]any{
-		"id": st.id, "application_id": s.cfg.ApplicationID, "type": int(in.Type), "token": st.token,
-		"version": 1, "locale": in.Locale, "channel_id": in.ChannelID, "entitlements": []any{},
-	}
+// whereLocked adds to the interaction payload p where it happens: the
+// guild member, guild, channel and permissions of in's guild, or the user
+// and DM channel without one.
+func (s *Server) whereLocked(p map[string]any, in Interaction, u *User) error {
 	if in.GuildID != "" {
 		g, ok := s.guilds[in.GuildID]
 		if !ok {
-			return nil, fmt.Errorf("fire interaction: unknown guild %q", in.GuildID)
+			return fmt.Errorf("fire interaction: unknown guild %q", in.GuildID)
 		}
 		c, ok := s.channels[in.ChannelID]
 		if !ok || c.guildID != g.ID {
-			return nil, fmt.Errorf("fire interaction: unknown channel %q in guild %s", in.ChannelID, g.ID)
+			return fmt.Errorf("fire interaction: unknown channel %q in guild %s", in.ChannelID, g.ID)
 		}
 		m := Member{UserID: u.ID}
 		for _, x := range g.Members {
@@ -216,6 +193,40 @@ func (s *Server) Fire(in Interaction) (*InteractionHandle, error) {
 		p["context"] = 1
 		p["channel"] = map[string]any{"id": in.ChannelID, "type": 1}
 		p["authorizing_integration_owners"] = map[string]string{"0": "0"}
+	}
+
+	return nil
+}
+
+// Fire delivers an interaction to every gateway session as
+// INTERACTION_CREATE and starts its acknowledgement deadline. It fails if
+// the interaction could not happen on Discord: unknown user, guild,
+// channel, command, message or component, or no gateway session.
+func (s *Server) Fire(in Interaction) (*InteractionHandle, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.gw.sessions) == 0 {
+		return nil, errors.New("fire interaction: no gateway session")
+	}
+	u, ok := s.users[in.UserID]
+	if !ok {
+		return nil, fmt.Errorf("fire interaction: unknown user %q", in.UserID)
+	}
+	if in.Locale == "" {
+		in.Locale = "en-US"
+	}
+	st := &interactionState{
+		id: s.ids.next(), token: "aW50ZXJhY3Rpb246" + randomHex(40), typ: in.Type,
+		channelID: in.ChannelID, guildID: in.GuildID, fired: time.Now(),
+	}
+	st.deadline = st.fired.Add(s.cfg.InteractionDeadline)
+	st.expires = st.fired.Add(s.cfg.InteractionTokenTTL)
+	p := map[string]any{
+		"id": st.id, "application_id": s.cfg.ApplicationID, "type": int(in.Type), "token": st.token,
+		"version": 1, "locale": in.Locale, "channel_id": in.ChannelID, "entitlements": []any{},
+	}
+	if err := s.whereLocked(p, in, u); err != nil {
+		return nil, err
 	}
 
 	var data map[string]any
@@ -551,6 +562,23 @@ func (s *Server) interactionCallback(rc *reqCtx) response {
 	if len(data) == 0 || string(data) == "null" {
 		data = json.RawMessage("{}")
 	}
+	if !callbackAllowed(st, body.Type) {
+		return formError([]string{"type"}, "INTERACTION_RESPONSE_TYPE_INVALID", fmt.Sprintf("Interaction response type %d is not valid for this interaction", body.Type))
+	}
+	resp := &Response{Type: body.Type, Data: json.RawMessage(append([]byte(nil), data...)), After: rc.now.Sub(st.fired)}
+	if r := s.applyCallbackLocked(st, body.Type, data, resp); r != nil {
+		return *r
+	}
+	// The request arrived in time, even if the deadline timer fired while
+	// it waited for the lock.
+	st.acked, st.missed = true, false
+	st.resp = resp
+	return noContent()
+}
+
+// callbackAllowed reports whether an interaction like st may be answered
+// with the callback type typ.
+func callbackAllowed(st *interactionState, typ int) bool {
 	allowed := map[InteractionType][]int{
 		InteractionCommand:      {4, 5, 9},
 		InteractionComponent:    {4, 5, 6, 7, 9},
@@ -559,20 +587,22 @@ func (s *Server) interactionCallback(rc *reqCtx) response {
 	}[st.typ]
 	valid := false
 	for _, t := range allowed {
-		valid = valid || t == body.Type
+		valid = valid || t == typ
 	}
-	if (body.Type == 6 || body.Type == 7) && st.messageID == "" {
+	if (typ == 6 || typ == 7) && st.messageID == "" {
 		valid = false
 	}
-	if !valid {
-		return formError([]string{"type"}, "INTERACTION_RESPONSE_TYPE_INVALID", fmt.Sprintf("Interaction response type %d is not valid for this interaction", body.Type))
-	}
-	resp := &Response{Type: body.Type, Data: json.RawMessage(append([]byte(nil), data...)), After: rc.now.Sub(st.fired)}
-	switch body.Type {
+	return valid
+}
+
+// applyCallbackLocked carries out the callback typ with data on the
+// interaction st and fills in resp, or returns the error answer.
+func (s *Server) applyCallbackLocked(st *interactionState, typ int, data json.RawMessage, resp *Response) *response {
+	switch typ {
 	case CallbackChannelMessage:
 		m, errr := s.newMessageLocked(data, st.channelID, st.guildID, true)
 		if errr != nil {
-			return *errr
+			return errr
 		}
 		s.interactionMessageLocked(st, m)
 		resp.Message = cloneMessage(m)
@@ -594,7 +624,7 @@ func (s *Server) interactionCallback(rc *reqCtx) response {
 	case CallbackUpdateMessage:
 		ms := s.messages[st.messageID]
 		if r := s.applyEditLocked(ms, data); r != nil {
-			return *r
+			return r
 		}
 		st.originalID = st.messageID
 		if !ms.ephemeral {
@@ -606,10 +636,10 @@ func (s *Server) interactionCallback(rc *reqCtx) response {
 			Choices []choicePayload `json:"choices"`
 		}
 		if err := json.Unmarshal(data, &d); err != nil {
-			return formError([]string{"data"}, "MODEL_TYPE_CONVERT", "Invalid autocomplete data: "+err.Error())
+			return ref(formError([]string{"data"}, "MODEL_TYPE_CONVERT", "Invalid autocomplete data: "+err.Error()))
 		}
 		if r := validateChoices(d.Choices); r != nil {
-			return *r
+			return r
 		}
 		var full struct {
 			Choices []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
@@ -619,23 +649,22 @@ func (s *Server) interactionCallback(rc *reqCtx) response {
 	case CallbackModal:
 		var mp modalPayload
 		if err := json.Unmarshal(data, &mp); err != nil {
-			return formError([]string{"data"}, "MODEL_TYPE_CONVERT", "Invalid modal data: "+err.Error())
+			return ref(formError([]string{"data"}, "MODEL_TYPE_CONVERT", "Invalid modal data: "+err.Error()))
 		}
 		if r := validateModal(mp); r != nil {
-			return *r
+			return r
 		}
 		var asMsg discordgo.Message
 		if err := json.Unmarshal(data, &asMsg); err != nil {
-			return formError([]string{"data"}, "MODEL_TYPE_CONVERT", "Invalid modal data: "+err.Error())
+			return ref(formError([]string{"data"}, "MODEL_TYPE_CONVERT", "Invalid modal data: "+err.Error()))
 		}
 		resp.Modal = &Modal{CustomID: *mp.CustomID, Title: mp.Title, Components: asMsg.Components}
 	}
-	// The request arrived in time, even if the deadline timer fired while
-	// it waited for the lock.
-	st.acked, st.missed = true, false
-	st.resp = resp
-	return noContent()
+	return nil
 }
+
+// ref returns a pointer to r.
+func ref(r response) *response { return &r }
 
 // interactionMessageLocked stores the original response message of an
 // interaction.

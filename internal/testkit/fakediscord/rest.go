@@ -156,6 +156,25 @@ func writeError(w http.ResponseWriter, status, code int, msg string, errs map[st
 	w.Write(b)
 }
 
+// findRoute returns the route for method and the path parts with its
+// parameters; methodMismatch says that only another method's route matched.
+func (s *Server) findRoute(method string, parts []string) (rt *route, params map[string]string, methodMismatch bool) {
+	for i := range s.routes {
+		p, ok := matchSegs(s.routes[i].segs, parts)
+		if !ok {
+			continue
+		}
+		if s.routes[i].method != method {
+			methodMismatch = true
+			continue
+		}
+		return &s.routes[i], p, methodMismatch
+	}
+	return nil, nil, methodMismatch
+}
+
+// serveREST answers one REST request: route, authorization, rate limits,
+// then the route's handler; every request is recorded.
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	path := strings.TrimPrefix(r.URL.Path, "/api/v9")
@@ -170,21 +189,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		resp = errResp(http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
 	default:
 		parts := strings.Split(strings.Trim(path, "/"), "/")
-		var rt *route
-		var params map[string]string
-		methodMismatch := false
-		for i := range s.routes {
-			p, ok := matchSegs(s.routes[i].segs, parts)
-			if !ok {
-				continue
-			}
-			if s.routes[i].method != r.Method {
-				methodMismatch = true
-				continue
-			}
-			rt, params = &s.routes[i], p
-			break
-		}
+		rt, params, methodMismatch := s.findRoute(r.Method, parts)
 		switch {
 		case rt == nil && methodMismatch:
 			resp = errResp(http.StatusMethodNotAllowed, 0, "405: Method Not Allowed")

@@ -19,6 +19,9 @@
 // returns a handle to inspect how the bot answered.
 //
 // All methods of Server are safe for concurrent use.
+//
+// It is test infrastructure: production code never imports it, and it must
+// never import host/ or plugins/ (it is Discord, not DDC).
 package fakediscord
 
 import (

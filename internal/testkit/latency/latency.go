@@ -1,4 +1,7 @@
 // Package latency summarises measured durations for benchmarks.
+//
+// It is test infrastructure: production code never imports it, and it must
+// never import host/, plugins/ or anything outside the standard library.
 package latency
 
 import (

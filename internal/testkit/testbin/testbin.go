@@ -1,6 +1,9 @@
 // Package testbin builds the programs that process-level tests run: the
 // ddc binary, plugin binaries, test plugins. Builds use the project's build
 // tag (nomsgpack), as the shipped binary does.
+//
+// It is test infrastructure: production code never imports it, and it must
+// never import host/ or plugins/.
 package testbin
 
 import (

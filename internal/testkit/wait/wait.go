@@ -2,7 +2,8 @@
 // passes. Tests wait for conditions, never for fixed sleeps: the machines
 // that run them are shared and slow at times.
 //
-// It is test infrastructure: production code never imports it.
+// It is test infrastructure: production code never imports it, and it must
+// never import host/, plugins/ or anything outside the standard library.
 package wait
 
 import (

@@ -36,4 +36,7 @@
 //
 // Stats are not published: call Stats for the containers whose ShowStats
 // is true, at the refresh interval you need.
+//
+// It must never import host/ or Docker, nor anything but the standard
+// library and sdk: other plugins import it without taking in Docker.
 package api

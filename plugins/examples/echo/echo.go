@@ -2,6 +2,9 @@
 // localizations, a button, a modal, an event, an action, KV storage, typed
 // settings (sdk/settings) and replies in the user's language (sdk/i18n),
 // using only the public sdk.
+//
+// Like every plugin it must never import host/, config, internal/, gin or
+// discordgo: authors copy it.
 package echo
 
 import (

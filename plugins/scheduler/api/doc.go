@@ -29,4 +29,7 @@
 // there. The rules for times that a zone skips or repeats, for days a month
 // lacks and for runs missed while DDC was down are in the plugin's package
 // documentation (plugins/scheduler) and are the same for every caller.
+//
+// It must never import host/ or Docker, nor anything but the standard
+// library and sdk.
 package api

@@ -3,6 +3,8 @@
 // sdk exporting anything for it: sdktest hands Serve a value implementing
 // Requester, which no plugin outside the SDK can (the Config type is
 // internal).
+//
+// It must never import host/ or plugins/.
 package inprocess
 
 import (

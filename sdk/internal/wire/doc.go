@@ -5,4 +5,6 @@
 //
 // Package sdk (the plugin side) and package sdk/grpcplugin (the host side)
 // both use it, so neither defines these twice. It imports neither.
+//
+// It must never import host/ or plugins/.
 package wire

@@ -2,6 +2,8 @@
 // offers in autocomplete and the web form: the names in the Go
 // distribution's zoneinfo.zip, which is what time/tzdata embeds. Run it
 // with `go generate` in plugins/scheduler after a Go update.
+//
+// It must never import host/ or anything outside the standard library.
 package main
 
 import (

@@ -1,5 +1,7 @@
 // Command ddc-echo is the echo example plugin as a standalone third-party
 // plugin binary. Install it in <data>/plugins/echo/ with a plugin.yaml.
+//
+// It must never import host/: it is what a third party ships.
 package main
 
 import (
