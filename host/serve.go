@@ -105,17 +105,19 @@ func Serve(ctx context.Context, opts Options) error {
 		cfgMu.Unlock()
 		return store.Quota{MaxKeys: q.MaxKeys, MaxBytes: q.MaxBytes}
 	}
+	tel := newTelemetry()
 	mgr, err := pluginhost.New(pluginhost.Config{
 		PluginsDir: pluginsDir, Bundled: opts.Bundled, Store: st, Settings: settings, Language: language,
 		KVQuota: kvQuota,
 		Logger:  log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
-		Timeouts: opts.Timeouts, Restart: opts.Restart,
+		Timeouts: opts.Timeouts, Restart: opts.Restart, Observer: tel.set,
 	})
 	if err != nil {
 		return err
 	}
 
 	bots := &discordRunner{mgr: mgr, log: log.With("component", "discord")}
+	tel.wire(mgr, bots)
 	discordState := bots.state
 	cfgFile := filepath.Join(opts.DataDir, config.FileName)
 	problems := func() []web.Problem {
@@ -137,7 +139,8 @@ func Serve(ctx context.Context, opts Options) error {
 		cfgMu.Unlock()
 		return append(p, unknownPlugins(c, mgr.Statuses())...)
 	}
-	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems})
+	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems,
+		Metrics: tel.handler(func() *config.Config { cfgMu.Lock(); defer cfgMu.Unlock(); return current })})
 
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {
@@ -153,6 +156,7 @@ func Serve(ctx context.Context, opts Options) error {
 
 	mgr.Start(ctx)
 	bots.apply(ctx, cfg)
+	tel.startHeartbeat(ctx, cfg, log.With("component", "heartbeat"))
 	for _, p := range problems() {
 		log.Warn(p.Detail)
 	}

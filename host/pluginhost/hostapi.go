@@ -75,7 +75,11 @@ func (h *hostAPI) Publish(_ context.Context, topic string, payload []byte) error
 	if err := validateTopic(topic, false); err != nil {
 		return fmt.Errorf("publish: %w: %w", err, sdk.ErrInvalid)
 	}
-	_, err := h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
+	ev := sdk.Event{Topic: topic, Payload: payload, Source: h.id}
+	_, err := h.m.bus.Publish(ev)
+	if err == nil && h.m.cfg.Observer != nil {
+		h.m.cfg.Observer.Published(h.id, ev)
+	}
 	return err
 }
 
@@ -116,10 +120,14 @@ func (h *hostAPI) KV() sdk.KV {
 }
 
 func (h *hostAPI) Audit(ctx context.Context, e sdk.AuditEntry) error {
-	return h.m.cfg.Store.AppendAudit(ctx, store.AuditEntry{
+	err := h.m.cfg.Store.AppendAudit(ctx, store.AuditEntry{
 		Time: time.Now(), Plugin: h.id, GuildID: e.GuildID, ChannelID: e.ChannelID, UserID: e.UserID,
 		UserName: e.UserName, Action: e.Action, Target: e.Target, Result: e.Result, Detail: e.Detail,
 	})
+	if err == nil && h.m.cfg.Observer != nil {
+		h.m.cfg.Observer.Audited(h.id, e)
+	}
+	return err
 }
 
 func (h *hostAPI) Logger() *slog.Logger { return h.log }

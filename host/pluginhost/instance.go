@@ -577,6 +577,7 @@ func (i *instance) spawn() (*goplugin.Client, *grpcplugin.Client, int, error) {
 		Stderr:           tail,
 		SyncStdout:       stdoutLogger{i.log},
 		SyncStderr:       io.Discard,
+		GRPCDialOptions:  i.m.dialOptions(i.id),
 	})
 	proto, err := client.Client()
 	pid := 0

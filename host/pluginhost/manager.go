@@ -133,6 +133,9 @@ type Config struct {
 	// changes apply at once; zero fields (or a nil KVQuota) take
 	// DefaultKVMaxKeys and DefaultKVMaxBytes.
 	KVQuota func(id string) store.Quota
+	// Observer, if set, sees every host→plugin call, published event and
+	// audit entry (for metrics).
+	Observer Observer
 }
 
 // Manager runs and supervises plugins. Create it with New, call Start once
