@@ -3,6 +3,7 @@
 //	ddc serve [--data-dir DIR] [--listen ADDR]   run the host
 //	ddc plugin NAME                              run a bundled plugin (the host does this)
 //	ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
+//	ddc import-ddc DIR [--data-dir D] [--dry-run] import a DockerDiscordControl config
 //	ddc version                                  print the version
 package main
 
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return describe(ctx, args[2], args[3:], stdout)
 		}
 		return errors.New("usage: ddc plugins describe PATH [ARGS...]")
+	case "import-ddc":
+		return importDDC(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ddc", fullVersion())
 		return nil
@@ -97,6 +100,7 @@ func usage(w io.Writer) {
   ddc serve [--data-dir DIR] [--listen ADDR]   run the host (web UI on :9374 by default)
   ddc plugin NAME                              run a bundled plugin (started by the host)
   ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
+  ddc import-ddc DIR [--data-dir D] [--dry-run] import a DockerDiscordControl config directory
   ddc version                                  print the version
 `)
 }
