@@ -355,3 +355,11 @@ func TestWerkzeugHashChecks(t *testing.T) {
 		t.Fatalf("hash %q is not Werkzeug's format", h)
 	}
 }
+
+func TestPlanV11SingleFile(t *testing.T) {
+	p := planOf(t, "testdata/v1.1")
+	if p.Format != "v1.1" || p.Token != fixturePlain || p.Timezone != "Europe/London" ||
+		!slices.Equal(p.ControlChannels, []string{"777777777777777777"}) || p.Containers["jellyfin"]["display_name"] != "Jellyfin" {
+		t.Fatalf("plan %s token ok %t tz %s control %v containers %v", p.Format, p.Token == fixturePlain, p.Timezone, p.ControlChannels, p.Containers)
+	}
+}
