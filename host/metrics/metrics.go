@@ -44,8 +44,13 @@ var pluginMethods = []string{"GetInfo", "Configure", "Start", "Stop", "HandleCom
 	"HandleComponent", "HandleModal", "HandleEvent", "Invoke", "HandleHTTP", "CheckHealth", "ConnectHost"}
 
 // dockerActions are the containers plugin's audited actions
-// ("container.<op>"); others are counted as "other".
-var dockerActions = []string{"start", "stop", "restart", "restart_all", "stop_all"}
+// ("container.<op>"; restart_all and stop_all are audited per container as
+// restart and stop); others are counted as "other".
+var dockerActions = []string{"start", "stop", "restart"}
+
+// actionResults are the results the containers plugin audits; others are
+// counted as "other".
+var actionResults = []string{"ok", "unchanged", "failed", "refused"}
 
 // runResults are the scheduler's run results (api.Result values); others
 // are counted as "other".
@@ -108,17 +113,21 @@ func (s *Set) PluginCall(plugin, method string, took time.Duration, err error) {
 	}
 }
 
-// Published observes the containers plugin's state events: the time from
-// Docker's event to the host's bus goes to ddc_docker_event_lag_seconds,
-// and each one counts in ddc_docker_events_total (pluginhost.Observer).
+// Published observes the containers plugin's state events caused by a
+// Docker event: the time from Docker's event to the host's bus goes to
+// ddc_docker_event_lag_seconds, and each one counts in
+// ddc_docker_events_total (pluginhost.Observer).
 func (s *Set) Published(plugin string, ev sdk.Event) {
 	if plugin != containersPlugin || ev.Topic != stateTopic {
 		return
 	}
 	var st struct {
-		At time.Time `json:"at"`
+		At    time.Time `json:"at"`
+		Cause string    `json:"cause"`
 	}
-	if json.Unmarshal(ev.Payload, &st) != nil || st.At.IsZero() {
+	// "sync" and "unreachable" changes carry the time the plugin noticed,
+	// not a Docker event's.
+	if json.Unmarshal(ev.Payload, &st) != nil || st.At.IsZero() || st.Cause == "sync" || st.Cause == "unreachable" {
 		return
 	}
 	s.set.GetOrCreateCounter("ddc_docker_events_total").Inc()
@@ -137,7 +146,7 @@ func (s *Set) Audited(plugin string, e sdk.AuditEntry) {
 			action = "other"
 		}
 		result := e.Result
-		if result != "ok" && result != "failed" {
+		if !slices.Contains(actionResults, result) {
 			result = "other"
 		}
 		s.set.GetOrCreateCounter(fmt.Sprintf(`ddc_docker_actions_total{action=%q,result=%q}`, action, result)).Inc()
