@@ -72,7 +72,7 @@ func TestContainerRestart(t *testing.T) {
 	e.wantMetric(t, `ddc_docker_actions_total{action="restart",result="ok"}`, 1)
 	e.wantMetric(t, "ddc_docker_events_total", 1)
 	e.wantMetric(t, "ddc_docker_event_lag_seconds_count", 1)
-	e.wantMetric(t, `ddc_plugin_call_duration_seconds_count{plugin="containers",method="HandleCommand"}`, 3)
+	e.wantMetric(t, `ddc_plugin_call_duration_seconds_count{plugin="containers",method="HandleCommand"}`, 1)
 	e.wantMetric(t, "ddc_discord_requests_total", 1)
 }
 

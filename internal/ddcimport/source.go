@@ -117,7 +117,7 @@ func Read(dir string) (*Source, error) {
 	keep(s.readAdmins(dir))
 	keep(s.readTasks(dir))
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, fmt.Errorf("read the DockerDiscordControl config in %s (nothing was written):\n%w", dir, errors.Join(errs...))
 	}
 	return s, nil
 }

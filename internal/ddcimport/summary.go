@@ -15,7 +15,7 @@ func Report(w io.Writer, dir string, p *Plan, r Result, dryRun bool) {
 	fmt.Fprintf(w, "read DockerDiscordControl %s config from %s\n", p.Format, dir)
 	fmt.Fprintf(w, "%s %s:\n", verb, r.ConfigFile)
 	if p.Token != "" {
-		fmt.Fprintln(w, "  discord.token: the bot token (decrypted; not shown)")
+		fmt.Fprintln(w, "  discord.token: the bot token (not shown)")
 	}
 	line := func(what string, n int) {
 		if n > 0 {
