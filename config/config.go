@@ -35,6 +35,8 @@ const (
 	DefaultPerMinuteCap = 20
 	// DefaultLanguage is language's default.
 	DefaultLanguage = "en"
+	// DefaultHeartbeatInterval is heartbeat.interval's default.
+	DefaultHeartbeatInterval = 5 * time.Minute
 )
 
 // Languages are the accepted values of language: the languages the host's
@@ -58,6 +60,8 @@ type Config struct {
 	Discord Discord `koanf:"discord"`
 	// Log is the host's logging.
 	Log Log `koanf:"log"`
+	// Heartbeat is the optional ping to an uptime monitor.
+	Heartbeat Heartbeat `koanf:"heartbeat"`
 	// Plugins holds per-plugin settings, by plugin id.
 	Plugins map[string]Plugin `koanf:"plugins"`
 
@@ -80,6 +84,25 @@ type Web struct {
 	// Listen is the host:port the web server listens on (default ":9374").
 	// Env DDC_WEB_LISTEN sets it; DDC_WEB_PORT=8080 sets it to ":8080".
 	Listen string `koanf:"listen"`
+	// Metrics serves /metrics in the Prometheus text format (default
+	// true). Without MetricsToken only clients on this machine may read
+	// it; env DDC_WEB_METRICS.
+	Metrics bool `koanf:"metrics"`
+	// MetricsToken, when set, lets any client that sends it as
+	// "Authorization: Bearer <token>" read /metrics. A secret: String and
+	// LogValue never show it. Env DDC_WEB_METRICS_TOKEN.
+	MetricsToken string `koanf:"metrics_token"`
+}
+
+// Heartbeat configures the ping to an uptime monitor (Healthchecks,
+// Uptime Kuma): a GET of URL every Interval while DDC is healthy. URL may
+// hold a secret (a check's UUID): String and LogValue never show it.
+type Heartbeat struct {
+	// URL to ping; "" turns the heartbeat off. Env DDC_HEARTBEAT_URL.
+	URL string `koanf:"url"`
+	// Interval between pings, 10s to 24h (default 5m). Env
+	// DDC_HEARTBEAT_INTERVAL.
+	Interval time.Duration `koanf:"interval"`
 }
 
 // Discord configures the bot. Token is a secret: String, GoString and
@@ -232,6 +255,22 @@ func tokenState(token string) string {
 	return redacted
 }
 
+// String shows w with the metrics token redacted.
+func (w Web) String() string {
+	return fmt.Sprintf("{Listen:%s Metrics:%t MetricsToken:%s}", w.Listen, w.Metrics, tokenState(w.MetricsToken))
+}
+
+// GoString is String, so %#v does not show the token either.
+func (w Web) GoString() string { return "config.Web" + w.String() }
+
+// String shows h with the URL redacted (it may hold a check's secret id).
+func (h Heartbeat) String() string {
+	return fmt.Sprintf("{URL:%s Interval:%s}", tokenState(h.URL), h.Interval)
+}
+
+// GoString is String, so %#v does not show the URL either.
+func (h Heartbeat) GoString() string { return "config.Heartbeat" + h.String() }
+
 // String shows d with the token redacted.
 func (d Discord) String() string {
 	return fmt.Sprintf("{Token:%s TokenFile:%s APIURL:%s GuildIDs:%v StatusChannels:%v ControlChannels:%v AdminUsers:%v AdminRoles:%v OperatorRoles:%v CommandCooldown:%v ButtonCooldown:%v PerMinuteCap:%d}",
@@ -277,8 +316,8 @@ func (c *Config) pluginSummary() string {
 
 // String shows c without secrets or plugin settings.
 func (c Config) String() string {
-	return fmt.Sprintf("{File:%s Language:%s Web:{Listen:%s} Discord:%s Log:{Level:%s} Plugins:%s}",
-		c.File, c.Language, c.Web.Listen, c.Discord, c.Log.Level, c.pluginSummary())
+	return fmt.Sprintf("{File:%s Language:%s Web:%s Discord:%s Log:{Level:%s} Heartbeat:%s Plugins:%s}",
+		c.File, c.Language, c.Web, c.Discord, c.Log.Level, c.Heartbeat, c.pluginSummary())
 }
 
 // GoString is String, so %#v does not show secrets either.
@@ -290,6 +329,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("file", c.File),
 		slog.String("language", c.Language),
 		slog.String("web.listen", c.Web.Listen),
+		slog.Bool("web.metrics", c.Web.Metrics),
+		slog.String("web.metrics_token", tokenState(c.Web.MetricsToken)),
+		slog.String("heartbeat.url", tokenState(c.Heartbeat.URL)),
+		slog.Duration("heartbeat.interval", c.Heartbeat.Interval),
 		slog.Any("discord", c.Discord),
 		slog.String("log.level", c.Log.Level),
 		slog.String("plugins", c.pluginSummary()),

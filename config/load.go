@@ -28,7 +28,8 @@ const (
 // knownKeys are the keys of each section; anything else in the file is an
 // unknown key. Plugins are checked separately (their ids are free).
 var knownKeys = map[string][]string{
-	"web": {"listen"},
+	"web":       {"listen", "metrics", "metrics_token"},
+	"heartbeat": {"url", "interval"},
 	"discord": {"token", "token_file", "api_url", "guild_ids", "status_channels", "control_channels", "admin_users", "admin_roles", "operator_roles",
 		"command_cooldown", "button_cooldown", "per_minute_cap"},
 	"log": {"level"},
@@ -102,8 +103,9 @@ func load(path string, data []byte, env []string, flags map[string]any) (*Config
 	}
 	layers := []layer{{
 		values: map[string]any{
-			"language": DefaultLanguage,
-			"web":      map[string]any{"listen": DefaultListen},
+			"language":  DefaultLanguage,
+			"web":       map[string]any{"listen": DefaultListen, "metrics": true},
+			"heartbeat": map[string]any{"interval": DefaultHeartbeatInterval.String()},
 			"discord": map[string]any{
 				"api_url": DefaultAPIURL, "command_cooldown": DefaultCommandCooldown.String(),
 				"button_cooldown": DefaultButtonCooldown.String(), "per_minute_cap": DefaultPerMinuteCap,
@@ -365,7 +367,7 @@ func unknownKeys(l layer) []error {
 }
 
 // durationKeys are the keys holding a Go duration.
-var durationKeys = []string{"discord.command_cooldown", "discord.button_cooldown"}
+var durationKeys = []string{"discord.command_cooldown", "discord.button_cooldown", "heartbeat.interval"}
 
 // checkTypes checks the values of l that the decoder would take wrongly:
 // a duration without a unit ("command_cooldown: 2") would silently become

@@ -78,6 +78,12 @@ func (c *Config) Validate() error {
 	if p := checkListen(c.Web.Listen); p != "" {
 		add("web.listen", "%s", p)
 	}
+	if c.Heartbeat.URL != "" && !validHTTPURL(c.Heartbeat.URL) {
+		add("heartbeat.url", "is not an absolute http(s) URL without user:password (the value is not shown: it may hold a secret)")
+	}
+	if c.Heartbeat.Interval < 10*time.Second || c.Heartbeat.Interval > 24*time.Hour {
+		add("heartbeat.interval", "%s must be between 10s and 24h", c.Heartbeat.Interval)
+	}
 	if !validHTTPURL(c.Discord.APIURL) {
 		add("discord.api_url", "%q is not an absolute http(s) URL", c.Discord.APIURL)
 	}

@@ -28,6 +28,7 @@ type system struct {
 	store   *store.Store
 	plugins *pluginhost.Manager
 	bots    *discordRunner
+	tel     *telemetry
 }
 
 // newSystem opens the store and builds the plugin host and the Discord
@@ -40,18 +41,20 @@ func newSystem(opts Options, cfg *config.Config) (*system, error) {
 		return nil, err
 	}
 	s.store = st
+	s.tel = newTelemetry()
 	s.plugins, err = pluginhost.New(pluginhost.Config{
 		PluginsDir: filepath.Join(opts.DataDir, "plugins"), Bundled: opts.Bundled, Store: st,
 		Settings: s.config.settings, Language: s.config.language, KVQuota: s.config.kvQuota, CallerLevel: s.config.callerLevel,
 		Confine: confinement(s.log.With("component", "plugins"), opts.DataDir, s.config.get),
 		Logger:  s.log.With("component", "plugins"), PluginLogLevel: cfg.Log.Level,
-		Timeouts: opts.Timeouts, Restart: opts.Restart,
+		Timeouts: opts.Timeouts, Restart: opts.Restart, Observer: s.tel.set,
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	s.bots = &discordRunner{mgr: s.plugins, log: s.log.With("component", "discord")}
+	s.tel.wire(s.plugins, s.bots)
 	return s, nil
 }
 
@@ -67,6 +70,7 @@ func (s *system) run(ctx context.Context) error {
 	}
 	s.plugins.Start(ctx)
 	s.bots.apply(ctx, cfg)
+	s.tel.startHeartbeat(ctx, cfg, s.log.With("component", "heartbeat"))
 	for _, p := range s.problems() {
 		s.log.Warn(p.Detail)
 	}
@@ -95,7 +99,8 @@ func (s *system) run(ctx context.Context) error {
 // startWeb listens on web.listen and serves the web side in the
 // background; its end is sent on the channel.
 func (s *system) startWeb(cfg *config.Config) (*web.Server, <-chan error, error) {
-	handler := web.New(web.Config{Version: s.opts.Version, Plugins: s.plugins, Discord: s.bots.state, Problems: s.problems})
+	handler := web.New(web.Config{Version: s.opts.Version, Plugins: s.plugins, Discord: s.bots.state, Problems: s.problems,
+		Metrics: s.tel.handler(s.config.get)})
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web: listen on %s: %w", cfg.Web.Listen, err)

@@ -6,6 +6,7 @@
 //	ddc plugins install [--upgrade] PATH         install a plugin binary into <data>/plugins
 //	ddc plugins list                             list the installed plugins
 //	ddc plugins remove ID                        remove an installed plugin
+//	ddc import-ddc DIR [--data-dir D] [--dry-run] import a DockerDiscordControl config
 //	ddc version                                  print the version
 //
 // It must never import the test kit (internal/testkit/...); it is the only
@@ -104,6 +105,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return sdk.Serve(b.new())
 	case "plugins":
 		return pluginsCmd(ctx, args[1:], stdout, stderr)
+	case "import-ddc":
+		return importDDC(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ddc", fullVersion())
 		return nil
@@ -130,6 +133,7 @@ func usage(w io.Writer) {
   ddc plugins list                             list the installed plugins
   ddc plugins remove ID                        remove an installed plugin
   (plugins commands take --data-dir DIR; env DDC_DATA_DIR)
+  ddc import-ddc DIR [--data-dir D] [--dry-run] import a DockerDiscordControl config directory
   ddc version                                  print the version
 `)
 }

@@ -67,6 +67,13 @@ func TestContainerRestart(t *testing.T) {
 			t.Errorf("%s %s answered %d: %s", r.Method, r.Route, r.Status, r.Body)
 		}
 	}
+	// /metrics counted the restart, the Docker events it caused (with their
+	// lag), the plugin calls and the Discord requests.
+	e.wantMetric(t, `ddc_docker_actions_total{action="restart",result="ok"}`, 1)
+	e.wantMetric(t, "ddc_docker_events_total", 1)
+	e.wantMetric(t, "ddc_docker_event_lag_seconds_count", 1)
+	e.wantMetric(t, `ddc_plugin_call_duration_seconds_count{plugin="containers",method="HandleCommand"}`, 1)
+	e.wantMetric(t, "ddc_discord_requests_total", 1)
 }
 
 // TestViewerClickRefused: a viewer clicking a control button is refused;
@@ -169,6 +176,7 @@ func TestEditsCoalesced(t *testing.T) {
 		t.Errorf("%d requests before retry_after: %+v", len(v), v[0])
 	}
 	t.Logf("200 edits → %d PATCH requests", len(patches))
+	e.wantMetric(t, "ddc_discord_coalesced_edits_total", 1)
 }
 
 // TestGlobal429 stops all routes for its duration: once the host has seen
@@ -218,6 +226,8 @@ func TestGlobal429(t *testing.T) {
 	if n := len(e.srv.RequestsTo("POST /channels/{channel_id}/messages")); n != 5 {
 		t.Errorf("%d message posts, want 5 (4 + the one refused)", n)
 	}
+	e.wantMetric(t, "ddc_discord_global_rate_limited_total", 1)
+	e.wantMetric(t, "ddc_discord_rate_limited_total", 1)
 }
 
 // TestBadToken: a bad token shows invalid_token in /healthz, and the host

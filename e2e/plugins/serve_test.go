@@ -359,6 +359,9 @@ func TestCLI(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, true, nil, []string{`unknown command "frobnicate"`, "usage:"}},
 		{"no command", nil, true, nil, []string{"usage:"}},
 		{"bad serve flag", []string{"serve", "--bogus"}, true, nil, []string{"flag provided but not defined: -bogus"}},
+		{"import-ddc without a directory", []string{"import-ddc"}, true, nil, []string{"usage: ddc import-ddc DIR", "no DockerDiscordControl directory given"}},
+		{"import-ddc of a broken directory", []string{"import-ddc", "../../internal/ddcimport/testdata/broken-json", "--dry-run"}, true, nil,
+			[]string{"config.json: not valid JSON: line 5", "nothing was written"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

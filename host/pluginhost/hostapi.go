@@ -75,7 +75,11 @@ func (h *hostAPI) Publish(_ context.Context, topic string, payload []byte) error
 	if err := validateTopic(topic, false); err != nil {
 		return fmt.Errorf("publish: %w: %w", err, sdk.ErrInvalid)
 	}
-	_, err := h.m.bus.Publish(sdk.Event{Topic: topic, Payload: payload, Source: h.id})
+	ev := sdk.Event{Topic: topic, Payload: payload, Source: h.id}
+	_, err := h.m.bus.Publish(ev)
+	if err == nil && h.m.cfg.Observer != nil {
+		h.m.cfg.Observer.Published(h.id, ev)
+	}
 	return err
 }
 
@@ -118,7 +122,11 @@ func (h *hostAPI) Audit(ctx context.Context, e sdk.AuditEntry) error {
 	if in := h.interaction(ctx, "audit "+e.Action); in != nil {
 		entry.GuildID, entry.ChannelID, entry.UserID, entry.UserName = in.GuildID, in.ChannelID, in.User.ID, in.User.Name
 	}
-	return h.m.cfg.Store.AppendAudit(ctx, entry)
+	err := h.m.cfg.Store.AppendAudit(ctx, entry)
+	if err == nil && h.m.cfg.Observer != nil {
+		h.m.cfg.Observer.Audited(h.id, e)
+	}
+	return err
 }
 
 // interaction returns the host's own record of the interaction ctx names

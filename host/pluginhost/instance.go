@@ -643,6 +643,7 @@ func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, in
 		SyncStdout:       stdoutLogger{i.log},
 		SyncStderr:       io.Discard,
 		UnixSocketConfig: conf.sockets,
+		GRPCDialOptions:  i.m.dialOptions(i.id),
 	})
 	proto, err := client.Client()
 	pid := 0

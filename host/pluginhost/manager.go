@@ -149,6 +149,9 @@ type Config struct {
 	// Confine says how plugin processes are confined: their users, grants
 	// and memory limits.
 	Confine Confinement
+	// Observer, if set, sees every host→plugin call, published event and
+	// audit entry (for metrics).
+	Observer Observer
 }
 
 // Manager runs and supervises plugins. Create it with New, call Start once

@@ -54,6 +54,9 @@ type Config struct {
 	// Problems lists setup problems (e.g. no Discord token); the start
 	// page shows their Public text.
 	Problems func() []Problem
+	// Metrics, if set, serves GET /metrics; it does its own access
+	// checks (see host/metrics.Handler).
+	Metrics http.Handler
 }
 
 // PluginHealth is one plugin's entry in /healthz: public, so it has a
@@ -143,6 +146,9 @@ func New(cfg Config) http.Handler {
 		}
 		c.JSON(code, h)
 	})
+	if cfg.Metrics != nil {
+		public.GET("/metrics", gin.WrapH(cfg.Metrics))
+	}
 	public.GET("/", func(c *gin.Context) {
 		var problems []string
 		if cfg.Problems != nil {
