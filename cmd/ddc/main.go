@@ -3,7 +3,14 @@
 //	ddc serve [--data-dir DIR] [--listen ADDR]   run the host
 //	ddc plugin NAME                              run a bundled plugin (the host does this)
 //	ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
+//	ddc healthcheck [--url URL]                  exit 0 when the running host's /healthz answers 200
 //	ddc version                                  print the version
+//
+// Started as root with PUID and PGID set (a container), serve first gives
+// the data directory to PUID:PGID and continues as them, keeping only the
+// Docker socket's group (internal/privdrop). TZ names the time zone; the
+// zone database is compiled in (time/tzdata), so it works on a scratch
+// image.
 package main
 
 import (
@@ -17,12 +24,14 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	_ "time/tzdata" // TZ on a scratch image, which has no /usr/share/zoneinfo
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/internal/memtrim"
+	"github.com/ddc-go/ddc/internal/privdrop"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
 	"github.com/ddc-go/ddc/plugins/scheduler"
@@ -76,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return describe(ctx, args[2], args[3:], stdout)
 		}
 		return errors.New("usage: ddc plugins describe PATH [ARGS...]")
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ddc", fullVersion())
 		return nil
@@ -97,6 +108,7 @@ func usage(w io.Writer) {
   ddc serve [--data-dir DIR] [--listen ADDR]   run the host (web UI on :9374 by default)
   ddc plugin NAME                              run a bundled plugin (started by the host)
   ddc plugins describe PATH [ARGS...]          print a plugin binary's manifest as JSON
+  ddc healthcheck [--url URL]                  exit 0 when the running host's /healthz answers 200
   ddc version                                  print the version
 `)
 }
@@ -134,6 +146,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		level.Set(slog.LevelInfo)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Before anything else runs: the data dir, the plugins and every file
+	// the host opens belong to the user it continues as.
+	if err := dropPrivileges(*dataDir, log); err != nil {
+		return err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable for bundled plugins: %w", err)
@@ -153,4 +170,30 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return host.Serve(ctx, host.Options{
 		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Logger: log, LogLevel: level,
 	})
+}
+
+// dropPrivileges switches to PUID:PGID when they are set (see
+// internal/privdrop), and warns when ddc would otherwise run as root.
+func dropPrivileges(dataDir string, log *slog.Logger) error {
+	target, ok, err := privdrop.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if os.Geteuid() == 0 {
+			log.Warn("ddc runs as root: set PUID and PGID to run as an unprivileged user (Unraid: 99 and 100)")
+		}
+		return nil
+	}
+	res, err := privdrop.Drop(privdrop.Options{Target: target, DataDir: dataDir, Socket: privdrop.SocketPath(os.Getenv)})
+	for _, w := range res.Warnings {
+		log.Warn(w)
+	}
+	if err != nil {
+		return fmt.Errorf("switch to PUID/PGID: %w", err)
+	}
+	if res.Dropped {
+		log.Info("switched to PUID/PGID", "uid", target.UID, "gid", target.GID, "groups", res.Groups, "data_dir_entries_given", res.Chowned)
+	}
+	return nil
 }
