@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddc-go/ddc/config"
 	"github.com/ddc-go/ddc/host"
+	"github.com/ddc-go/ddc/internal/privdrop"
 )
 
 // healthcheck asks the running host's /healthz and fails unless it answers
@@ -27,6 +28,13 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Run as the user serve switched to, so config.yaml (mode 0600, owned
+	// by PUID) can be read without CAP_DAC_OVERRIDE.
+	if target, ok, err := privdrop.FromEnv(os.Getenv); err == nil && ok {
+		if err := privdrop.Become(target); err != nil {
+			return fmt.Errorf("healthcheck: %w", err)
+		}
 	}
 	if *url == "" {
 		*url = "http://" + loopbackAddr(listenAddr(*dataDir, os.Environ())) + "/healthz"
@@ -52,14 +60,29 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// listenAddr is web.listen as serve would read it; the default when the
-// config cannot be read (the health check must still ask something).
+// listenAddr is web.listen as serve would read it; when the config cannot
+// be read, the environment's or the default (the health check must still
+// ask something).
 func listenAddr(dataDir string, env []string) string {
 	cfg, err := config.Load(dataDir, env, nil)
-	if err != nil || cfg.Web.Listen == "" {
-		return config.DefaultListen
+	if err == nil && cfg.Web.Listen != "" {
+		return cfg.Web.Listen
 	}
-	return cfg.Web.Listen
+	get := func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	if l := get("DDC_WEB_LISTEN"); l != "" {
+		return l
+	}
+	if p := get(config.EnvWebPort); p != "" {
+		return ":" + p
+	}
+	return config.DefaultListen
 }
 
 // loopbackAddr turns a listen address into one to dial: an empty or

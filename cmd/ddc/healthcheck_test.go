@@ -12,6 +12,28 @@ import (
 	"testing"
 )
 
+// TestListenAddrUnreadableConfig: a config that cannot be read leaves the
+// environment's address.
+func TestListenAddrUnreadableConfig(t *testing.T) {
+	data := t.TempDir()
+	if err := os.Mkdir(filepath.Join(data, "config.yaml"), 0o700); err != nil { // read fails: a directory
+		t.Fatal(err)
+	}
+	tests := []struct {
+		env  []string
+		want string
+	}{
+		{nil, ":9374"},
+		{[]string{"DDC_WEB_PORT=8080"}, ":8080"},
+		{[]string{"DDC_WEB_PORT=8080", "DDC_WEB_LISTEN=127.0.0.1:7000"}, "127.0.0.1:7000"},
+	}
+	for _, tt := range tests {
+		if got := listenAddr(data, tt.env); got != tt.want {
+			t.Errorf("listenAddr(unreadable, %q) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}
+
 func TestLoopbackAddr(t *testing.T) {
 	tests := []struct{ listen, want string }{
 		{":9374", "127.0.0.1:9374"},

@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -156,6 +157,18 @@ func Drop(opts Options) (Result, error) {
 	return res, nil
 }
 
+// Become switches a process started as root to t without touching any
+// file and with no supplementary group: for short helper commands, such as
+// the health check run with `docker exec` as the container's user (root
+// when PUID/PGID are used), so that they read the data dir as its owner
+// does. Not root, it does nothing.
+func Become(t Target) error {
+	if os.Geteuid() != 0 || t.UID == 0 {
+		return nil
+	}
+	return switchTo(t, []int{})
+}
+
 // socketGroups returns the supplementary groups to keep for the socket at
 // path, or a warning saying why none is kept.
 func socketGroups(path string, gid int) ([]int, string) {
@@ -205,17 +218,20 @@ func switchTo(t Target, groups []int) error {
 
 // ChownTree gives dir and everything under it to uid:gid, changing only
 // entries owned by someone else. It never follows a symbolic link (the
-// link itself changes owner) and stays on dir's file system. It returns
-// how many entries it changed.
+// link itself changes owner) and stays on dir's file system. Directories
+// change owner after their content: a root without CAP_DAC_OVERRIDE could
+// not list a mode-0700 directory it has just given away. It returns how
+// many entries it changed.
 func ChownTree(dir string, uid, gid int) (int, error) {
 	var root syscall.Stat_t
 	if err := syscall.Lstat(dir, &root); err != nil {
 		return 0, fmt.Errorf("give data dir %s to %d:%d: %w", dir, uid, gid, err)
 	}
 	n := 0
+	var dirs []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("give data dir %s to %d:%d: %w (the container needs CAP_DAC_READ_SEARCH to enter directories of other users)", dir, uid, gid, err)
+			return fmt.Errorf("give data dir %s to %d:%d: %w (to enter directories of another user the container needs CAP_DAC_READ_SEARCH)", dir, uid, gid, err)
 		}
 		var st syscall.Stat_t
 		if err := syscall.Lstat(path, &st); err != nil {
@@ -227,11 +243,24 @@ func ChownTree(dir string, uid, gid int) (int, error) {
 		if int(st.Uid) == uid && int(st.Gid) == gid {
 			return nil
 		}
+		if d.IsDir() {
+			dirs = append(dirs, path)
+			return nil
+		}
 		if err := os.Lchown(path, uid, gid); err != nil {
 			return fmt.Errorf("give %s to %d:%d: %w", path, uid, gid, err)
 		}
 		n++
 		return nil
 	})
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	for _, d := range slices.Backward(dirs) {
+		if err := os.Lchown(d, uid, gid); err != nil {
+			return n, fmt.Errorf("give %s to %d:%d: %w", d, uid, gid, err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // childEnv makes the test binary act as the process that drops (see
@@ -24,6 +26,8 @@ const childEnv = "PRIVDROP_TEST_CHILD"
 type childArgs struct {
 	Opts     Options
 	RootOnly string // a file only root may read
+	Become   bool   // call Become(Opts.Target) instead of Drop
+	NoDAC    bool   // lose CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH first, like the compose file's root
 }
 
 // childReport is what the child found after Drop.
@@ -62,7 +66,21 @@ func child(raw string) int {
 		}()
 	}
 	var rep childReport
-	res, err := Drop(a.Opts)
+	if a.NoDAC {
+		// Capabilities are per thread: Drop runs on this one.
+		runtime.LockOSThread()
+		if err := dropDAC(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+	}
+	var res Result
+	var err error
+	if a.Become {
+		err = Become(a.Opts.Target)
+	} else {
+		res, err = Drop(a.Opts)
+	}
 	rep.Result = res
 	if err != nil {
 		rep.Err = err.Error()
@@ -79,6 +97,21 @@ func child(raw string) int {
 	close(block)
 	_ = json.NewEncoder(os.Stdout).Encode(rep)
 	return 0
+}
+
+// dropDAC removes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from this
+// thread's effective and permitted sets.
+func dropDAC() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	mask := uint32(1<<unix.CAP_DAC_OVERRIDE | 1<<unix.CAP_DAC_READ_SEARCH)
+	data[0].Effective &^= mask
+	data[0].Permitted &^= mask
+	data[0].Inheritable &^= mask
+	return unix.Capset(&hdr, &data[0])
 }
 
 func readIDs(statusFile string) ids {
@@ -308,6 +341,9 @@ func TestDrop(t *testing.T) {
 		name       string
 		socket     string
 		cred       *syscall.Credential
+		become     bool
+		noDAC      bool
+		private    bool // data dir mode 0700 with a 0700 subdirectory
 		target     Target
 		wantGroups string
 		wantWarn   string
@@ -316,21 +352,35 @@ func TestDrop(t *testing.T) {
 		{name: "root with socket", socket: sock, target: target, wantGroups: "4242"},
 		{name: "root without socket", socket: filepath.Join(base, "none.sock"), target: target, wantGroups: "", wantWarn: "no Docker socket"},
 		{name: "root with remote docker", socket: "", target: target, wantGroups: ""},
+		{name: "root without DAC capabilities, private data dir", socket: sock, target: target, noDAC: true, private: true, wantGroups: "4242"},
+		{name: "become: no files, no groups", socket: sock, target: target, become: true, wantGroups: ""},
 		{name: "already the target", socket: sock, target: target, cred: &syscall.Credential{Uid: 4321, Gid: 4322}, wantGroups: ""},
 		{name: "another user", socket: sock, target: target, cred: &syscall.Credential{Uid: 5000, Gid: 5000}, wantErr: "not root, so it cannot switch"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			data := filepath.Join(base, "data"+strconv.Itoa(i))
-			if tt.cred != nil { // a user other than root cannot create it in base
+			if tt.cred != nil || tt.become { // a user other than root cannot create it in base; Become creates nothing
 				if err := os.Mkdir(data, 0o700); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.Chown(data, int(tt.cred.Uid), int(tt.cred.Gid)); err != nil {
-					t.Fatal(err)
+				if tt.cred != nil {
+					if err := os.Chown(data, int(tt.cred.Uid), int(tt.cred.Gid)); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
-			rep := runChild(t, exe, childArgs{Opts: Options{Target: tt.target, DataDir: data, Socket: tt.socket}, RootOnly: rootOnly}, tt.cred)
+			if tt.private {
+				for _, d := range []string{data, filepath.Join(data, "plugins")} {
+					if err := os.Mkdir(d, 0o700); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(d, "file"), []byte("x"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			rep := runChild(t, exe, childArgs{Opts: Options{Target: tt.target, DataDir: data, Socket: tt.socket}, RootOnly: rootOnly, Become: tt.become, NoDAC: tt.noDAC}, tt.cred)
 			if tt.wantErr != "" {
 				if !strings.Contains(rep.Err, tt.wantErr) {
 					t.Fatalf("Drop error %q, want one containing %q", rep.Err, tt.wantErr)
@@ -356,8 +406,19 @@ func TestDrop(t *testing.T) {
 				t.Errorf("reading a root-only file after the drop: %q, want permission denied", rep.ReadErr)
 			}
 			var st syscall.Stat_t
-			if err := syscall.Stat(data, &st); err != nil || st.Uid != 4321 || st.Gid != 4322 {
-				t.Errorf("data dir owned by %d:%d (%v), want 4321:4322", st.Uid, st.Gid, err)
+			wantOwner := uint32(4321)
+			if tt.become {
+				wantOwner = 0 // Become gives nothing away
+			}
+			if err := syscall.Stat(data, &st); err != nil || st.Uid != wantOwner {
+				t.Errorf("data dir owned by %d:%d (%v), want uid %d", st.Uid, st.Gid, err, wantOwner)
+			}
+			if tt.private {
+				for _, f := range []string{"file", "plugins", "plugins/file"} {
+					if err := syscall.Lstat(filepath.Join(data, f), &st); err != nil || st.Uid != 4321 || st.Gid != 4322 {
+						t.Errorf("%s owned by %d:%d (%v), want 4321:4322", f, st.Uid, st.Gid, err)
+					}
+				}
 			}
 		})
 	}
