@@ -10,7 +10,8 @@
 #
 # Environment: GOARCH (and GOARM) pick another architecture for the binary
 # (the image is then for that architecture; the engine must run it);
-# CA_CERTS names the CA bundle to copy (default: the Debian/Alpine path).
+# CA_CERTS names the CA bundle to copy (default: the Debian/Alpine path);
+# IMAGE_CONTEXT the directory to stage in (default bin/image; emptied).
 # Without the buildx plugin the classic builder is used (DOCKER_BUILDKIT=0),
 # which builds only the stages before the prebuilt target.
 set -euo pipefail
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
 
 tag="${1:-ddc:local}"
-ctx=bin/image
+ctx="${IMAGE_CONTEXT:-bin/image}"
 ca="${CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 version="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
