@@ -182,6 +182,8 @@ func dropPrivileges(dataDir string, log *slog.Logger) error {
 	if !ok {
 		if os.Geteuid() == 0 {
 			log.Warn("ddc runs as root: set PUID and PGID to run as an unprivileged user (Unraid: 99 and 100)")
+		} else if w := privdrop.SocketWarning(privdrop.SocketPath(os.Getenv)); w != "" {
+			log.Warn(w)
 		}
 		return nil
 	}

@@ -169,6 +169,26 @@ func Become(t Target) error {
 	return switchTo(t, []int{})
 }
 
+// SocketWarning says why the process cannot use the Docker socket at path
+// and how to let it, or "" when it can (or there is no local socket to
+// use: a missing one is reported elsewhere). For a container started as
+// its image's non-root user without PUID/PGID.
+func SocketWarning(path string) string {
+	if path == "" {
+		return ""
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return ""
+	}
+	if err := syscall.Access(path, 0o6); err == nil { // read and write
+		return ""
+	}
+	return fmt.Sprintf("ddc (uid %d gid %d) may not use the Docker socket %s (owner %d, group %d): "+
+		"start the container with --group-add %d, or as root (--user 0:0) with PUID and PGID so ddc keeps the socket's group itself",
+		os.Geteuid(), os.Getegid(), path, st.Uid, st.Gid, st.Gid)
+}
+
 // socketGroups returns the supplementary groups to keep for the socket at
 // path, or a warning saying why none is kept.
 func socketGroups(path string, gid int) ([]int, string) {

@@ -28,6 +28,7 @@ type childArgs struct {
 	RootOnly string // a file only root may read
 	Become   bool   // call Become(Opts.Target) instead of Drop
 	NoDAC    bool   // lose CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH first, like the compose file's root
+	Socket   string // report SocketWarning for it instead of dropping
 }
 
 // childReport is what the child found after Drop.
@@ -36,6 +37,7 @@ type childReport struct {
 	Err     string
 	Threads []ids // every thread of the process, from /proc/self/task
 	ReadErr string
+	SockErr string // SocketWarning's answer
 }
 
 // ids are one thread's ids as the kernel reports them.
@@ -66,6 +68,11 @@ func child(raw string) int {
 		}()
 	}
 	var rep childReport
+	if a.Socket != "" {
+		rep.SockErr = SocketWarning(a.Socket)
+		_ = json.NewEncoder(os.Stdout).Encode(rep)
+		return 0
+	}
 	if a.NoDAC {
 		// Capabilities are per thread: Drop runs on this one.
 		runtime.LockOSThread()
@@ -421,5 +428,49 @@ func TestDrop(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSocketWarning: a user outside the socket's group is told how to get
+// in; a member, or root, is told nothing.
+func TestSocketWarning(t *testing.T) {
+	needRoot(t)
+	base, err := os.MkdirTemp("", "privdrop-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(base, "privdrop.test")
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(base, "docker.sock")
+	socketAt(t, sock, 4242)
+	tests := []struct {
+		name string
+		cred *syscall.Credential
+		want string
+	}{
+		{"outsider", &syscall.Credential{Uid: 65532, Gid: 65532}, "--group-add 4242"},
+		{"member", &syscall.Credential{Uid: 65532, Gid: 65532, Groups: []uint32{4242}}, ""},
+		{"root", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := runChild(t, exe, childArgs{Socket: sock}, tt.cred)
+			if tt.want == "" && rep.SockErr != "" || !strings.Contains(rep.SockErr, tt.want) {
+				t.Errorf("SocketWarning = %q, want %q", rep.SockErr, tt.want)
+			}
+		})
+	}
+	if w := SocketWarning(filepath.Join(base, "none.sock")); w != "" {
+		t.Errorf("SocketWarning(missing) = %q, want nothing", w)
 	}
 }
