@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -178,12 +179,64 @@ func TestImage(t *testing.T) {
 		t.Logf("docker restart → healthy: %v", time.Since(restarted).Round(time.Millisecond))
 		list := fakediscord.Interaction{Type: fakediscord.InteractionCommand, GuildID: guildID, ChannelID: controlCh, UserID: operator, Command: "task",
 			Options: []fakediscord.Option{{Name: "list"}}}
-		var last string
 		wait.For(t, 60*time.Second, "/task list after the restart to show the task", func() bool {
-			last = tryAnswer(srv, list, 5*time.Second)
-			return strings.Contains(last, taskID)
+			return strings.Contains(tryAnswer(srv, list, 5*time.Second), taskID)
 		})
 	})
+
+	t.Run("plain docker run: the image's own user", func(t *testing.T) {
+		plainRun(t, eng, tag, int(sockStat.Gid))
+	})
+}
+
+// plainRun runs the image with its defaults (user 65532, an anonymous
+// volume for /data, no PUID/PGID) plus --group-add of the socket's group,
+// as the README tells users without PUID/PGID: it becomes healthy as
+// 65532 with the socket's group, and the volume is its own.
+func plainRun(t *testing.T, eng *dockertest.Engine, tag string, sockGID int) {
+	t.Helper()
+	host, _ := os.Hostname()
+	listen := freeAddr(t)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	ctx := ctxT(t, 5*time.Minute)
+	resp, err := eng.Client.ContainerCreate(ctx, &container.Config{
+		Image:  tag,
+		Env:    []string{"DDC_WEB_LISTEN=" + listen},
+		Labels: map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host},
+		Healthcheck: &container.HealthConfig{ // the image's test, every second
+			Test: []string{"CMD", "/ddc", "healthcheck"}, Interval: time.Second, Timeout: 5 * time.Second, Retries: 3,
+		},
+	}, &container.HostConfig{
+		NetworkMode: "host",
+		Binds:       []string{strings.TrimPrefix(eng.Host, "unix://") + ":/var/run/docker.sock"},
+		GroupAdd:    []string{strconv.Itoa(sockGID)},
+	}, nil, nil, "ddc-test-image-plain-"+hex.EncodeToString(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if t.Failed() {
+			t.Logf("plain container logs:\n%s", containerLogs(t, eng, resp.ID))
+		}
+		if err := eng.Client.ContainerRemove(ctx, resp.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+			t.Errorf("remove container: %v", err)
+		}
+	})
+	if err := eng.Client.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, eng, resp.ID, 90*time.Second)
+	pid := inspect(t, eng, resp.ID).State.Pid
+	got := readStatus(t, pid)
+	if got.Uid != "65532 65532 65532 65532" || got.Gid != "65532 65532 65532 65532" || !slices.Contains(strings.Fields(got.Groups), strconv.Itoa(sockGID)) {
+		t.Errorf("plain run's host process: %+v, want 65532:65532 with group %d", got, sockGID)
+	}
+	if logs := containerLogs(t, eng, resp.ID); !strings.Contains(logs, "wrote the default config") {
+		t.Errorf("the image's user could not write its volume:\n%s", firstLines(logs, 10))
+	}
 }
 
 // buildImage runs scripts/image.sh with a tag of this test and returns the
