@@ -22,9 +22,9 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
@@ -103,7 +103,7 @@ func TestImage(t *testing.T) {
 	id := createContainer(t, eng, svc, tag, data, socket, srv.Token())
 	start := time.Now()
 	ctx := ctxT(t, 10*time.Minute)
-	if err := eng.Client.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+	if _, err := eng.Client.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	answering := waitHealthz(t, listen, 60*time.Second)
@@ -172,7 +172,7 @@ func TestImage(t *testing.T) {
 		}
 		taskID := parts[1]
 		restarted := time.Now()
-		if err := eng.Client.ContainerRestart(ctx, id, container.StopOptions{}); err != nil {
+		if _, err := eng.Client.ContainerRestart(ctx, id, client.ContainerRestartOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		waitHealthy(t, eng, id, 90*time.Second)
@@ -200,18 +200,18 @@ func plainRun(t *testing.T, eng *dockertest.Engine, tag string, sockGID int) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	ctx := ctxT(t, 5*time.Minute)
-	resp, err := eng.Client.ContainerCreate(ctx, &container.Config{
+	resp, err := eng.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "ddc-test-image-plain-" + hex.EncodeToString(b), Config: &container.Config{
 		Image:  tag,
 		Env:    []string{"DDC_WEB_LISTEN=" + listen},
 		Labels: map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host},
 		Healthcheck: &container.HealthConfig{ // the image's test, every second
 			Test: []string{"CMD", "/ddc", "healthcheck"}, Interval: time.Second, Timeout: 5 * time.Second, Retries: 3,
 		},
-	}, &container.HostConfig{
+	}, HostConfig: &container.HostConfig{
 		NetworkMode: "host",
 		Binds:       []string{strings.TrimPrefix(eng.Host, "unix://") + ":/var/run/docker.sock"},
 		GroupAdd:    []string{strconv.Itoa(sockGID)},
-	}, nil, nil, "ddc-test-image-plain-"+hex.EncodeToString(b))
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,11 +221,11 @@ func plainRun(t *testing.T, eng *dockertest.Engine, tag string, sockGID int) {
 		if t.Failed() {
 			t.Logf("plain container logs:\n%s", containerLogs(t, eng, resp.ID))
 		}
-		if err := eng.Client.ContainerRemove(ctx, resp.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
 			t.Errorf("remove container: %v", err)
 		}
 	})
-	if err := eng.Client.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
+	if _, err := eng.Client.ContainerStart(ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitHealthy(t, eng, resp.ID, 90*time.Second)
@@ -253,7 +253,7 @@ func buildImage(t *testing.T, eng *dockertest.Engine) (tag, rootfs string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := eng.Client.ImageRemove(ctx, tag, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil {
+		if _, err := eng.Client.ImageRemove(ctx, tag, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err != nil {
 			t.Errorf("remove image %s: %v", tag, err)
 		}
 	})
@@ -406,7 +406,7 @@ func createContainer(t *testing.T, eng *dockertest.Engine, svc service, tag, dat
 	ctx := ctxT(t, time.Minute)
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	resp, err := eng.Client.ContainerCreate(ctx, cfg, hc, nil, nil, "ddc-test-image-"+hex.EncodeToString(b))
+	resp, err := eng.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: "ddc-test-image-" + hex.EncodeToString(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func createContainer(t *testing.T, eng *dockertest.Engine, svc service, tag, dat
 		if t.Failed() {
 			t.Logf("ddc container logs:\n%s", containerLogs(t, eng, resp.ID))
 		}
-		if err := eng.Client.ContainerRemove(ctx, resp.ID, container.RemoveOptions{Force: true}); err != nil {
+		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
 			t.Errorf("remove container: %v", err)
 		}
 	})
@@ -441,11 +441,11 @@ func parseMem(s string) (int64, error) {
 
 func inspect(t *testing.T, eng *dockertest.Engine, id string) container.InspectResponse {
 	t.Helper()
-	ci, err := eng.Client.ContainerInspect(ctxT(t, 30*time.Second), id)
+	ci, err := eng.Client.ContainerInspect(ctxT(t, 30*time.Second), id, client.ContainerInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ci
+	return ci.Container
 }
 
 // waitHealthy waits for Docker's health status "healthy" and returns when
@@ -457,7 +457,7 @@ func waitHealthy(t *testing.T, eng *dockertest.Engine, id string, timeout time.D
 	for time.Now().Before(deadline) {
 		ci := inspect(t, eng, id)
 		if ci.State.Health != nil {
-			last = ci.State.Health.Status
+			last = string(ci.State.Health.Status)
 			if last == "healthy" {
 				return time.Now()
 			}
@@ -551,7 +551,7 @@ func childrenOf(t *testing.T, pid int) []int {
 
 func containerLogs(t *testing.T, eng *dockertest.Engine, id string) string {
 	t.Helper()
-	rc, err := eng.Client.ContainerLogs(ctxT(t, 30*time.Second), id, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+	rc, err := eng.Client.ContainerLogs(ctxT(t, 30*time.Second), id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
 	if err != nil {
 		return "logs: " + err.Error()
 	}
