@@ -179,23 +179,26 @@ func dropPrivileges(dataDir string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		if os.Geteuid() == 0 {
-			log.Warn("ddc runs as root: set PUID and PGID to run as an unprivileged user (Unraid: 99 and 100)")
-		} else if w := privdrop.SocketWarning(privdrop.SocketPath(os.Getenv)); w != "" {
+	socket := privdrop.SocketPath(os.Getenv)
+	switch {
+	case ok:
+		res, err := privdrop.Drop(privdrop.Options{Target: target, DataDir: dataDir, Socket: socket})
+		for _, w := range res.Warnings {
 			log.Warn(w)
 		}
-		return nil
+		if err != nil {
+			return fmt.Errorf("switch to PUID/PGID: %w", err)
+		}
+		if res.Dropped {
+			log.Info("switched to PUID/PGID", "uid", target.UID, "gid", target.GID, "groups", res.Groups, "data_dir_entries_given", res.Chowned)
+		}
+	case os.Geteuid() == 0:
+		log.Warn("ddc runs as root: set PUID and PGID to run as an unprivileged user (Unraid: 99 and 100)")
 	}
-	res, err := privdrop.Drop(privdrop.Options{Target: target, DataDir: dataDir, Socket: privdrop.SocketPath(os.Getenv)})
-	for _, w := range res.Warnings {
-		log.Warn(w)
-	}
-	if err != nil {
-		return fmt.Errorf("switch to PUID/PGID: %w", err)
-	}
-	if res.Dropped {
-		log.Info("switched to PUID/PGID", "uid", target.UID, "gid", target.GID, "groups", res.Groups, "data_dir_entries_given", res.Chowned)
+	if os.Geteuid() != 0 {
+		if w := privdrop.SocketWarning(socket); w != "" {
+			log.Warn(w)
+		}
 	}
 	return nil
 }
