@@ -12,7 +12,8 @@
 #                    module proxy when the machine's Go is older)
 #   Debian packages: docker.io (engine + CLI), protobuf-compiler (protoc,
 #                    for the generated-code drift check), gcc (cgo for the
-#                    race detector), chromium (headless browser tests)
+#                    race detector), chromium (headless browser tests),
+#                    docker-compose (validates docker-compose.yml)
 #   Go tools (pinned, rebuilt when the Go release changes): staticcheck,
 #                    govulncheck, task; protoc-gen-go and protoc-gen-go-grpc
 #                    are pinned in sdk/proto/gen.sh
@@ -33,6 +34,11 @@ install_debian_packages() {
 	command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 	command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev) # go test -race needs cgo
 	command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+	# compose validates docker-compose.yml (e2e/image); the docker CLI's
+	# plugin will do, else Debian's standalone docker-compose.
+	if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+		missing+=(docker-compose)
+	fi
 	if ((${#missing[@]} == 0)); then
 		return 0
 	fi

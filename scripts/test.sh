@@ -57,6 +57,9 @@ go vet -tags nomsgpack ./...
 step "staticcheck"
 staticcheck -tags nomsgpack ./...
 
+step "cross-compiles for linux/amd64, linux/arm64, linux/arm/v7"
+bash scripts/cross.sh
+
 step "known vulnerabilities (govulncheck)"
 bash scripts/vuln.sh
 

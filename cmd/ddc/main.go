@@ -7,7 +7,14 @@
 //	ddc plugins list                             list the installed plugins
 //	ddc plugins remove ID                        remove an installed plugin
 //	ddc import-ddc DIR [--data-dir D] [--dry-run] import a DockerDiscordControl config
+//	ddc healthcheck [--url URL]                  exit 0 when the running host's /healthz answers 200
 //	ddc version                                  print the version
+//
+// Started as root with PUID and PGID set (a container), serve first gives
+// the data directory to PUID:PGID and continues as them, keeping only the
+// Docker socket's group (internal/privdrop). TZ names the time zone; the
+// zone database is compiled in (time/tzdata), so it works on a scratch
+// image.
 //
 // It must never import the test kit (internal/testkit/...); it is the only
 // package that lists the bundled plugins.
@@ -24,10 +31,12 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	_ "time/tzdata" // TZ on a scratch image, which has no /usr/share/zoneinfo
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/internal/memtrim"
+	"github.com/ddc-go/ddc/internal/privdrop"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
 	"github.com/ddc-go/ddc/plugins/scheduler"
@@ -107,6 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return pluginsCmd(ctx, args[1:], stdout, stderr)
 	case "import-ddc":
 		return importDDC(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ddc", fullVersion())
 		return nil
@@ -134,6 +145,7 @@ func usage(w io.Writer) {
   ddc plugins remove ID                        remove an installed plugin
   (plugins commands take --data-dir DIR; env DDC_DATA_DIR)
   ddc import-ddc DIR [--data-dir D] [--dry-run] import a DockerDiscordControl config directory
+  ddc healthcheck [--url URL]                  exit 0 when the running host's /healthz answers 200
   ddc version                                  print the version
 `)
 }
@@ -171,6 +183,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		level.Set(slog.LevelInfo)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Before anything else runs: the data dir, the plugins and every file
+	// the host opens belong to the user it continues as.
+	if err := dropPrivileges(*dataDir, log); err != nil {
+		return err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable for bundled plugins: %w", err)
@@ -193,4 +210,35 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	return host.Serve(ctx, host.Options{
 		DataDir: *dataDir, Flags: flags, Env: os.Environ(), Version: version, Bundled: bundles, Grants: grants, Logger: log, LogLevel: level,
 	})
+}
+
+// dropPrivileges switches to PUID:PGID when they are set (see
+// internal/privdrop), and warns when ddc would otherwise run as root.
+func dropPrivileges(dataDir string, log *slog.Logger) error {
+	target, ok, err := privdrop.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	socket := privdrop.SocketPath(os.Getenv)
+	switch {
+	case ok:
+		res, err := privdrop.Drop(privdrop.Options{Target: target, DataDir: dataDir, Socket: socket})
+		for _, w := range res.Warnings {
+			log.Warn(w)
+		}
+		if err != nil {
+			return fmt.Errorf("switch to PUID/PGID: %w", err)
+		}
+		if res.Dropped {
+			log.Info("switched to PUID/PGID", "uid", target.UID, "gid", target.GID, "groups", res.Groups, "data_dir_entries_given", res.Chowned)
+		}
+	case os.Geteuid() == 0:
+		log.Warn("ddc runs as root: set PUID and PGID to run as an unprivileged user (Unraid: 99 and 100)")
+	}
+	if os.Geteuid() != 0 {
+		if w := privdrop.SocketWarning(socket); w != "" {
+			log.Warn(w)
+		}
+	}
+	return nil
 }
