@@ -64,6 +64,9 @@ func Run(ctx context.Context, cfg Config) error {
 		case <-t.C:
 		}
 		now := tick(ctx, cfg)
+		if ctx.Err() != nil {
+			return nil // a ping cut short by the end is no failure to report
+		}
 		if now != last {
 			switch now {
 			case "":
