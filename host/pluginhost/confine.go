@@ -200,6 +200,9 @@ func (c *confiner) dockerGroup() (uint32, error) {
 	if !acc.GroupRW {
 		return 0, fmt.Errorf("docker socket %s: its group (gid %d) may not read and write it", path, acc.GID)
 	}
+	if acc.GID == 0 {
+		return 0, fmt.Errorf("docker socket %s belongs to group root (gid 0), which a plugin never gets; give the socket a group of its own", path)
+	}
 	return acc.GID, nil
 }
 

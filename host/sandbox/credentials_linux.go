@@ -34,12 +34,13 @@ func (id Identity) Apply(attr *syscall.SysProcAttr) {
 var switchCaps = []struct {
 	bit  uint
 	name string
-}{{0, "CAP_CHOWN"}, {5, "CAP_KILL"}, {6, "CAP_SETGID"}, {7, "CAP_SETUID"}}
+}{{0, "CAP_CHOWN"}, {1, "CAP_DAC_OVERRIDE"}, {5, "CAP_KILL"}, {6, "CAP_SETGID"}, {7, "CAP_SETUID"}}
 
 // CanSwitchUser reports whether this process may run plugins under other
 // users: it needs CAP_SETUID and CAP_SETGID to start them, CAP_KILL to stop
-// them and CAP_CHOWN to give them their working directory (root has all
-// four unless a container dropped them). When it cannot, why says what is
+// them, CAP_CHOWN to give them their working directory and sockets, and
+// CAP_DAC_OVERRIDE to connect to the sockets they create (root has all
+// five unless a container dropped them). When it cannot, why says what is
 // missing.
 func CanSwitchUser() (ok bool, why string) {
 	raw, err := os.ReadFile("/proc/self/status")

@@ -157,11 +157,16 @@ func TestWatchdog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var samples []Sample
 			var over []Sample
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			// Three readings are enough; the deadline only bounds a hang.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			Watchdog{PID: pid, Limit: tt.limit, Every: 50 * time.Millisecond,
-				Sampled: func(s Sample) { samples = append(samples, s) },
-				Over:    func(s Sample) { over = append(over, s) },
+				Sampled: func(s Sample) {
+					if samples = append(samples, s); len(samples) == 3 {
+						cancel()
+					}
+				},
+				Over: func(s Sample) { over = append(over, s) },
 			}.Run(ctx)
 			if len(samples) == 0 || samples[0].RSS <= 0 {
 				t.Fatalf("samples %+v, want readings with an RSS", samples)
@@ -169,8 +174,11 @@ func TestWatchdog(t *testing.T) {
 			if got := len(over) == 1; got != tt.wantOver || (tt.wantOver && over[0].RSS <= tt.limit) {
 				t.Errorf("over calls %+v, want over=%t once with RSS above %d", over, tt.wantOver, tt.limit)
 			}
-			if !tt.wantOver && len(samples) < 3 {
-				t.Errorf("%d samples in 300 ms at 50 ms, want several", len(samples))
+			if tt.wantOver && len(samples) != 1 {
+				t.Errorf("%d readings, want the watchdog to end at the first one over the limit", len(samples))
+			}
+			if !tt.wantOver && ctx.Err() != context.Canceled {
+				t.Errorf("watchdog under its limit ended with %v after %d readings, want it polling until cancelled", ctx.Err(), len(samples))
 			}
 		})
 	}
