@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/docker/docker/api/types/container"
 
 	"github.com/ddc-go/ddc/internal/procmem"
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
@@ -206,8 +205,8 @@ func startContainers(t *testing.T, eng *dockertest.Engine, cs []dockertest.Conta
 	errs := make(chan error, len(cs))
 	for _, c := range cs {
 		go func() {
-			if err := eng.Client.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
-				errs <- fmt.Errorf("start container %s: %w", c.Name, err)
+			if err := eng.Start(ctx, c); err != nil {
+				errs <- err
 				return
 			}
 			errs <- nil

@@ -64,6 +64,7 @@ func TestReadmePluginInRunningHost(t *testing.T) {
 	})
 	t.Cleanup(fake.Close)
 	data := t.TempDir()
+	sharedDir(t, data, 0o755) // the installed plugin runs as its own user when the test runs as root
 	s := serve(t, data, fmt.Sprintf("discord:\n  token: %q\n  api_url: %q\n  guild_ids: [%q]\n  status_channels: [%q]\n  command_cooldown: 0s\n"+noDocker,
 		fake.Token(), fake.URL(), readmeGuild, readmeChannel))
 	s.waitHealthy(t, 60*time.Second)
