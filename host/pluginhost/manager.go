@@ -328,11 +328,13 @@ func (m *Manager) Stop(ctx context.Context) {
 	}
 	m.closed = true
 	m.mu.Unlock()
-	m.rescanMu.Lock() // a Rescan under way has launched what it will
-	m.rescanMu.Unlock()
+	// Under rescanMu: a Rescan under way has launched what it will, and
+	// none starts anything after this (it sees closed).
+	m.rescanMu.Lock()
 	m.mu.Lock()
 	insts := m.ordered()
 	m.mu.Unlock()
+	m.rescanMu.Unlock()
 	var wg sync.WaitGroup
 	for _, inst := range insts {
 		wg.Add(1)
