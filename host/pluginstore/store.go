@@ -22,8 +22,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
+	"sort"
 
 	"go.yaml.in/yaml/v3"
 
@@ -263,17 +262,15 @@ func List(dataDir string) ([]Installed, error) {
 	for dir, err := range bad {
 		out = append(out, Installed{Dir: dir, Err: err})
 	}
-	sortInstalled(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	return out, nil
 }
-
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // Remove deletes the plugin directory <dataDir>/plugins/<id>: it is moved
 // aside in one rename, then deleted. The plugin's settings in config.yaml
 // and its stored data stay.
 func Remove(dataDir, id string) error {
-	if !idPattern.MatchString(id) || strings.Contains(id, "..") {
+	if !pluginhost.ValidID(id) || id == "." || id == ".." {
 		return fmt.Errorf("remove plugin: %q is not a plugin id", id)
 	}
 	pdir := PluginsDir(dataDir)
