@@ -29,7 +29,7 @@ func describe(ctx context.Context, path string, args []string, stdout io.Writer)
 // pluginsCmd runs `ddc plugins describe|install|list|remove`.
 func pluginsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: ddc plugins describe|install|list|remove ...")
+		return errors.New("usage: ddc plugins describe|install|list|remove ARGS")
 	}
 	if args[0] == "describe" {
 		if len(args) < 2 {

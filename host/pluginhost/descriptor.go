@@ -43,6 +43,10 @@ var (
 	sha256Pattern  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
+// ValidID reports whether id is a valid plugin id: 1-64 of a-z 0-9 . - _,
+// starting with a letter or digit.
+func ValidID(id string) bool { return idPattern.MatchString(id) }
+
 // LoadDescriptor reads and validates <dir>/plugin.yaml. The directory and
 // the file must be writable by no one but their owner, owned by root or
 // the host's user, and the directory must be named for the plugin's id.

@@ -1,5 +1,6 @@
 // Package pluginhost runs DDC plugins: it discovers bundled and external
-// plugins, verifies and starts them as go-plugin subprocesses, validates
+// plugins (and, while it runs, new, replaced and removed external ones),
+// verifies and starts them as go-plugin subprocesses, validates
 // their manifests, configures and supervises them (health checks, watchdog,
 // restart with backoff, crash-loop cut-off), routes calls between them and
 // carries their events on a bus.
@@ -255,9 +256,10 @@ func (m *Manager) changed() {
 	}
 }
 
-// Start discovers plugins and starts every enabled one. It returns without
-// waiting for them to run; plugins that cannot be used show as failed with
-// their error. Use WaitSettled to wait.
+// Start discovers plugins and starts every enabled one, then watches
+// PluginsDir (see Config.WatchInterval and Rescan) until Stop. It returns
+// without waiting for them to run; plugins that cannot be used show as
+// failed with their error. Use WaitSettled to wait.
 func (m *Manager) Start(ctx context.Context) {
 	var descs []Descriptor
 	for _, b := range m.cfg.Bundled {
@@ -348,11 +350,13 @@ func (m *Manager) Stop(ctx context.Context) {
 	}
 	m.closed = true
 	m.mu.Unlock()
-	m.rescanMu.Lock() // a Rescan under way has launched what it will
-	m.rescanMu.Unlock()
+	// Under rescanMu: a Rescan under way has launched what it will, and
+	// none starts anything after this (it sees closed).
+	m.rescanMu.Lock()
 	m.mu.Lock()
 	insts := m.ordered()
 	m.mu.Unlock()
+	m.rescanMu.Unlock()
 	var wg sync.WaitGroup
 	for _, inst := range insts {
 		wg.Add(1)

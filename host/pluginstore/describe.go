@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sort"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -57,8 +56,4 @@ func Describe(ctx context.Context, path string, args ...string) (grpcplugin.Mani
 		return grpcplugin.Manifest{}, fmt.Errorf("plugin %s: read manifest: %w", path, err)
 	}
 	return mf, nil
-}
-
-func sortInstalled(in []Installed) {
-	sort.Slice(in, func(i, j int) bool { return in[i].Dir < in[j].Dir })
 }

@@ -22,8 +22,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
+	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -37,6 +38,13 @@ const (
 	exeMode  os.FileMode = 0o755
 	descMode os.FileMode = 0o644
 )
+
+// MaxBinarySize is the largest plugin binary Stage accepts: 512 MiB.
+const MaxBinarySize = 512 << 20
+
+// staleAfter is the age after which a staging directory left by an
+// interrupted install or removal is deleted by the next Stage.
+const staleAfter = time.Hour
 
 // stagingPrefix starts the names of directories an install or removal is
 // working in; the host's discovery and watch skip them.
@@ -80,20 +88,26 @@ type Staged struct {
 	exe        string // the binary inside it
 }
 
-// Stage copies the plugin binary from r into a staging directory under
-// <dataDir>/plugins, runs it to read its manifest and checks the manifest
-// as the host will. The caller must Commit or Discard the result.
+// Stage copies the plugin binary from r (at most MaxBinarySize bytes) into
+// a staging directory under <dataDir>/plugins, runs it to read its
+// manifest and checks the manifest as the host will. The caller must
+// Commit or Discard the result.
 func Stage(ctx context.Context, dataDir string, r io.Reader) (*Staged, error) {
+	return stage(ctx, dataDir, r, MaxBinarySize)
+}
+
+func stage(ctx context.Context, dataDir string, r io.Reader, limit int64) (*Staged, error) {
 	pdir := PluginsDir(dataDir)
 	if err := os.MkdirAll(pdir, dirMode); err != nil {
 		return nil, fmt.Errorf("create plugins directory: %w", err)
 	}
+	removeStale(pdir)
 	dir, err := os.MkdirTemp(pdir, stagingPrefix+"install-")
 	if err != nil {
 		return nil, fmt.Errorf("create staging directory in %s: %w", pdir, err)
 	}
 	s := &Staged{pluginsDir: pdir, dir: dir, exe: filepath.Join(dir, "plugin")}
-	if err := s.copyBinary(r); err != nil {
+	if err := s.copyBinary(r, limit); err != nil {
 		s.Discard()
 		return nil, err
 	}
@@ -110,19 +124,40 @@ func Stage(ctx context.Context, dataDir string, r io.Reader) (*Staged, error) {
 	return s, nil
 }
 
-// copyBinary writes the binary with its final mode and records its digest.
-func (s *Staged) copyBinary(r io.Reader) error {
+// removeStale deletes staging directories in pdir older than staleAfter:
+// what an install or removal that was killed midway left.
+func removeStale(pdir string) {
+	entries, err := os.ReadDir(pdir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), stagingPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
+			_ = os.RemoveAll(filepath.Join(pdir, e.Name()))
+		}
+	}
+}
+
+// copyBinary writes the binary (at most limit bytes) with its final mode
+// and records its digest.
+func (s *Staged) copyBinary(r io.Reader, limit int64) error {
 	f, err := os.OpenFile(s.exe, os.O_CREATE|os.O_EXCL|os.O_WRONLY, exeMode)
 	if err != nil {
 		return fmt.Errorf("stage plugin binary: %w", err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("copy plugin binary to %s: %w", s.exe, err)
+	}
+	if n > limit {
+		return fmt.Errorf("the plugin binary is larger than %d MiB", limit>>20)
 	}
 	if n == 0 {
 		return errors.New("the plugin binary is empty")
@@ -263,17 +298,15 @@ func List(dataDir string) ([]Installed, error) {
 	for dir, err := range bad {
 		out = append(out, Installed{Dir: dir, Err: err})
 	}
-	sortInstalled(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	return out, nil
 }
-
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // Remove deletes the plugin directory <dataDir>/plugins/<id>: it is moved
 // aside in one rename, then deleted. The plugin's settings in config.yaml
 // and its stored data stay.
 func Remove(dataDir, id string) error {
-	if !idPattern.MatchString(id) || strings.Contains(id, "..") {
+	if !pluginhost.ValidID(id) || id == "." || id == ".." {
 		return fmt.Errorf("remove plugin: %q is not a plugin id", id)
 	}
 	pdir := PluginsDir(dataDir)
