@@ -159,6 +159,7 @@ const (
 	gin       = "github.com/gin-gonic/gin"
 	discordgo = "github.com/bwmarrin/discordgo"
 	docker    = "github.com/docker"
+	moby      = "github.com/moby"
 	testkit   = "internal/testkit"
 )
 
@@ -167,8 +168,7 @@ var rules = []rule{
 	{pkgs: "cmd/ddc", never: []string{testkit}, says: []string{"internal/testkit"}},
 	{pkgs: "host/...", never: []string{testkit, "plugins"}, says: []string{"plugins/"}},
 	{pkgs: "host/discord", never: []string{"host/web", gin}, says: []string{"host/web", "gin"}},
-	{pkgs: "host/discord", never: []string{"host/pluginhost"}, says: []string{"host/pluginhost"},
-		pending: "issue 10 item 1: host/discord stops importing host/pluginhost (policy branch)"},
+	{pkgs: "host/discord", never: []string{"host/pluginhost"}, says: []string{"host/pluginhost"}},
 	{pkgs: "host/discord/outbox", never: []string{ownModule, discordgo}, says: []string{"DDC", "discordgo"}},
 	{pkgs: "host/policy", never: []string{"host", discordgo, gin}, says: []string{"host/", "discordgo"}},
 	{pkgs: "host/pluginhost", never: []string{"host/discord", "host/web", discordgo, gin}, says: []string{"host/discord", "host/web"}},
@@ -176,12 +176,12 @@ var rules = []rule{
 	{pkgs: "host/web", never: []string{"host/discord", discordgo}, says: []string{"host/discord"}},
 	{pkgs: "config", never: []string{"host", "sdk", "plugins"}, says: []string{"host/", "sdk", "plugins"}},
 	{pkgs: "webui", never: []string{ownModule}, says: []string{"DDC"}},
-	{pkgs: "sdk/...", never: []string{"host", "config", "plugins", "internal", gin, discordgo, docker}, says: []string{"host/"}},
+	{pkgs: "sdk/...", never: []string{"host", "config", "plugins", "internal", gin, discordgo, docker, moby}, says: []string{"host/"}},
 	{pkgs: "sdk/proto/ddc/plugin/v1", never: []string{ownModule}, says: []string{"DDC"}},
 	{pkgs: "sdk/topic", never: []string{nonStd}, says: []string{"standard library"}},
 	{pkgs: "plugins/...", never: []string{"host", "config", "internal", gin, discordgo}, says: []string{"host/"}},
-	{pkgs: "plugins/containers/api", never: []string{docker}, says: []string{"Docker"}},
-	{pkgs: "plugins/scheduler/api", never: []string{docker}, says: []string{"Docker"}},
+	{pkgs: "plugins/containers/api", never: []string{docker, moby}, says: []string{"Docker"}},
+	{pkgs: "plugins/scheduler/api", never: []string{docker, moby}, says: []string{"Docker"}},
 	{pkgs: "plugins/scheduler/internal/zonelist", never: []string{nonStd}, says: []string{"standard library"}},
 	{pkgs: "internal/memtrim", never: []string{ownModule}, says: []string{"DDC"}},
 	{pkgs: "internal/procmem", never: []string{nonStd}, says: []string{"standard library"}},

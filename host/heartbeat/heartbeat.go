@@ -5,7 +5,7 @@
 // The URL may hold a secret (a check's UUID): it is never logged.
 //
 // This package must never import package host (the wiring), host/web or
-// any plugin package.
+// any plugin package (plugins/).
 package heartbeat
 
 import (

@@ -14,7 +14,7 @@
 // sends, so no input can grow the number of series.
 //
 // This package must never import package host (the wiring), host/web or
-// any plugin package.
+// any plugin package (plugins/).
 package metrics
 
 import (

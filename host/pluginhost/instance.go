@@ -339,7 +339,6 @@ func (i *instance) supervise(stopReq chan State, done chan struct{}) {
 // A restart counts in the plugin's restarts once its process was executed:
 // a start refused before that (checksum, exec error) is not a restart.
 func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
-	t := i.m.cfg.Timeouts
 	client, rpc, pid, conf, err := i.spawn(restart)
 	defer func() {
 		i.m.bus.Unsubscribe(i.id)
@@ -358,70 +357,13 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	}
 	stopMem := i.watchMemory(pid, conf, func() { killGroup(pid); conf.killUser() })
 	defer stopMem()
-	setup := func(step string, fn func(context.Context) error) error {
-		ctx, cancel := context.WithTimeout(context.Background(), t.Setup)
-		defer cancel()
-		if err := fn(ctx); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				return fmt.Errorf("%s: %w within %s", step, errNoAnswer, t.Setup)
-			}
-			return fmt.Errorf("%s: %w", step, err)
-		}
-		return nil
-	}
 
-	var mf grpcplugin.Manifest
-	err = setup("get manifest", func(ctx context.Context) error {
-		var err error
-		mf, err = rpc.Manifest(ctx)
-		return err
-	})
-	if err == nil {
-		err = i.checkManifest(mf)
-	}
-	if err == nil {
-		i.m.conf.checkAsks(i, mf)
-	}
-	if err == nil {
-		i.m.waitEarlier(i)
-		err = i.m.claim(i, mf)
-		i.markTried()
-		if err != nil {
-			err = permanent(err)
-		}
-	}
+	mf, err := i.bringUp(rpc)
 	if err != nil {
 		kill()
 		return "", err
 	}
-	if err := rpc.ServeHost(&hostAPI{m: i.m, id: i.id, log: i.log}); err != nil {
-		kill()
-		return "", err
-	}
-	_, settings := i.m.cfg.Settings(i.id)
-	lang := i.m.cfg.Language()
-	if err := setup("configure", func(ctx context.Context) error {
-		return rpc.Configure(sdk.WithDefaultLocale(ctx, lang), settings)
-	}); err != nil {
-		kill()
-		return "", configureError(err)
-	}
-	i.mu.Lock()
-	i.settings, i.language = settings, lang
-	i.mu.Unlock()
-	if err := setup("start", rpc.Start); err != nil {
-		kill()
-		return "", err
-	}
-	if len(mf.Subscribes) > 0 && mf.Has("event") {
-		i.m.bus.Subscribe(i.id, mf.Subscribes, func(ctx context.Context, ev sdk.Event) error {
-			err := rpc.HandleEvent(ctx, ev)
-			if errors.Is(err, context.DeadlineExceeded) {
-				i.suspect()
-			}
-			return err
-		})
-	}
+	i.serveEvents(rpc, mf)
 	i.mu.Lock()
 	i.rpc = rpc
 	i.mu.Unlock()
@@ -432,7 +374,7 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 		reason = err // whatever noticed it first, the process died of its limit
 	}
 	if final, ok := reason.(stopRequest); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), t.Stop)
+		ctx, cancel := context.WithTimeout(context.Background(), i.m.cfg.Timeouts.Stop)
 		if err := rpc.Stop(ctx); err != nil {
 			i.log.Warn("plugin did not stop cleanly", "error", err)
 		}
@@ -443,6 +385,76 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 	}
 	kill()
 	return "", reason
+}
+
+// setup runs one step of bringing a plugin up within the setup deadline,
+// naming the step in its error.
+func (i *instance) setup(step string, fn func(context.Context) error) error {
+	limit := i.m.cfg.Timeouts.Setup
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if err := fn(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%s: %w within %s", step, errNoAnswer, limit)
+		}
+		return fmt.Errorf("%s: %w", step, err)
+	}
+	return nil
+}
+
+// bringUp takes a started plugin process from the handshake to running:
+// manifest read and checked, its claims granted, the Host API served,
+// Configure and Start. The caller kills the process on an error.
+func (i *instance) bringUp(rpc *grpcplugin.Client) (grpcplugin.Manifest, error) {
+	var mf grpcplugin.Manifest
+	err := i.setup("get manifest", func(ctx context.Context) error {
+		var err error
+		mf, err = rpc.Manifest(ctx)
+		return err
+	})
+	if err == nil {
+		err = i.checkManifest(mf)
+	}
+	if err == nil {
+		i.m.conf.checkAsks(i, mf)
+		i.m.waitEarlier(i)
+		err = i.m.claim(i, mf)
+		i.markTried()
+		if err != nil {
+			err = permanent(err)
+		}
+	}
+	if err != nil {
+		return mf, err
+	}
+	if err := rpc.ServeHost(&hostAPI{m: i.m, id: i.id, log: i.log}); err != nil {
+		return mf, err
+	}
+	_, settings := i.m.cfg.Settings(i.id)
+	lang := i.m.cfg.Language()
+	if err := i.setup("configure", func(ctx context.Context) error {
+		return rpc.Configure(sdk.WithDefaultLocale(ctx, lang), settings)
+	}); err != nil {
+		return mf, configureError(err)
+	}
+	i.mu.Lock()
+	i.settings, i.language = settings, lang
+	i.mu.Unlock()
+	return mf, i.setup("start", rpc.Start)
+}
+
+// serveEvents subscribes a running plugin to the topics it declared.
+func (i *instance) serveEvents(rpc *grpcplugin.Client, mf grpcplugin.Manifest) {
+	if len(mf.Subscribes) == 0 || !mf.Has("event") {
+		return
+	}
+	i.m.bus.Subscribe(i.id, mf.Subscribes, func(ctx context.Context, ev sdk.Event) error {
+		err := rpc.HandleEvent(ctx, ev)
+		if errors.Is(err, context.DeadlineExceeded) {
+			i.suspect()
+		}
+		return err
+	})
 }
 
 type stopRequest struct{ state State }

@@ -10,7 +10,8 @@
 //
 // It must never import the web server, the Discord side or the host's
 // wiring (package host): it is the one place that changes installs, below
-// all of them.
+// all of them. Nor does it import any plugin package (plugins/): it
+// installs binaries, whatever they are.
 package pluginstore
 
 import (

@@ -6,5 +6,5 @@
 // modes that keep the host's secrets to the host's user.
 //
 // It knows nothing of plugins' protocol: it must never import the plugin
-// host, the SDK or the store.
+// host, the SDK, the store or any plugin package (plugins/).
 package sandbox
