@@ -21,10 +21,13 @@ import (
 func TestHostilePluginInvoke(t *testing.T) {
 	t.Parallel()
 	eng := dockertest.Connect(t)
-	ctr := eng.Run(t, dockertest.Options{StopTimeout: time.Second})
+	// Its own label: stop_all must see this test's container only, not
+	// those of tests running beside it.
+	mine := "hostile-" + eng.RunID
+	ctr := eng.Run(t, dockertest.Options{StopTimeout: time.Second, Labels: map[string]string{"ddc.test.case": mine}})
 	before := eng.Inspect(t, ctr).State.StartedAt
 	e := startHost(t, options{containers: map[string]any{
-		"endpoints": []map[string]any{{"name": "local", "host": eng.Host, "label_filter": dockertest.LabelRun + "=" + eng.RunID}},
+		"endpoints": []map[string]any{{"name": "local", "host": eng.Host, "label_filter": "ddc.test.case=" + mine}},
 	}})
 	attacks := []struct {
 		do, user, want string
