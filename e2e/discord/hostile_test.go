@@ -75,3 +75,20 @@ func TestHostilePluginForeignButton(t *testing.T) {
 		}
 	}
 }
+
+// TestHostilePluginBadID: a plugin's Delete with a channel id carrying a
+// query string is refused with a clear error, and Discord sees no delete
+// request at all.
+func TestHostilePluginBadID(t *testing.T) {
+	t.Parallel()
+	e := startHost(t, options{})
+	text, _, _ := answer(t, e.fire(t, fault(operator, controlCh, "bad-delete")), 20*time.Second)
+	if !strings.HasPrefix(text, "refused: ") || !strings.Contains(text, `channel id "123456789012345678?" is not a Discord snowflake`) {
+		t.Errorf("answer %q, want the refusal naming the channel id", text)
+	}
+	for _, r := range e.srv.Requests() {
+		if r.Method == "DELETE" && strings.Contains(r.Path, "/channels/") {
+			t.Errorf("Discord got %s %s?%s", r.Method, r.Path, r.Query)
+		}
+	}
+}
