@@ -21,10 +21,13 @@ import (
 func TestHostilePluginInvoke(t *testing.T) {
 	t.Parallel()
 	eng := dockertest.Connect(t)
-	ctr := eng.Run(t, dockertest.Options{StopTimeout: time.Second})
+	// Its own label: stop_all must see this test's container only, not
+	// those of tests running beside it.
+	mine := "hostile-" + eng.RunID
+	ctr := eng.Run(t, dockertest.Options{StopTimeout: time.Second, Labels: map[string]string{"ddc.test.case": mine}})
 	before := eng.Inspect(t, ctr).State.StartedAt
 	e := startHost(t, options{containers: map[string]any{
-		"endpoints": []map[string]any{{"name": "local", "host": eng.Host, "label_filter": dockertest.LabelRun + "=" + eng.RunID}},
+		"endpoints": []map[string]any{{"name": "local", "host": eng.Host, "label_filter": "ddc.test.case=" + mine}},
 	}})
 	attacks := []struct {
 		do, user, want string
@@ -69,6 +72,23 @@ func TestHostilePluginForeignButton(t *testing.T) {
 	for _, r := range e.srv.RequestsTo("POST /channels/{channel_id}/messages") {
 		if strings.Contains(string(r.Body), "containers:restart") {
 			t.Errorf("Discord got the foreign button: %s", r.Body)
+		}
+	}
+}
+
+// TestHostilePluginBadID: a plugin's Delete with a channel id carrying a
+// query string is refused with a clear error, and Discord sees no delete
+// request at all.
+func TestHostilePluginBadID(t *testing.T) {
+	t.Parallel()
+	e := startHost(t, options{})
+	text, _, _ := answer(t, e.fire(t, fault(operator, controlCh, "bad-delete")), 20*time.Second)
+	if !strings.HasPrefix(text, "refused: ") || !strings.Contains(text, `channel id "123456789012345678?" is not a Discord snowflake`) {
+		t.Errorf("answer %q, want the refusal naming the channel id", text)
+	}
+	for _, r := range e.srv.Requests() {
+		if r.Method == "DELETE" && strings.Contains(r.Path, "/channels/") {
+			t.Errorf("Discord got %s %s?%s", r.Method, r.Path, r.Query)
 		}
 	}
 }

@@ -21,9 +21,16 @@ const maxRouted = 4096
 // plugin's Host.Invoke and Host.Audit carry the host's record of the user
 // (never the plugin's) and only for plugins the interaction was routed to.
 type routed struct {
-	mu  sync.Mutex
-	now func() time.Time
-	m   map[string]*routedEntry
+	mu    sync.Mutex
+	now   func() time.Time
+	m     map[string]*routedEntry
+	order []routedKey // records in the order made, which is their expiry order
+}
+
+// routedKey names one record in routed.order.
+type routedKey struct {
+	id      string
+	expires time.Time
 }
 
 type routedEntry struct {
@@ -52,7 +59,9 @@ func (r *routed) record(plugin string, in sdk.Interaction) {
 		return
 	}
 	r.pruneLocked(now)
-	r.m[in.ID] = &routedEntry{in: in, plugins: []string{plugin}, expires: now.Add(InteractionLife)}
+	e := &routedEntry{in: in, plugins: []string{plugin}, expires: now.Add(InteractionLife)}
+	r.m[in.ID] = e
+	r.order = append(r.order, routedKey{id: in.ID, expires: e.expires})
 }
 
 // lookup returns the host's record of interaction id if it was routed to
@@ -87,20 +96,20 @@ func (r *routed) clock() time.Time {
 	return time.Now()
 }
 
-// pruneLocked drops expired records and, past maxRouted, the oldest.
+// pruneLocked drops expired records and, past maxRouted, the oldest: all
+// from the front of order, so each record costs O(1) over its life.
 func (r *routed) pruneLocked(now time.Time) {
-	for id, e := range r.m {
-		if !now.Before(e.expires) {
-			delete(r.m, id)
+	for len(r.order) > 0 {
+		k := r.order[0]
+		if now.Before(k.expires) && len(r.m) < maxRouted {
+			break
+		}
+		r.order = r.order[1:]
+		if e, ok := r.m[k.id]; ok && e.expires.Equal(k.expires) {
+			delete(r.m, k.id)
 		}
 	}
-	for len(r.m) >= maxRouted {
-		oldest := ""
-		for id, e := range r.m {
-			if oldest == "" || e.expires.Before(r.m[oldest].expires) {
-				oldest = id
-			}
-		}
-		delete(r.m, oldest)
+	if len(r.order) == 0 {
+		r.order = nil // let the backing array go
 	}
 }

@@ -424,7 +424,7 @@ func (p *Plugin) reportNow(ctx context.Context, task api.Task, run api.Run) {
 	if run.Error != "" {
 		detail += ": " + run.Error
 	}
-	if err := p.host.Audit(ctx, sdk.AuditEntry{UserName: "scheduler", Action: "scheduler.run", Target: task.Container, Result: string(run.Result), Detail: detail}); err != nil {
+	if err := p.host.Audit(ctx, sdk.AuditEntry{Action: "scheduler.run", Target: task.Container, Result: string(run.Result), Detail: detail}); err != nil {
 		p.log.Warn("audit run", "task", task.ID, "err", err)
 	}
 	if set.FailureChannel == "" || (run.Result != api.ResultFailed && run.Result != api.ResultMissed) {

@@ -46,7 +46,9 @@ func (a actor) label() string {
 
 // audit records a change made by a.
 func (p *Plugin) audit(ctx context.Context, a actor, action, target, detail string) {
-	e := sdk.AuditEntry{UserName: a.name, Action: action, Target: target, Result: "ok", Detail: detail}
+	// Without a user the host leaves the entry's user empty (it never
+	// takes a plugin's word for it): the actor is named in the detail.
+	e := sdk.AuditEntry{Action: action, Target: target, Result: "ok", Detail: strings.TrimSpace(detail + " (by " + a.name + ")")}
 	if a.in != nil {
 		e = sdk.AuditFor(*a.in, action, target, "ok", detail)
 	}

@@ -62,6 +62,12 @@ func (p *plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*s
 		select {}
 	case "forge-stop-all", "reuse-stop-all", "bare-stop-all", "stop-all":
 		return p.stopAll(ctx, req)
+	case "bad-delete":
+		// An id that would carry a query string into the request URL.
+		if err := p.host.Delete(ctx, "123456789012345678?", "1"); err != nil {
+			return sdk.Reply("refused: " + err.Error()), nil
+		}
+		return sdk.Reply("deleted"), nil
 	case "foreign-button":
 		// Another plugin's button: whoever clicked it would restart a
 		// container through the containers plugin with their own rights.

@@ -3954,7 +3954,9 @@ type HostInvokeRequest struct {
 	Action string `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
 	// args, JSON.
 	Args []byte `protobuf:"bytes,2,opt,name=args,proto3" json:"args,omitempty"`
-	// context of the Discord interaction being handled, if any.
+	// context of the Discord interaction being handled, if any. The host
+	// uses only its interaction_id, to find its own record of an interaction
+	// it routed to this plugin; the rest is ignored.
 	Context       *InteractionContext `protobuf:"bytes,3,opt,name=context,proto3" json:"context,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
