@@ -25,6 +25,7 @@ import (
 	"github.com/ddc-go/ddc/internal/memtrim"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
+	"github.com/ddc-go/ddc/plugins/panels"
 	"github.com/ddc-go/ddc/plugins/scheduler"
 	"github.com/ddc-go/ddc/sdk"
 )
@@ -44,12 +45,13 @@ func bundled() map[string]func() sdk.Plugin {
 	return map[string]func() sdk.Plugin{
 		"containers": func() sdk.Plugin { return containers.New() },
 		"echo":       func() sdk.Plugin { return echo.New() },
+		"panels":     func() sdk.Plugin { return panels.New() },
 		"scheduler":  func() sdk.Plugin { return scheduler.New(scheduler.Config{}) },
 	}
 }
 
 // bundledOrder is the order the host starts bundled plugins in.
-var bundledOrder = []string{"containers", "scheduler", "echo"}
+var bundledOrder = []string{"containers", "scheduler", "panels", "echo"}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -1,0 +1,74 @@
+package panels
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+
+	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
+	"github.com/ddc-go/ddc/plugins/panels"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
+)
+
+// TestManifest: the host accepts the panels plugin's manifest.
+func TestManifest(t *testing.T) {
+	if err := pluginhost.ValidateManifest(grpcplugin.Manifest{Info: panels.New().Info(), ProtocolVersion: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStatusOverview: /ss in a status channel posts the overview as a
+// channel message with the real states; a container stopped outside DDC
+// is shown 🔴 within 2 s by an edit of the same message; a second /ss
+// replaces the first overview.
+func TestStatusOverview(t *testing.T) {
+	eng := dockertest.Connect(t)
+	up := eng.Run(t, dockertest.Options{Name: "pnl-up", StopTimeout: time.Second})
+	down := eng.Create(t, dockertest.Options{Name: "pnl-down"})
+	srv := newFake(t)
+	serve(t, srv, t.TempDir(), containersOn(eng, nil), map[string]any{})
+
+	_, r := command(t, srv, statusCh, viewer, "ss")
+	if r.Message == nil || r.Message.Flags&64 == 0 {
+		t.Fatalf("/ss answered %+v, want an ephemeral note", r)
+	}
+	var text string
+	wait.For(t, 30*time.Second, "the overview with both containers", func() bool {
+		text = overviewText(srv, statusCh)
+		return strings.HasPrefix(lineOf(text, up.Name), "🟢") && strings.HasPrefix(lineOf(text, down.Name), "🔴")
+	})
+	msgs := botMessages(srv, statusCh)
+	if len(msgs) != 1 {
+		t.Fatalf("%d overview messages, want 1:\n%s", len(msgs), text)
+	}
+	id := msgs[0].ID
+
+	ctx := ctxT(t, time.Minute)
+	if err := eng.Client.ContainerStop(ctx, up.ID, container.StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	wait.For(t, 10*time.Second, "the overview to show the stop", func() bool {
+		return strings.HasPrefix(lineOf(overviewText(srv, statusCh), up.Name), "🔴")
+	})
+	if d := time.Since(stopped); d > 2*time.Second {
+		t.Errorf("the overview showed the stop after %v, want at most 2 s", d)
+	}
+	if msgs := botMessages(srv, statusCh); len(msgs) != 1 || msgs[0].ID != id {
+		t.Errorf("after the stop: %d messages, want the first one (%s) edited", len(msgs), id)
+	}
+
+	// A second /ss replaces the overview: one message, a new one.
+	command(t, srv, statusCh, viewer, "serverstatus")
+	wait.For(t, 30*time.Second, "the overview to be replaced", func() bool {
+		msgs := botMessages(srv, statusCh)
+		return len(msgs) == 1 && msgs[0].ID != id
+	})
+}
+
+var _ = context.Background
