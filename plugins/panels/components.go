@@ -21,6 +21,11 @@ const actionTimeout = 5 * time.Minute
 func (p *Plugin) HandleComponent(ctx context.Context, req *sdk.ComponentRequest) (*sdk.Response, error) {
 	tr := catalog().For(req.Interaction)
 	kind, arg, _ := strings.Cut(strings.TrimPrefix(req.CustomID, PluginID+":"), ":")
+	// The host checks the declared level of every kind; checked here too,
+	// so that a host that does not cannot let a viewer act.
+	if need := levelOf(kind); req.Level != 0 && !req.Level.Allows(need) {
+		return nil, sdk.Errorf("⛔ %s: %w", tr.T("error.level", "Level", tr.T("level."+need.String())), sdk.ErrPermission)
+	}
 	switch kind {
 	case "toggle":
 		return p.toggle(ctx, tr, req)
@@ -50,6 +55,16 @@ func (p *Plugin) HandleComponent(ctx context.Context, req *sdk.ComponentRequest)
 		return &sdk.Response{Update: true, Message: sdk.Message{Content: tr.T("bulk.cancelled"), Ephemeral: true}}, nil
 	}
 	return nil, sdk.Errorf("%s", tr.T("error.unknown_button"))
+}
+
+// levelOf is the level a component kind needs; unknown kinds need admin.
+func levelOf(kind string) sdk.Level {
+	for _, k := range componentKinds() {
+		if k.Kind == kind {
+			return k.Level
+		}
+	}
+	return sdk.LevelAdmin
 }
 
 // toggle collapses or expands the overview of the channel.
@@ -121,25 +136,25 @@ func (p *Plugin) info(ctx context.Context, tr i18n.Translator, ref string) (*sdk
 // panel is the ephemeral control panel of one container, with buttons for
 // its allowed actions only. note is shown above them; pending disables
 // them while an action runs.
-func (p *Plugin) panel(ctx context.Context, tr i18n.Translator, ref, note string, update bool) (*sdk.Response, error) {
+func (p *Plugin) panel(_ context.Context, tr i18n.Translator, ref, note string, update bool) (*sdk.Response, error) {
 	c, err := p.find(tr, ref)
 	if err != nil {
 		return nil, err
 	}
-	m := panelMessage(tr, c, p.statsOf(ctx, c), note, false)
+	m := panelMessage(tr, c, p.statsOf(c), note, false)
 	return &sdk.Response{Message: m, Update: update}, nil
 }
 
-// statsOf samples c's stats when it shows them and runs; ok is false
-// otherwise or when sampling failed.
-func (p *Plugin) statsOf(ctx context.Context, c api.ContainerInfo) *api.StatsResult {
+// statsOf returns c's last sampled stats when it shows them and runs, or
+// nil.
+func (p *Plugin) statsOf(c api.ContainerInfo) *api.StatsResult {
 	if !c.ShowStats || !c.Reachable || c.State != api.StateRunning {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	st, err := api.Stats(ctx, p.host, c.Container)
-	if err != nil {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st, ok := p.stats[c.Container]
+	if !ok {
 		return nil
 	}
 	return &st
