@@ -60,8 +60,8 @@ const (
 
 // newFake returns a fake Discord with a status and a control channel, an
 // operator and a viewer.
-func newFake(t testing.TB) *fakediscord.Server {
-	srv := fakediscord.New(fakediscord.Config{
+func newFake(t testing.TB, tweak ...func(*fakediscord.Config)) *fakediscord.Server {
+	cfg := fakediscord.Config{
 		HeartbeatInterval: time.Second,
 		Users:             []fakediscord.User{{ID: operator, Username: "olga"}, {ID: viewer, Username: "vic"}},
 		Guilds: []fakediscord.Guild{{
@@ -70,7 +70,11 @@ func newFake(t testing.TB) *fakediscord.Server {
 			Roles:    []fakediscord.Role{{ID: operatorRl, Name: "operators"}},
 			Members:  []fakediscord.Member{{UserID: operator, Roles: []string{operatorRl}}, {UserID: viewer}},
 		}},
-	})
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	srv := fakediscord.New(cfg)
 	t.Cleanup(srv.Close)
 	return srv
 }
