@@ -33,7 +33,9 @@ func BenchmarkEventToEdit(b *testing.B) {
 	srv := newFake(b, func(c *fakediscord.Config) { c.NoRateLimits = true })
 	serve(b, srv, b.TempDir(), containersOn(eng, nil), map[string]any{})
 	command(b, srv, statusCh, viewer, "ss")
-	shows := func(emoji string) bool { return strings.HasPrefix(lineOf(overviewText(srv, statusCh), ctr.Name), emoji) }
+	shows := func(emoji string) bool {
+		return strings.HasPrefix(lineOf(overviewText(srv, statusCh), ctr.Name), emoji)
+	}
 	wait.For(b, 60*time.Second, "the overview", func() bool { return shows("🟢") })
 	var lat []time.Duration
 	for b.Loop() {

@@ -187,8 +187,16 @@ func TestControlPanel(t *testing.T) {
 		t.Fatal("a viewer's click restarted the container")
 	}
 
+	// Logs: the last lines in a code block, with refresh and live buttons.
+	h, r := click(operator, panels[a.Name].ID, "panels:logs:"+a.Name)
+	logs := message(t, h, r, false)
+	if !strings.Contains(text(logs), "```") || !strings.Contains(text(logs), "tick") ||
+		!slices.Equal(customIDs(logs), []string{"panels:logs:r:" + a.Name, "panels:live:" + a.Name}) {
+		t.Errorf("logs = %q %v", text(logs), customIDs(logs))
+	}
+
 	// The operator restarts a: pending at once, then the outcome.
-	h, r := click(operator, panels[a.Name].ID, "panels:do:restart:"+a.Name)
+	h, r = click(operator, panels[a.Name].ID, "panels:do:restart:"+a.Name)
 	if r.Type != fakediscord.CallbackUpdateMessage || !strings.Contains(text(r.Message), "⏳") {
 		t.Errorf("restart click answered type %d %q, want the panel updated to pending", r.Type, text(r.Message))
 	}

@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 	"github.com/ddc-go/ddc/internal/testkit/wait"
 	"github.com/ddc-go/ddc/plugins/panels"
 	"github.com/ddc-go/ddc/sdk/grpcplugin"
@@ -71,4 +71,39 @@ func TestStatusOverview(t *testing.T) {
 	})
 }
 
-var _ = context.Background
+// TestPostOnStartAndToggle: a channel set to post on start gets its
+// overview without a command (the admin overview where set so); the
+// server overview's toggle collapses it to state and name, and back.
+func TestPostOnStartAndToggle(t *testing.T) {
+	eng := dockertest.Connect(t)
+	up := eng.Run(t, dockertest.Options{Name: "pnl-onstart"})
+	srv := newFake(t)
+	serve(t, srv, t.TempDir(), containersOn(eng, nil), map[string]any{
+		"channels": []map[string]any{
+			{"id": statusCh, "post_on_start": true},
+			{"id": controlCh, "post_on_start": true, "control": true},
+		},
+	})
+	wait.For(t, 60*time.Second, "both overviews posted on start", func() bool {
+		return strings.HasPrefix(lineOf(overviewText(srv, statusCh), up.Name), "🟢") &&
+			strings.Contains(overviewText(srv, controlCh), "Container control")
+	})
+	msgs := botMessages(srv, statusCh)
+	if len(msgs) != 1 || !strings.Contains(lineOf(overviewText(srv, statusCh), up.Name), "⏱") {
+		t.Fatalf("server overview: %d messages, line %q; want one, expanded", len(msgs), lineOf(overviewText(srv, statusCh), up.Name))
+	}
+	toggle := func() {
+		_, r := fire(t, srv, fakediscord.Interaction{Type: fakediscord.InteractionComponent, GuildID: guildID, ChannelID: statusCh, UserID: viewer, MessageID: msgs[0].ID, CustomID: "panels:toggle"})
+		if r.Type != fakediscord.CallbackUpdateMessage && r.Type != fakediscord.CallbackDeferredUpdateMessage {
+			t.Fatalf("toggle answered type %d, want the overview updated", r.Type)
+		}
+	}
+	toggle()
+	wait.For(t, 30*time.Second, "the overview collapsed", func() bool {
+		return lineOf(overviewText(srv, statusCh), up.Name) == "🟢 **"+up.Name+"**"
+	})
+	toggle()
+	wait.For(t, 30*time.Second, "the overview expanded", func() bool {
+		return strings.Contains(lineOf(overviewText(srv, statusCh), up.Name), "⏱")
+	})
+}

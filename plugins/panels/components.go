@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,8 @@ func levelOf(kind string) sdk.Level {
 	return sdk.LevelAdmin
 }
 
-// toggle collapses or expands the overview of the channel.
+// toggle collapses or expands the overview of the channel: the clicked
+// message is updated in the answer, the others by the overview's worker.
 func (p *Plugin) toggle(ctx context.Context, tr i18n.Translator, req *sdk.ComponentRequest) (*sdk.Response, error) {
 	p.mu.Lock()
 	o, ok := p.overviews[req.ChannelID]
@@ -77,6 +79,7 @@ func (p *Plugin) toggle(ctx context.Context, tr i18n.Translator, req *sdk.Compon
 	}
 	o.rec.Collapsed = !o.rec.Collapsed
 	rec := o.rec
+	snap := p.snapshotLocked()
 	o.wake()
 	if !rec.Collapsed {
 		p.kickLocked(p.statsKick)
@@ -85,7 +88,12 @@ func (p *Plugin) toggle(ctx context.Context, tr i18n.Translator, req *sdk.Compon
 	if err := p.store(ctx, req.ChannelID, rec); err != nil {
 		p.log.Warn("save collapsed state", "error", err)
 	}
-	return nil, nil
+	msgs := render(p.translatorNow(), rec.Kind, rec.Collapsed, snap.snapshot)
+	i := slices.Index(rec.IDs, req.MessageID)
+	if i < 0 || i >= len(msgs) {
+		return sdk.Ephemeral("✅"), nil
+	}
+	return &sdk.Response{Update: true, Message: msgs[i]}, nil
 }
 
 func containsID(ids []string, id string) bool {

@@ -309,5 +309,12 @@ func (p *Plugin) snapshotLocked() readySnapshot {
 }
 
 // translator speaks the host's default language, for what every user of
-// a channel sees.
+// a channel sees. The caller holds p.mu.
 func (p *Plugin) translator() i18n.Translator { return catalog().Lang(p.lang) }
+
+// translatorNow is translator for callers that do not hold p.mu.
+func (p *Plugin) translatorNow() i18n.Translator {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.translator()
+}
