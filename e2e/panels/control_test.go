@@ -271,7 +271,7 @@ func TestControlPanel(t *testing.T) {
 	if !strings.Contains(text(info), "hello from a") || !strings.Contains(text(info), "game.example.com:25565") || strings.Contains(text(info), "42") {
 		t.Errorf("info = %q", text(info))
 	}
-	h, r = fire(t, srv, fakediscord.Interaction{Type: fakediscord.InteractionComponent, GuildID: guildID, ChannelID: statusCh, UserID: viewer, MessageID: info.ID, CustomID: "containers:pinfo:" + a.Name})
+	_, r = fire(t, srv, fakediscord.Interaction{Type: fakediscord.InteractionComponent, GuildID: guildID, ChannelID: statusCh, UserID: viewer, MessageID: info.ID, CustomID: "containers:pinfo:" + a.Name})
 	if r.Modal == nil {
 		t.Fatalf("protected info button answered %+v, want the password form", r)
 	}

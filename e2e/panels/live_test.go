@@ -99,7 +99,8 @@ func TestBurstIsCoalesced(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	t.Logf("50 containers killed in %v", time.Since(begin))
+	spread := time.Since(begin)
+	t.Logf("50 containers killed in %v", spread)
 	wait.For(t, 60*time.Second, "the overview to show 50 stopped containers", func() bool {
 		return allShown(overviewText(srv, statusCh), "🔴", cs)
 	})
@@ -107,8 +108,11 @@ func TestBurstIsCoalesced(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	n := len(edits(srv, statusCh, begin))
 	t.Logf("%d edits for 50 containers killed (%v until the final state)", n, settled.Sub(begin))
-	if n > 10 {
-		t.Errorf("%d edits for 50 containers stopping, want a few", n)
+	// Within a second, a few edits; a loaded engine spreads the kills
+	// over longer (20 s were seen with 2 cores shared by 8 test runs),
+	// and each further second may cost an edit.
+	if limit := 4 + int(spread/time.Second); n > limit {
+		t.Errorf("%d edits for 50 containers stopping within %v, want at most %d", n, spread, limit)
 	}
 	if got := botMessages(srv, statusCh); len(got) != len(ids) {
 		t.Errorf("%d overview messages after the burst, want %d", len(got), len(ids))

@@ -190,3 +190,22 @@ func BenchmarkRender200(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "messages")
 }
+
+// BenchmarkRender200Typical renders 200 containers with names of typical
+// length ("media-server-042"), all running with stats.
+func BenchmarkRender200Typical(b *testing.B) {
+	tr := Catalog().Lang("en")
+	cs := containers(200)
+	stats := map[string]api.StatsResult{}
+	for i := range cs {
+		cs[i].DisplayName = fmt.Sprintf("media-server-%03d", i)
+		cs[i].State, cs[i].Reachable = api.StateRunning, true
+		stats[cs[i].Container] = api.StatsResult{Running: true, CPUPercent: 12.5, MemoryBytes: 300 << 20}
+	}
+	s := snapshot{containers: cs, stats: stats, now: time.Now()}
+	var n int
+	for b.Loop() {
+		n = len(render(tr, kindStatus, false, s))
+	}
+	b.ReportMetric(float64(n), "messages")
+}
