@@ -1,6 +1,7 @@
 package panels
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +107,34 @@ func TestPostOnStartAndToggle(t *testing.T) {
 	wait.For(t, 30*time.Second, "the overview expanded", func() bool {
 		return strings.Contains(lineOf(overviewText(srv, statusCh), up.Name), "⏱")
 	})
+}
+
+// TestHelpAndPing: /help lists the commands the user may use in the
+// channel, as the host's policy decides (a viewer in a status channel
+// does not see /control, an operator in a control channel does); /ping
+// shows the gateway and REST latencies.
+func TestHelpAndPing(t *testing.T) {
+	eng := dockertest.Connect(t)
+	srv := newFake(t)
+	serve(t, srv, t.TempDir(), containersOn(eng, nil), map[string]any{})
+	help := func(channel, user string) string {
+		h, r := command(t, srv, channel, user, "help")
+		return text(message(t, h, r, false))
+	}
+	viewerHelp := help(statusCh, viewer)
+	for _, want := range []string{"`/ss`", "`/serverstatus`", "`/help`", "`/ping`", "`/container`", "`/info`"} {
+		if !strings.Contains(viewerHelp, want) {
+			t.Errorf("a viewer's /help lacks %s:\n%s", want, viewerHelp)
+		}
+	}
+	if strings.Contains(viewerHelp, "`/control`") {
+		t.Errorf("a viewer's /help in a status channel lists /control:\n%s", viewerHelp)
+	}
+	if opHelp := help(controlCh, operator); !strings.Contains(opHelp, "`/control`") {
+		t.Errorf("an operator's /help in a control channel lacks /control:\n%s", opHelp)
+	}
+	h, r := command(t, srv, statusCh, viewer, "ping")
+	if got := text(message(t, h, r, false)); !regexp.MustCompile(`Gateway \d+ ms · REST \d+ ms`).MatchString(got) {
+		t.Errorf("/ping = %q", got)
+	}
 }

@@ -2,8 +2,11 @@ package panels
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/i18n"
 )
 
 // commands returns the slash commands the plugin owns, described in every
@@ -19,16 +22,22 @@ func commands() []sdk.Command {
 		cmd("serverstatus", "describe.serverstatus", sdk.LevelView),
 		cmd("ss", "describe.serverstatus", sdk.LevelView),
 		cmd("control", "describe.control", sdk.LevelControl),
+		cmd("help", "describe.help", sdk.LevelView),
+		cmd("ping", "describe.ping", sdk.LevelView),
 	}
 }
 
 // HandleCommand posts an overview in the channel: /serverstatus and /ss
 // the server overview, /control the admin overview. The overview is a
 // channel message, not the reply, and replaces the channel's previous one.
-func (p *Plugin) HandleCommand(_ context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
+func (p *Plugin) HandleCommand(ctx context.Context, req *sdk.CommandRequest) (*sdk.Response, error) {
 	tr := catalog().For(req.Interaction)
 	k := kindStatus
 	switch req.Command {
+	case "help":
+		return p.help(ctx, tr, req)
+	case "ping":
+		return p.ping(ctx, tr)
 	case "serverstatus", "ss":
 	case "control":
 		k = kindControl
@@ -51,4 +60,40 @@ func (p *Plugin) HandleCommand(_ context.Context, req *sdk.CommandRequest) (*sdk
 	p.kickLocked(p.statsKick)
 	p.mu.Unlock()
 	return sdk.Ephemeral(tr.T("overview.posted")), nil
+}
+
+// help lists the commands of the running plugins the user may use in this
+// channel, as the host's policy decides, in the user's language.
+func (p *Plugin) help(ctx context.Context, tr i18n.Translator, req *sdk.CommandRequest) (*sdk.Response, error) {
+	info, err := p.host.DiscordInfo(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list commands for /help: %w", err)
+	}
+	var b strings.Builder
+	for _, c := range info.Commands {
+		desc := c.Description
+		if d, ok := c.DescriptionLocalizations[req.Locale]; ok && d != "" {
+			desc = d
+		}
+		line := "`/" + c.Name + "` · " + cut(desc, 100) + "\n"
+		if b.Len()+len(line) > 3900 {
+			break
+		}
+		b.WriteString(line)
+	}
+	if b.Len() == 0 {
+		b.WriteString(tr.T("help.none"))
+	}
+	e := sdk.Embed{Title: tr.T("help.title"), Description: strings.TrimRight(b.String(), "\n"), Color: colorNeutral,
+		Footer: tr.T("help.footer", "Level", tr.T("level."+req.Level.String()))}
+	return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{e}, Ephemeral: true}}, nil
+}
+
+// ping shows the host's gateway and REST latencies.
+func (p *Plugin) ping(ctx context.Context, tr i18n.Translator) (*sdk.Response, error) {
+	info, err := p.host.DiscordInfo(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("measure latency for /ping: %w", err)
+	}
+	return sdk.Ephemeral("🏓 " + tr.T("ping.text", "Gateway", info.GatewayLatency.Milliseconds(), "REST", info.RESTLatency.Milliseconds())), nil
 }

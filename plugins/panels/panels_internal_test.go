@@ -1,6 +1,7 @@
 package panels
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/sdktest"
 )
 
 func TestCatalog(t *testing.T) {
@@ -208,4 +210,30 @@ func BenchmarkRender200Typical(b *testing.B) {
 		n = len(render(tr, kindStatus, false, s))
 	}
 	b.ReportMetric(float64(n), "messages")
+}
+
+// TestHelpAndPingThroughTheWire: /help and /ping show what the host's
+// DiscordInfo returns (through the real gRPC conversion), /help in the
+// user's language where the command has a translation.
+func TestHelpAndPingThroughTheWire(t *testing.T) {
+	h := sdktest.New(t, New(), sdktest.Config{})
+	h.Host.SetDiscordInfo(sdk.DiscordInfo{
+		Commands: []sdk.CommandSummary{
+			{Plugin: "containers", Name: "container", Description: "Containers", DescriptionLocalizations: map[string]string{"de": "Container steuern"}, Level: sdk.LevelView},
+			{Plugin: "panels", Name: "ss", Description: "Status", Level: sdk.LevelView},
+		},
+		GatewayLatency: 42 * time.Millisecond, RESTLatency: 120 * time.Millisecond,
+	})
+	ctx := context.Background()
+	r, err := h.Command(ctx, sdk.Interaction{Locale: "de", Level: sdk.LevelView}, "help")
+	if err != nil || len(r.Message.Embeds) != 1 {
+		t.Fatalf("/help = %+v, %v", r, err)
+	}
+	if d := r.Message.Embeds[0].Description; d != "`/container` · Container steuern\n`/ss` · Status" {
+		t.Errorf("/help in German = %q", d)
+	}
+	r, err = h.Command(ctx, sdk.Interaction{Locale: "en-US"}, "ping")
+	if err != nil || !strings.Contains(r.Message.Content, "Gateway 42 ms · REST 120 ms") {
+		t.Errorf("/ping = %+v, %v", r, err)
+	}
 }
