@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/ddc-go/ddc/sdk/internal/wire"
 )
@@ -44,6 +45,30 @@ type Host interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	// Logger logs to the host's log, scoped to this plugin.
 	Logger() *slog.Logger
+	// DiscordInfo returns the slash commands of the running plugins that
+	// the user of ctx's interaction (see InteractionFrom) may use where it
+	// happened, and the host's Discord latencies: what /help and /ping
+	// show. The host computes the user's level itself.
+	DiscordInfo(ctx context.Context) (DiscordInfo, error)
+}
+
+// DiscordInfo is what Host.DiscordInfo returns.
+type DiscordInfo struct {
+	// Commands the user may use there, sorted by name.
+	Commands []CommandSummary
+	// GatewayLatency is the last heartbeat's round trip; 0 when unknown.
+	GatewayLatency time.Duration
+	// RESTLatency is the round trip of a REST request made for the call.
+	RESTLatency time.Duration
+}
+
+// CommandSummary is one slash command, as /help lists it.
+type CommandSummary struct {
+	Plugin                   string            // Plugin owning the command.
+	Name                     string            // Name of the command.
+	Description              string            // Description in English.
+	DescriptionLocalizations map[string]string // DescriptionLocalizations maps a Discord locale to a description.
+	Level                    Level             // Level the command needs.
 }
 
 // KV is a plugin's key-value namespace. Keys are 1-512 bytes, values at most

@@ -296,6 +296,32 @@ func (h *hostClient) Audit(ctx context.Context, e AuditEntry) error {
 
 func (h *hostClient) Logger() *slog.Logger { return h.log }
 
+func (h *hostClient) DiscordInfo(ctx context.Context) (DiscordInfo, error) {
+	req := &pb.DiscordInfoRequest{}
+	if in, ok := InteractionFrom(ctx); ok {
+		req.Context = interactionToProto(in)
+	}
+	var resp *pb.DiscordInfoResponse
+	err := h.call(ctx, func(c pb.HostClient) (err error) {
+		resp, err = c.DiscordInfo(ctx, req)
+		return err
+	})
+	if err != nil {
+		return DiscordInfo{}, fmt.Errorf("discord info: %w", fromStatus(err))
+	}
+	out := DiscordInfo{
+		GatewayLatency: time.Duration(resp.GetGatewayLatencyMs()) * time.Millisecond,
+		RESTLatency:    time.Duration(resp.GetRestLatencyMs()) * time.Millisecond,
+	}
+	for _, c := range resp.GetCommands() {
+		out.Commands = append(out.Commands, CommandSummary{
+			Plugin: c.GetPlugin(), Name: c.GetName(), Description: c.GetDescription(),
+			DescriptionLocalizations: c.GetDescriptionLocalizations(), Level: Level(c.GetLevel()),
+		})
+	}
+	return out, nil
+}
+
 type hostKV struct{ h *hostClient }
 
 func (kv hostKV) Get(ctx context.Context, key string) ([]byte, bool, error) {

@@ -39,6 +39,7 @@ import (
 	"github.com/ddc-go/ddc/internal/privdrop"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/examples/echo"
+	"github.com/ddc-go/ddc/plugins/panels"
 	"github.com/ddc-go/ddc/plugins/scheduler"
 	"github.com/ddc-go/ddc/sdk"
 )
@@ -68,6 +69,8 @@ func bundled() []bundledPlugin {
 		{name: "containers", new: func() sdk.Plugin { return containers.New() }},
 		// The scheduler starts, stops and restarts containers on its own.
 		{name: "scheduler", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
+		// Status overviews and control panels in Discord.
+		{name: "panels", new: func() sdk.Plugin { return panels.New() }},
 		{name: "echo", new: func() sdk.Plugin { return echo.New() }},
 	}
 }

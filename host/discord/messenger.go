@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/ddc-go/ddc/host/discord/outbox"
+	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/sdk"
 )
 
@@ -107,4 +111,33 @@ func sdkErr(err error) error {
 		return fmt.Errorf("%w: %w", err, sdk.ErrTimeout)
 	}
 	return fmt.Errorf("%w: %w", err, sdk.ErrUnavailable)
+}
+
+// DiscordInfo returns the commands of the active plugins that in's user
+// may use where in happened (the level computed by the host's policy, not
+// taken from in), and the gateway and REST latencies: the REST one is
+// measured with a GET /gateway made for the call.
+func (b *Bot) DiscordInfo(ctx context.Context, pluginID string, in sdk.Interaction) (sdk.DiscordInfo, error) {
+	var out sdk.DiscordInfo
+	level := b.policy.Load().Level(policy.Who{GuildID: in.GuildID, ChannelID: in.ChannelID, UserID: in.User.ID, RoleIDs: in.RoleIDs}).Level
+	for id, mf := range b.cfg.Plugins.ActiveManifests() {
+		for _, c := range mf.Commands {
+			need := max(c.Level, sdk.LevelView)
+			if level.Allows(need) {
+				out.Commands = append(out.Commands, sdk.CommandSummary{
+					Plugin: id, Name: c.Name, Description: c.Description, DescriptionLocalizations: c.DescriptionLocalizations, Level: need,
+				})
+			}
+		}
+	}
+	slices.SortFunc(out.Commands, func(a, b sdk.CommandSummary) int { return strings.Compare(a.Name, b.Name) })
+	if dg := b.session.Load(); dg != nil {
+		out.GatewayLatency = max(dg.HeartbeatLatency(), 0)
+	}
+	start := time.Now()
+	if _, err := b.out.Do(ctx, outbox.Request{Method: http.MethodGet, Path: "/gateway"}); err != nil {
+		return out, fmt.Errorf("discord info for %s: measure REST latency: %w", pluginID, sdkErr(err))
+	}
+	out.RESTLatency = time.Since(start)
+	return out, nil
 }

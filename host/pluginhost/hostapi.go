@@ -20,6 +20,9 @@ type Messenger interface {
 	Edit(ctx context.Context, pluginID, channelID, messageID string, m sdk.Message) error
 	Delete(ctx context.Context, pluginID, channelID, messageID string) error
 	Followup(ctx context.Context, pluginID, interactionID string, m sdk.Message) (string, error)
+	// DiscordInfo returns the commands the user of in may use where in
+	// happened, and the Discord latencies.
+	DiscordInfo(ctx context.Context, pluginID string, in sdk.Interaction) (sdk.DiscordInfo, error)
 }
 
 // hostAPI is the Host one plugin sees. Its identity is fixed: a plugin can
@@ -148,6 +151,15 @@ func (h *hostAPI) interaction(ctx context.Context, what string) *sdk.Interaction
 }
 
 func (h *hostAPI) Logger() *slog.Logger { return h.log }
+
+func (h *hostAPI) DiscordInfo(ctx context.Context) (sdk.DiscordInfo, error) {
+	ms, err := h.messenger()
+	if err != nil {
+		return sdk.DiscordInfo{}, err
+	}
+	in, _ := sdk.InteractionFrom(ctx)
+	return ms.DiscordInfo(ctx, h.id, in)
+}
 
 // A plugin's KV quota where Config.KVQuota sets none.
 const (

@@ -263,8 +263,9 @@ func skipReason(v view, op api.Op) string {
 }
 
 // bulk restarts or stops every visible, active container that allows it,
-// in configured order, 0.5 s apart, skipping protected ones, and publishes
-// each result as a BulkEvent.
+// in configured order, one after the other (each waits until the one
+// before has finished, then 0.5 s), skipping protected ones, and
+// publishes each result as a BulkEvent.
 func (p *Plugin) bulk(ctx context.Context, who caller, op api.Op, args api.Args) (api.BulkResult, error) {
 	if err := who.need(sdk.LevelControl, string(op)); err != nil {
 		return api.BulkResult{}, err
@@ -292,7 +293,9 @@ func (p *Plugin) bulk(ctx context.Context, who caller, op api.Op, args api.Args)
 		}
 		todo = append(todo, i)
 	}
-	var wg sync.WaitGroup
+	// One after the other: each container's action has finished (its
+	// outcome confirmed by Docker) before the next one starts, bulkGap
+	// later.
 	for n, i := range todo {
 		if n > 0 {
 			select {
@@ -305,20 +308,17 @@ func (p *Plugin) bulk(ctx context.Context, who caller, op api.Op, args api.Args)
 			}
 		}
 		v := vs[i]
-		wg.Go(func() {
-			out, err := v.ep.do(ctx, op, v, cfg, args.TimeoutSeconds)
-			res := out.res
-			res.Container, res.Action, res.Protected = v.ref.String(), op, v.protected
-			detail, result := res.Detail, "ok"
-			if err != nil {
-				res.OK, res.Error = false, userMsg(err)
-				detail, result = res.Error, "failed"
-			}
-			b.finish(ctx, i, res)
-			p.audit(ctx, who, op, v.ref.String(), result, detail+" (via "+string(op)+"_all)")
-		})
+		out, err := v.ep.do(ctx, op, v, cfg, args.TimeoutSeconds)
+		res := out.res
+		res.Container, res.Action, res.Protected = v.ref.String(), op, v.protected
+		detail, result := res.Detail, "ok"
+		if err != nil {
+			res.OK, res.Error = false, userMsg(err)
+			detail, result = res.Error, "failed"
+		}
+		b.finish(ctx, i, res)
+		p.audit(ctx, who, op, v.ref.String(), result, detail+" (via "+string(op)+"_all)")
 	}
-	wg.Wait()
 	return api.BulkResult{Results: b.results}, nil
 }
 

@@ -386,9 +386,10 @@ func TestPermissions(t *testing.T) {
 	}
 }
 
-// TestBulkOrderAndGap checks that restart_all restarts in configured order
-// and sends each restart request at least 0.5 s after the previous one, as
-// the socket proxy sees them.
+// TestBulkOrderAndGap checks that restart_all restarts in configured order,
+// one after the other: each restart request comes at least 0.5 s after the
+// previous restart finished (its start check included), as the socket
+// proxy sees them.
 func TestBulkOrderAndGap(t *testing.T) {
 	e := dockertest.Connect(t)
 	a := e.Create(t, dockertest.Options{Name: "ddc-bulk-a"})
@@ -423,6 +424,11 @@ func TestBulkOrderAndGap(t *testing.T) {
 	gap, d := restarts[1].At.Sub(restarts[0].At), restarts[0].At.Sub(t0)
 	if gap < 500*time.Millisecond-d {
 		t.Errorf("a's restart request came %v after b's (b's came %v after the call), want at least 0.5 s after", gap, d)
+	}
+	// b's restart took DurationMS from before its request to its start
+	// check's end; a's request came after that.
+	if took := time.Duration(res.Results[0].DurationMS) * time.Millisecond; gap < took-d {
+		t.Errorf("a's restart request came %v after b's, before b's restart had finished (it took %v)", gap, took)
 	}
 	t.Logf("restart requests %v apart", gap)
 }

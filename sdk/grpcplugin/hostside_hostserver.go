@@ -186,6 +186,24 @@ func (s *hostServer) KVList(ctx context.Context, req *pb.KVListRequest) (*pb.KVL
 	return &pb.KVListResponse{Keys: keys}, toStatus(err)
 }
 
+func (s *hostServer) DiscordInfo(ctx context.Context, req *pb.DiscordInfoRequest) (*pb.DiscordInfoResponse, error) {
+	if req.GetContext() != nil {
+		ctx = WithInteraction(ctx, interactionFromProto(req.GetContext()))
+	}
+	info, err := s.h.DiscordInfo(ctx)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	out := &pb.DiscordInfoResponse{GatewayLatencyMs: info.GatewayLatency.Milliseconds(), RestLatencyMs: info.RESTLatency.Milliseconds()}
+	for _, c := range info.Commands {
+		out.Commands = append(out.Commands, &pb.CommandSummary{
+			Plugin: c.Plugin, Name: c.Name, Description: c.Description,
+			DescriptionLocalizations: c.DescriptionLocalizations, Level: pb.PermissionLevel(c.Level),
+		})
+	}
+	return out, nil
+}
+
 func (s *hostServer) Audit(ctx context.Context, req *pb.AuditRequest) (*pb.AuditResponse, error) {
 	return &pb.AuditResponse{}, toStatus(s.h.Audit(withCtx(ctx, req.GetContext()), auditFromProto(req.GetEntry())))
 }

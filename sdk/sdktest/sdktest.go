@@ -312,6 +312,7 @@ type Host struct {
 	kv           map[string][]byte
 	actions      map[string]func(ctx context.Context, args json.RawMessage) (any, error)
 	interactions map[string]bool
+	discordInfo  sdk.DiscordInfo
 }
 
 func newHost(t testing.TB) *Host {
@@ -468,6 +469,20 @@ func (h *Host) Audit(_ context.Context, e sdk.AuditEntry) error {
 
 // Logger logs to the test log.
 func (h *Host) Logger() *slog.Logger { return h.log }
+
+// SetDiscordInfo sets what DiscordInfo returns.
+func (h *Host) SetDiscordInfo(info sdk.DiscordInfo) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.discordInfo = info
+}
+
+// DiscordInfo returns what SetDiscordInfo set (nothing by default).
+func (h *Host) DiscordInfo(context.Context) (sdk.DiscordInfo, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.discordInfo, nil
+}
 
 // Sent returns the messages posted with Send, oldest first.
 func (h *Host) Sent() []Sent { h.mu.Lock(); defer h.mu.Unlock(); return append([]Sent(nil), h.sent...) }

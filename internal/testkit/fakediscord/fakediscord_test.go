@@ -945,3 +945,31 @@ func TestTransportRefusesOtherHosts(t *testing.T) {
 		t.Errorf("GET /gateway = %q, %v, want %s on loopback", g.URL, err, srv.GatewayURL())
 	}
 }
+
+// TestMessagesKeepComponents: Messages and Message return a message's
+// components (discordgo's Message does not marshal them by itself).
+func TestMessagesKeepComponents(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, testConfig())
+	dg, err := srv.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := dg.ChannelMessageSendComplex(otherChan, &discordgo.MessageSend{Content: "x", Components: []discordgo.MessageComponent{
+		discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.Button{Label: "b", Style: discordgo.PrimaryButton, CustomID: "id-1"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := srv.Message(sent.ID)
+	msgs := srv.Messages(otherChan)
+	for _, m := range []*discordgo.Message{got, msgs[len(msgs)-1]} {
+		if !ok || len(m.Components) != 1 {
+			t.Fatalf("message components = %+v, want one row", m)
+		}
+		row, isRow := m.Components[0].(*discordgo.ActionsRow)
+		if !isRow || len(row.Components) != 1 || row.Components[0].(*discordgo.Button).CustomID != "id-1" {
+			t.Errorf("row = %#v, want the button id-1", m.Components[0])
+		}
+	}
+}

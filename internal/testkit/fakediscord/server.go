@@ -618,7 +618,26 @@ func (s *Server) storeMessageLocked(m *discordgo.Message, ephemeral bool) {
 	}
 }
 
-func cloneMessage(m *discordgo.Message) *discordgo.Message { return cloneJSON(m) }
+// cloneMessage deep-copies a message, components included (discordgo's
+// Message does not marshal them: its Components field is tagged "-").
+func cloneMessage(m *discordgo.Message) *discordgo.Message {
+	out := cloneJSON(m)
+	if len(m.Components) == 0 {
+		return out
+	}
+	b, err := json.Marshal(struct {
+		Components []discordgo.MessageComponent `json:"components"`
+	}{m.Components})
+	if err != nil {
+		panic(fmt.Sprintf("fakediscord: marshal components: %v", err))
+	}
+	var withComponents discordgo.Message
+	if err := json.Unmarshal(b, &withComponents); err != nil {
+		panic(fmt.Sprintf("fakediscord: unmarshal components: %v", err))
+	}
+	out.Components = withComponents.Components
+	return out
+}
 
 // cloneJSON deep-copies a value through JSON.
 func cloneJSON[T any](v *T) *T {

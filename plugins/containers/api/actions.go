@@ -45,8 +45,9 @@ const (
 	// is refused for containers whose ShowStats is false.
 	ActionStats = "containers.stats"
 	// ActionRestartAll restarts every visible container that allows it,
-	// is reachable and not protected, in list order, starting one every
-	// 0.5 s: BulkResult. Progress is published as BulkEvents.
+	// is reachable and not protected, in list order, one after the other:
+	// each starts 0.5 s after the one before has finished: BulkResult.
+	// Progress is published as BulkEvents.
 	ActionRestartAll = "containers.restart_all"
 	// ActionStopAll stops every visible, running container that allows it
 	// and is not protected, like ActionRestartAll: BulkResult.

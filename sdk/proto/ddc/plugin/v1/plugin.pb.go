@@ -4639,6 +4639,199 @@ func (*AuditResponse) Descriptor() ([]byte, []int) {
 	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{67}
 }
 
+// DiscordInfoRequest asks for the commands the interaction's user may use
+// where it happened; the host computes the user's level itself.
+type DiscordInfoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// context is the interaction the plugin is handling.
+	Context       *InteractionContext `protobuf:"bytes,1,opt,name=context,proto3" json:"context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiscordInfoRequest) Reset() {
+	*x = DiscordInfoRequest{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiscordInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiscordInfoRequest) ProtoMessage() {}
+
+func (x *DiscordInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiscordInfoRequest.ProtoReflect.Descriptor instead.
+func (*DiscordInfoRequest) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *DiscordInfoRequest) GetContext() *InteractionContext {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+// CommandSummary is one slash command a user may use.
+type CommandSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// plugin is the id of the plugin owning the command.
+	Plugin string `protobuf:"bytes,1,opt,name=plugin,proto3" json:"plugin,omitempty"`
+	// name is the command's name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// description is the command's description in English.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// description_localizations maps a Discord locale to a description.
+	DescriptionLocalizations map[string]string `protobuf:"bytes,4,rep,name=description_localizations,json=descriptionLocalizations,proto3" json:"description_localizations,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// level is the level the command needs.
+	Level         PermissionLevel `protobuf:"varint,5,opt,name=level,proto3,enum=ddc.plugin.v1.PermissionLevel" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommandSummary) Reset() {
+	*x = CommandSummary{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommandSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommandSummary) ProtoMessage() {}
+
+func (x *CommandSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommandSummary.ProtoReflect.Descriptor instead.
+func (*CommandSummary) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *CommandSummary) GetPlugin() string {
+	if x != nil {
+		return x.Plugin
+	}
+	return ""
+}
+
+func (x *CommandSummary) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CommandSummary) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *CommandSummary) GetDescriptionLocalizations() map[string]string {
+	if x != nil {
+		return x.DescriptionLocalizations
+	}
+	return nil
+}
+
+func (x *CommandSummary) GetLevel() PermissionLevel {
+	if x != nil {
+		return x.Level
+	}
+	return PermissionLevel_PERMISSION_LEVEL_UNSPECIFIED
+}
+
+// DiscordInfoResponse holds the commands and the latencies.
+type DiscordInfoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// commands of the running plugins the user may use there, sorted by name.
+	Commands []*CommandSummary `protobuf:"bytes,1,rep,name=commands,proto3" json:"commands,omitempty"`
+	// gateway_latency_ms is the last heartbeat's round trip; 0 when unknown.
+	GatewayLatencyMs int64 `protobuf:"varint,2,opt,name=gateway_latency_ms,json=gatewayLatencyMs,proto3" json:"gateway_latency_ms,omitempty"`
+	// rest_latency_ms is the round trip of a REST request made for this call.
+	RestLatencyMs int64 `protobuf:"varint,3,opt,name=rest_latency_ms,json=restLatencyMs,proto3" json:"rest_latency_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiscordInfoResponse) Reset() {
+	*x = DiscordInfoResponse{}
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiscordInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiscordInfoResponse) ProtoMessage() {}
+
+func (x *DiscordInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_ddc_plugin_v1_plugin_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiscordInfoResponse.ProtoReflect.Descriptor instead.
+func (*DiscordInfoResponse) Descriptor() ([]byte, []int) {
+	return file_ddc_plugin_v1_plugin_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *DiscordInfoResponse) GetCommands() []*CommandSummary {
+	if x != nil {
+		return x.Commands
+	}
+	return nil
+}
+
+func (x *DiscordInfoResponse) GetGatewayLatencyMs() int64 {
+	if x != nil {
+		return x.GatewayLatencyMs
+	}
+	return 0
+}
+
+func (x *DiscordInfoResponse) GetRestLatencyMs() int64 {
+	if x != nil {
+		return x.RestLatencyMs
+	}
+	return 0
+}
+
 var File_ddc_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
@@ -4957,7 +5150,22 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fAuditRequest\x12/\n" +
 	"\x05entry\x18\x01 \x01(\v2\x19.ddc.plugin.v1.AuditEntryR\x05entry\x12;\n" +
 	"\acontext\x18\x02 \x01(\v2!.ddc.plugin.v1.InteractionContextR\acontext\"\x0f\n" +
-	"\rAuditResponse*\x88\x01\n" +
+	"\rAuditResponse\"Q\n" +
+	"\x12DiscordInfoRequest\x12;\n" +
+	"\acontext\x18\x01 \x01(\v2!.ddc.plugin.v1.InteractionContextR\acontext\"\xdb\x02\n" +
+	"\x0eCommandSummary\x12\x16\n" +
+	"\x06plugin\x18\x01 \x01(\tR\x06plugin\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12x\n" +
+	"\x19description_localizations\x18\x04 \x03(\v2;.ddc.plugin.v1.CommandSummary.DescriptionLocalizationsEntryR\x18descriptionLocalizations\x124\n" +
+	"\x05level\x18\x05 \x01(\x0e2\x1e.ddc.plugin.v1.PermissionLevelR\x05level\x1aK\n" +
+	"\x1dDescriptionLocalizationsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa6\x01\n" +
+	"\x13DiscordInfoResponse\x129\n" +
+	"\bcommands\x18\x01 \x03(\v2\x1d.ddc.plugin.v1.CommandSummaryR\bcommands\x12,\n" +
+	"\x12gateway_latency_ms\x18\x02 \x01(\x03R\x10gatewayLatencyMs\x12&\n" +
+	"\x0frest_latency_ms\x18\x03 \x01(\x03R\rrestLatencyMs*\x88\x01\n" +
 	"\x0fPermissionLevel\x12 \n" +
 	"\x1cPERMISSION_LEVEL_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PERMISSION_LEVEL_VIEW\x10\x01\x12\x1c\n" +
@@ -5006,7 +5214,7 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"HandleHTTP\x12 .ddc.plugin.v1.HandleHTTPRequest\x1a!.ddc.plugin.v1.HandleHTTPResponse\x12T\n" +
 	"\vCheckHealth\x12!.ddc.plugin.v1.CheckHealthRequest\x1a\".ddc.plugin.v1.CheckHealthResponse\x12T\n" +
-	"\vConnectHost\x12!.ddc.plugin.v1.ConnectHostRequest\x1a\".ddc.plugin.v1.ConnectHostResponse2\xd4\x06\n" +
+	"\vConnectHost\x12!.ddc.plugin.v1.ConnectHostRequest\x1a\".ddc.plugin.v1.ConnectHostResponse2\xaa\a\n" +
 	"\x04Host\x12T\n" +
 	"\vSendMessage\x12!.ddc.plugin.v1.SendMessageRequest\x1a\".ddc.plugin.v1.SendMessageResponse\x12T\n" +
 	"\vEditMessage\x12!.ddc.plugin.v1.EditMessageRequest\x1a\".ddc.plugin.v1.EditMessageResponse\x12Z\n" +
@@ -5018,7 +5226,8 @@ const file_ddc_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05KVPut\x12\x1b.ddc.plugin.v1.KVPutRequest\x1a\x1c.ddc.plugin.v1.KVPutResponse\x12K\n" +
 	"\bKVDelete\x12\x1e.ddc.plugin.v1.KVDeleteRequest\x1a\x1f.ddc.plugin.v1.KVDeleteResponse\x12E\n" +
 	"\x06KVList\x12\x1c.ddc.plugin.v1.KVListRequest\x1a\x1d.ddc.plugin.v1.KVListResponse\x12B\n" +
-	"\x05Audit\x12\x1b.ddc.plugin.v1.AuditRequest\x1a\x1c.ddc.plugin.v1.AuditResponseB8Z6github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1;pluginv1b\x06proto3"
+	"\x05Audit\x12\x1b.ddc.plugin.v1.AuditRequest\x1a\x1c.ddc.plugin.v1.AuditResponse\x12T\n" +
+	"\vDiscordInfo\x12!.ddc.plugin.v1.DiscordInfoRequest\x1a\".ddc.plugin.v1.DiscordInfoResponseB8Z6github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_ddc_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -5033,7 +5242,7 @@ func file_ddc_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_ddc_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_ddc_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
+var file_ddc_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 78)
 var file_ddc_plugin_v1_plugin_proto_goTypes = []any{
 	(PermissionLevel)(0),               // 0: ddc.plugin.v1.PermissionLevel
 	(OptionType)(0),                    // 1: ddc.plugin.v1.OptionType
@@ -5108,29 +5317,33 @@ var file_ddc_plugin_v1_plugin_proto_goTypes = []any{
 	(*AuditEntry)(nil),                 // 70: ddc.plugin.v1.AuditEntry
 	(*AuditRequest)(nil),               // 71: ddc.plugin.v1.AuditRequest
 	(*AuditResponse)(nil),              // 72: ddc.plugin.v1.AuditResponse
-	nil,                                // 73: ddc.plugin.v1.Command.NameLocalizationsEntry
-	nil,                                // 74: ddc.plugin.v1.Command.DescriptionLocalizationsEntry
-	nil,                                // 75: ddc.plugin.v1.CommandOption.NameLocalizationsEntry
-	nil,                                // 76: ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
-	nil,                                // 77: ddc.plugin.v1.Choice.NameLocalizationsEntry
-	nil,                                // 78: ddc.plugin.v1.HandleModalRequest.FieldsEntry
+	(*DiscordInfoRequest)(nil),         // 73: ddc.plugin.v1.DiscordInfoRequest
+	(*CommandSummary)(nil),             // 74: ddc.plugin.v1.CommandSummary
+	(*DiscordInfoResponse)(nil),        // 75: ddc.plugin.v1.DiscordInfoResponse
+	nil,                                // 76: ddc.plugin.v1.Command.NameLocalizationsEntry
+	nil,                                // 77: ddc.plugin.v1.Command.DescriptionLocalizationsEntry
+	nil,                                // 78: ddc.plugin.v1.CommandOption.NameLocalizationsEntry
+	nil,                                // 79: ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
+	nil,                                // 80: ddc.plugin.v1.Choice.NameLocalizationsEntry
+	nil,                                // 81: ddc.plugin.v1.HandleModalRequest.FieldsEntry
+	nil,                                // 82: ddc.plugin.v1.CommandSummary.DescriptionLocalizationsEntry
 }
 var file_ddc_plugin_v1_plugin_proto_depIdxs = []int32{
 	8,  // 0: ddc.plugin.v1.Manifest.commands:type_name -> ddc.plugin.v1.Command
 	7,  // 1: ddc.plugin.v1.Manifest.pages:type_name -> ddc.plugin.v1.WebPage
 	6,  // 2: ddc.plugin.v1.Manifest.components:type_name -> ddc.plugin.v1.ComponentKind
 	0,  // 3: ddc.plugin.v1.ComponentKind.level:type_name -> ddc.plugin.v1.PermissionLevel
-	73, // 4: ddc.plugin.v1.Command.name_localizations:type_name -> ddc.plugin.v1.Command.NameLocalizationsEntry
-	74, // 5: ddc.plugin.v1.Command.description_localizations:type_name -> ddc.plugin.v1.Command.DescriptionLocalizationsEntry
+	76, // 4: ddc.plugin.v1.Command.name_localizations:type_name -> ddc.plugin.v1.Command.NameLocalizationsEntry
+	77, // 5: ddc.plugin.v1.Command.description_localizations:type_name -> ddc.plugin.v1.Command.DescriptionLocalizationsEntry
 	9,  // 6: ddc.plugin.v1.Command.options:type_name -> ddc.plugin.v1.CommandOption
 	0,  // 7: ddc.plugin.v1.Command.level:type_name -> ddc.plugin.v1.PermissionLevel
 	1,  // 8: ddc.plugin.v1.CommandOption.type:type_name -> ddc.plugin.v1.OptionType
 	10, // 9: ddc.plugin.v1.CommandOption.choices:type_name -> ddc.plugin.v1.Choice
 	9,  // 10: ddc.plugin.v1.CommandOption.options:type_name -> ddc.plugin.v1.CommandOption
-	75, // 11: ddc.plugin.v1.CommandOption.name_localizations:type_name -> ddc.plugin.v1.CommandOption.NameLocalizationsEntry
-	76, // 12: ddc.plugin.v1.CommandOption.description_localizations:type_name -> ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
+	78, // 11: ddc.plugin.v1.CommandOption.name_localizations:type_name -> ddc.plugin.v1.CommandOption.NameLocalizationsEntry
+	79, // 12: ddc.plugin.v1.CommandOption.description_localizations:type_name -> ddc.plugin.v1.CommandOption.DescriptionLocalizationsEntry
 	0,  // 13: ddc.plugin.v1.CommandOption.level:type_name -> ddc.plugin.v1.PermissionLevel
-	77, // 14: ddc.plugin.v1.Choice.name_localizations:type_name -> ddc.plugin.v1.Choice.NameLocalizationsEntry
+	80, // 14: ddc.plugin.v1.Choice.name_localizations:type_name -> ddc.plugin.v1.Choice.NameLocalizationsEntry
 	11, // 15: ddc.plugin.v1.InteractionContext.user:type_name -> ddc.plugin.v1.User
 	0,  // 16: ddc.plugin.v1.InteractionContext.level:type_name -> ddc.plugin.v1.PermissionLevel
 	1,  // 17: ddc.plugin.v1.OptionValue.type:type_name -> ddc.plugin.v1.OptionType
@@ -5155,7 +5368,7 @@ var file_ddc_plugin_v1_plugin_proto_depIdxs = []int32{
 	2,  // 36: ddc.plugin.v1.HandleComponentRequest.component_type:type_name -> ddc.plugin.v1.ComponentType
 	21, // 37: ddc.plugin.v1.HandleComponentResponse.response:type_name -> ddc.plugin.v1.Response
 	12, // 38: ddc.plugin.v1.HandleModalRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	78, // 39: ddc.plugin.v1.HandleModalRequest.fields:type_name -> ddc.plugin.v1.HandleModalRequest.FieldsEntry
+	81, // 39: ddc.plugin.v1.HandleModalRequest.fields:type_name -> ddc.plugin.v1.HandleModalRequest.FieldsEntry
 	21, // 40: ddc.plugin.v1.HandleModalResponse.response:type_name -> ddc.plugin.v1.Response
 	12, // 41: ddc.plugin.v1.InvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
 	0,  // 42: ddc.plugin.v1.InvokeRequest.caller_level:type_name -> ddc.plugin.v1.PermissionLevel
@@ -5169,59 +5382,65 @@ var file_ddc_plugin_v1_plugin_proto_depIdxs = []int32{
 	12, // 50: ddc.plugin.v1.HostInvokeRequest.context:type_name -> ddc.plugin.v1.InteractionContext
 	70, // 51: ddc.plugin.v1.AuditRequest.entry:type_name -> ddc.plugin.v1.AuditEntry
 	12, // 52: ddc.plugin.v1.AuditRequest.context:type_name -> ddc.plugin.v1.InteractionContext
-	22, // 53: ddc.plugin.v1.Plugin.GetInfo:input_type -> ddc.plugin.v1.GetInfoRequest
-	24, // 54: ddc.plugin.v1.Plugin.Configure:input_type -> ddc.plugin.v1.ConfigureRequest
-	26, // 55: ddc.plugin.v1.Plugin.Start:input_type -> ddc.plugin.v1.StartRequest
-	28, // 56: ddc.plugin.v1.Plugin.Stop:input_type -> ddc.plugin.v1.StopRequest
-	30, // 57: ddc.plugin.v1.Plugin.HandleCommand:input_type -> ddc.plugin.v1.HandleCommandRequest
-	32, // 58: ddc.plugin.v1.Plugin.HandleAutocomplete:input_type -> ddc.plugin.v1.HandleAutocompleteRequest
-	34, // 59: ddc.plugin.v1.Plugin.HandleComponent:input_type -> ddc.plugin.v1.HandleComponentRequest
-	36, // 60: ddc.plugin.v1.Plugin.HandleModal:input_type -> ddc.plugin.v1.HandleModalRequest
-	38, // 61: ddc.plugin.v1.Plugin.HandleEvent:input_type -> ddc.plugin.v1.HandleEventRequest
-	40, // 62: ddc.plugin.v1.Plugin.Invoke:input_type -> ddc.plugin.v1.InvokeRequest
-	43, // 63: ddc.plugin.v1.Plugin.HandleHTTP:input_type -> ddc.plugin.v1.HandleHTTPRequest
-	45, // 64: ddc.plugin.v1.Plugin.CheckHealth:input_type -> ddc.plugin.v1.CheckHealthRequest
-	48, // 65: ddc.plugin.v1.Plugin.ConnectHost:input_type -> ddc.plugin.v1.ConnectHostRequest
-	50, // 66: ddc.plugin.v1.Host.SendMessage:input_type -> ddc.plugin.v1.SendMessageRequest
-	52, // 67: ddc.plugin.v1.Host.EditMessage:input_type -> ddc.plugin.v1.EditMessageRequest
-	54, // 68: ddc.plugin.v1.Host.DeleteMessage:input_type -> ddc.plugin.v1.DeleteMessageRequest
-	56, // 69: ddc.plugin.v1.Host.Followup:input_type -> ddc.plugin.v1.FollowupRequest
-	58, // 70: ddc.plugin.v1.Host.Publish:input_type -> ddc.plugin.v1.PublishRequest
-	60, // 71: ddc.plugin.v1.Host.Invoke:input_type -> ddc.plugin.v1.HostInvokeRequest
-	62, // 72: ddc.plugin.v1.Host.KVGet:input_type -> ddc.plugin.v1.KVGetRequest
-	64, // 73: ddc.plugin.v1.Host.KVPut:input_type -> ddc.plugin.v1.KVPutRequest
-	66, // 74: ddc.plugin.v1.Host.KVDelete:input_type -> ddc.plugin.v1.KVDeleteRequest
-	68, // 75: ddc.plugin.v1.Host.KVList:input_type -> ddc.plugin.v1.KVListRequest
-	71, // 76: ddc.plugin.v1.Host.Audit:input_type -> ddc.plugin.v1.AuditRequest
-	23, // 77: ddc.plugin.v1.Plugin.GetInfo:output_type -> ddc.plugin.v1.GetInfoResponse
-	25, // 78: ddc.plugin.v1.Plugin.Configure:output_type -> ddc.plugin.v1.ConfigureResponse
-	27, // 79: ddc.plugin.v1.Plugin.Start:output_type -> ddc.plugin.v1.StartResponse
-	29, // 80: ddc.plugin.v1.Plugin.Stop:output_type -> ddc.plugin.v1.StopResponse
-	31, // 81: ddc.plugin.v1.Plugin.HandleCommand:output_type -> ddc.plugin.v1.HandleCommandResponse
-	33, // 82: ddc.plugin.v1.Plugin.HandleAutocomplete:output_type -> ddc.plugin.v1.HandleAutocompleteResponse
-	35, // 83: ddc.plugin.v1.Plugin.HandleComponent:output_type -> ddc.plugin.v1.HandleComponentResponse
-	37, // 84: ddc.plugin.v1.Plugin.HandleModal:output_type -> ddc.plugin.v1.HandleModalResponse
-	39, // 85: ddc.plugin.v1.Plugin.HandleEvent:output_type -> ddc.plugin.v1.HandleEventResponse
-	41, // 86: ddc.plugin.v1.Plugin.Invoke:output_type -> ddc.plugin.v1.InvokeResponse
-	44, // 87: ddc.plugin.v1.Plugin.HandleHTTP:output_type -> ddc.plugin.v1.HandleHTTPResponse
-	46, // 88: ddc.plugin.v1.Plugin.CheckHealth:output_type -> ddc.plugin.v1.CheckHealthResponse
-	49, // 89: ddc.plugin.v1.Plugin.ConnectHost:output_type -> ddc.plugin.v1.ConnectHostResponse
-	51, // 90: ddc.plugin.v1.Host.SendMessage:output_type -> ddc.plugin.v1.SendMessageResponse
-	53, // 91: ddc.plugin.v1.Host.EditMessage:output_type -> ddc.plugin.v1.EditMessageResponse
-	55, // 92: ddc.plugin.v1.Host.DeleteMessage:output_type -> ddc.plugin.v1.DeleteMessageResponse
-	57, // 93: ddc.plugin.v1.Host.Followup:output_type -> ddc.plugin.v1.FollowupResponse
-	59, // 94: ddc.plugin.v1.Host.Publish:output_type -> ddc.plugin.v1.PublishResponse
-	61, // 95: ddc.plugin.v1.Host.Invoke:output_type -> ddc.plugin.v1.HostInvokeResponse
-	63, // 96: ddc.plugin.v1.Host.KVGet:output_type -> ddc.plugin.v1.KVGetResponse
-	65, // 97: ddc.plugin.v1.Host.KVPut:output_type -> ddc.plugin.v1.KVPutResponse
-	67, // 98: ddc.plugin.v1.Host.KVDelete:output_type -> ddc.plugin.v1.KVDeleteResponse
-	69, // 99: ddc.plugin.v1.Host.KVList:output_type -> ddc.plugin.v1.KVListResponse
-	72, // 100: ddc.plugin.v1.Host.Audit:output_type -> ddc.plugin.v1.AuditResponse
-	77, // [77:101] is the sub-list for method output_type
-	53, // [53:77] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	12, // 53: ddc.plugin.v1.DiscordInfoRequest.context:type_name -> ddc.plugin.v1.InteractionContext
+	82, // 54: ddc.plugin.v1.CommandSummary.description_localizations:type_name -> ddc.plugin.v1.CommandSummary.DescriptionLocalizationsEntry
+	0,  // 55: ddc.plugin.v1.CommandSummary.level:type_name -> ddc.plugin.v1.PermissionLevel
+	74, // 56: ddc.plugin.v1.DiscordInfoResponse.commands:type_name -> ddc.plugin.v1.CommandSummary
+	22, // 57: ddc.plugin.v1.Plugin.GetInfo:input_type -> ddc.plugin.v1.GetInfoRequest
+	24, // 58: ddc.plugin.v1.Plugin.Configure:input_type -> ddc.plugin.v1.ConfigureRequest
+	26, // 59: ddc.plugin.v1.Plugin.Start:input_type -> ddc.plugin.v1.StartRequest
+	28, // 60: ddc.plugin.v1.Plugin.Stop:input_type -> ddc.plugin.v1.StopRequest
+	30, // 61: ddc.plugin.v1.Plugin.HandleCommand:input_type -> ddc.plugin.v1.HandleCommandRequest
+	32, // 62: ddc.plugin.v1.Plugin.HandleAutocomplete:input_type -> ddc.plugin.v1.HandleAutocompleteRequest
+	34, // 63: ddc.plugin.v1.Plugin.HandleComponent:input_type -> ddc.plugin.v1.HandleComponentRequest
+	36, // 64: ddc.plugin.v1.Plugin.HandleModal:input_type -> ddc.plugin.v1.HandleModalRequest
+	38, // 65: ddc.plugin.v1.Plugin.HandleEvent:input_type -> ddc.plugin.v1.HandleEventRequest
+	40, // 66: ddc.plugin.v1.Plugin.Invoke:input_type -> ddc.plugin.v1.InvokeRequest
+	43, // 67: ddc.plugin.v1.Plugin.HandleHTTP:input_type -> ddc.plugin.v1.HandleHTTPRequest
+	45, // 68: ddc.plugin.v1.Plugin.CheckHealth:input_type -> ddc.plugin.v1.CheckHealthRequest
+	48, // 69: ddc.plugin.v1.Plugin.ConnectHost:input_type -> ddc.plugin.v1.ConnectHostRequest
+	50, // 70: ddc.plugin.v1.Host.SendMessage:input_type -> ddc.plugin.v1.SendMessageRequest
+	52, // 71: ddc.plugin.v1.Host.EditMessage:input_type -> ddc.plugin.v1.EditMessageRequest
+	54, // 72: ddc.plugin.v1.Host.DeleteMessage:input_type -> ddc.plugin.v1.DeleteMessageRequest
+	56, // 73: ddc.plugin.v1.Host.Followup:input_type -> ddc.plugin.v1.FollowupRequest
+	58, // 74: ddc.plugin.v1.Host.Publish:input_type -> ddc.plugin.v1.PublishRequest
+	60, // 75: ddc.plugin.v1.Host.Invoke:input_type -> ddc.plugin.v1.HostInvokeRequest
+	62, // 76: ddc.plugin.v1.Host.KVGet:input_type -> ddc.plugin.v1.KVGetRequest
+	64, // 77: ddc.plugin.v1.Host.KVPut:input_type -> ddc.plugin.v1.KVPutRequest
+	66, // 78: ddc.plugin.v1.Host.KVDelete:input_type -> ddc.plugin.v1.KVDeleteRequest
+	68, // 79: ddc.plugin.v1.Host.KVList:input_type -> ddc.plugin.v1.KVListRequest
+	71, // 80: ddc.plugin.v1.Host.Audit:input_type -> ddc.plugin.v1.AuditRequest
+	73, // 81: ddc.plugin.v1.Host.DiscordInfo:input_type -> ddc.plugin.v1.DiscordInfoRequest
+	23, // 82: ddc.plugin.v1.Plugin.GetInfo:output_type -> ddc.plugin.v1.GetInfoResponse
+	25, // 83: ddc.plugin.v1.Plugin.Configure:output_type -> ddc.plugin.v1.ConfigureResponse
+	27, // 84: ddc.plugin.v1.Plugin.Start:output_type -> ddc.plugin.v1.StartResponse
+	29, // 85: ddc.plugin.v1.Plugin.Stop:output_type -> ddc.plugin.v1.StopResponse
+	31, // 86: ddc.plugin.v1.Plugin.HandleCommand:output_type -> ddc.plugin.v1.HandleCommandResponse
+	33, // 87: ddc.plugin.v1.Plugin.HandleAutocomplete:output_type -> ddc.plugin.v1.HandleAutocompleteResponse
+	35, // 88: ddc.plugin.v1.Plugin.HandleComponent:output_type -> ddc.plugin.v1.HandleComponentResponse
+	37, // 89: ddc.plugin.v1.Plugin.HandleModal:output_type -> ddc.plugin.v1.HandleModalResponse
+	39, // 90: ddc.plugin.v1.Plugin.HandleEvent:output_type -> ddc.plugin.v1.HandleEventResponse
+	41, // 91: ddc.plugin.v1.Plugin.Invoke:output_type -> ddc.plugin.v1.InvokeResponse
+	44, // 92: ddc.plugin.v1.Plugin.HandleHTTP:output_type -> ddc.plugin.v1.HandleHTTPResponse
+	46, // 93: ddc.plugin.v1.Plugin.CheckHealth:output_type -> ddc.plugin.v1.CheckHealthResponse
+	49, // 94: ddc.plugin.v1.Plugin.ConnectHost:output_type -> ddc.plugin.v1.ConnectHostResponse
+	51, // 95: ddc.plugin.v1.Host.SendMessage:output_type -> ddc.plugin.v1.SendMessageResponse
+	53, // 96: ddc.plugin.v1.Host.EditMessage:output_type -> ddc.plugin.v1.EditMessageResponse
+	55, // 97: ddc.plugin.v1.Host.DeleteMessage:output_type -> ddc.plugin.v1.DeleteMessageResponse
+	57, // 98: ddc.plugin.v1.Host.Followup:output_type -> ddc.plugin.v1.FollowupResponse
+	59, // 99: ddc.plugin.v1.Host.Publish:output_type -> ddc.plugin.v1.PublishResponse
+	61, // 100: ddc.plugin.v1.Host.Invoke:output_type -> ddc.plugin.v1.HostInvokeResponse
+	63, // 101: ddc.plugin.v1.Host.KVGet:output_type -> ddc.plugin.v1.KVGetResponse
+	65, // 102: ddc.plugin.v1.Host.KVPut:output_type -> ddc.plugin.v1.KVPutResponse
+	67, // 103: ddc.plugin.v1.Host.KVDelete:output_type -> ddc.plugin.v1.KVDeleteResponse
+	69, // 104: ddc.plugin.v1.Host.KVList:output_type -> ddc.plugin.v1.KVListResponse
+	72, // 105: ddc.plugin.v1.Host.Audit:output_type -> ddc.plugin.v1.AuditResponse
+	75, // 106: ddc.plugin.v1.Host.DiscordInfo:output_type -> ddc.plugin.v1.DiscordInfoResponse
+	82, // [82:107] is the sub-list for method output_type
+	57, // [57:82] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_ddc_plugin_v1_plugin_proto_init() }
@@ -5241,7 +5460,7 @@ func file_ddc_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ddc_plugin_v1_plugin_proto_rawDesc), len(file_ddc_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   74,
+			NumMessages:   78,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -638,6 +638,7 @@ const (
 	Host_KVDelete_FullMethodName      = "/ddc.plugin.v1.Host/KVDelete"
 	Host_KVList_FullMethodName        = "/ddc.plugin.v1.Host/KVList"
 	Host_Audit_FullMethodName         = "/ddc.plugin.v1.Host/Audit"
+	Host_DiscordInfo_FullMethodName   = "/ddc.plugin.v1.Host/DiscordInfo"
 )
 
 // HostClient is the client API for Host service.
@@ -670,6 +671,9 @@ type HostClient interface {
 	KVList(ctx context.Context, in *KVListRequest, opts ...grpc.CallOption) (*KVListResponse, error)
 	// Audit appends an entry to the host's audit log.
 	Audit(ctx context.Context, in *AuditRequest, opts ...grpc.CallOption) (*AuditResponse, error)
+	// DiscordInfo tells the slash commands a user may use in a channel and
+	// the host's Discord latencies (for /help and /ping).
+	DiscordInfo(ctx context.Context, in *DiscordInfoRequest, opts ...grpc.CallOption) (*DiscordInfoResponse, error)
 }
 
 type hostClient struct {
@@ -790,6 +794,16 @@ func (c *hostClient) Audit(ctx context.Context, in *AuditRequest, opts ...grpc.C
 	return out, nil
 }
 
+func (c *hostClient) DiscordInfo(ctx context.Context, in *DiscordInfoRequest, opts ...grpc.CallOption) (*DiscordInfoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DiscordInfoResponse)
+	err := c.cc.Invoke(ctx, Host_DiscordInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations must embed UnimplementedHostServer
 // for forward compatibility.
@@ -820,6 +834,9 @@ type HostServer interface {
 	KVList(context.Context, *KVListRequest) (*KVListResponse, error)
 	// Audit appends an entry to the host's audit log.
 	Audit(context.Context, *AuditRequest) (*AuditResponse, error)
+	// DiscordInfo tells the slash commands a user may use in a channel and
+	// the host's Discord latencies (for /help and /ping).
+	DiscordInfo(context.Context, *DiscordInfoRequest) (*DiscordInfoResponse, error)
 	mustEmbedUnimplementedHostServer()
 }
 
@@ -862,6 +879,9 @@ func (UnimplementedHostServer) KVList(context.Context, *KVListRequest) (*KVListR
 }
 func (UnimplementedHostServer) Audit(context.Context, *AuditRequest) (*AuditResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Audit not implemented")
+}
+func (UnimplementedHostServer) DiscordInfo(context.Context, *DiscordInfoRequest) (*DiscordInfoResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DiscordInfo not implemented")
 }
 func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
 func (UnimplementedHostServer) testEmbeddedByValue()              {}
@@ -1082,6 +1102,24 @@ func _Host_Audit_Handler(srv interface{}, ctx context.Context, dec func(interfac
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_DiscordInfo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DiscordInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).DiscordInfo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_DiscordInfo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).DiscordInfo(ctx, req.(*DiscordInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1132,6 +1170,10 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Audit",
 			Handler:    _Host_Audit_Handler,
+		},
+		{
+			MethodName: "DiscordInfo",
+			Handler:    _Host_DiscordInfo_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
