@@ -13,7 +13,7 @@
 // goroutine per overview draws the newest state when it is woken, so a
 // burst of events costs a few edits, not one per event.
 //
-// It must import only the sdk and the containers plugin's contract
-// (plugins/containers/api), never the host or the containers plugin
-// itself (plugins/imports_test.go checks it).
+// It imports only the sdk and the containers plugin's contract
+// (plugins/containers/api): it must never import the host (host/) or the
+// containers plugin itself (plugins/imports_test.go checks it).
 package panels
