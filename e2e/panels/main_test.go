@@ -2,6 +2,9 @@
 // host (host.Serve) with the containers and panels plugins as real
 // subprocesses of the built ddc binary, a real Docker engine and the fake
 // Discord, which refuses any message over Discord's limits.
+//
+// It must never import another e2e package; no production package imports
+// it.
 package panels
 
 import (
