@@ -235,7 +235,7 @@ func fromSummary(s container.Summary) *ctr {
 // newClient returns a Docker client for ep with API version negotiation.
 // It does not connect; the first request does.
 func newClient(ep EndpointSettings) (*client.Client, error) {
-	opts := []client.Opt{client.WithAPIVersionNegotiation()}
+	var opts []client.Opt
 	u, err := url.Parse(ep.Host)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %s: parse host %q: %w", ep.Name, ep.Host, err)

@@ -83,7 +83,7 @@ func ConnectHost(tb testing.TB, host string) *Engine {
 
 func connect(tb testing.TB, where client.Opt) *Engine {
 	tb.Helper()
-	cli, err := client.New(where, client.WithAPIVersionNegotiation())
+	cli, err := client.New(where)
 	if err != nil {
 		unavailable(tb, fmt.Sprintf("create docker client: %v", err))
 	}
