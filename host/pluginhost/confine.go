@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -80,8 +81,9 @@ func (c Confinement) withDefaults() Confinement {
 // confiner hands out plugin users and applies a Confinement.
 type confiner struct {
 	Confinement
-	mu   sync.Mutex
-	uids map[string]uint32 // by plugin id, stable while the host runs
+	mu    sync.Mutex
+	uids  map[string]uint32 // by plugin id, stable while the host runs
+	locks []*os.File        // the claims on uids (see claim), held while the host runs
 }
 
 func newConfiner(c Confinement) *confiner {
@@ -104,11 +106,30 @@ func (c *confiner) uid(id string) uint32 {
 		taken[u] = true
 	}
 	n := h.Sum32() % c.UIDs
-	for tries := uint32(0); tries < c.UIDs && (taken[c.FirstUID+n] || c.inUse(c.FirstUID+n)); tries++ {
+	for tries := uint32(0); tries < c.UIDs && (taken[c.FirstUID+n] || c.inUse(c.FirstUID+n) || !c.claim(c.FirstUID+n)); tries++ {
 		n = (n + 1) % c.UIDs
 	}
 	c.uids[id] = c.FirstUID + n
 	return c.uids[id]
+}
+
+// claim takes uid for this host: an exclusive lock on a file named for it
+// in the temporary directory, held while the host runs. Two hosts on one
+// machine (or two test hosts) that start plugins at the same moment would
+// otherwise both find the uid unused, hand it out twice and, as plugins'
+// processes are killed by uid, kill each other's plugins.
+func (c *confiner) claim(uid uint32) bool {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("ddc-plugin-uid-%d.lock", uid))
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return false
+	}
+	c.locks = append(c.locks, f)
+	return true
 }
 
 // inUse reports whether uid is a user account or runs processes.

@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -64,4 +65,18 @@ func TestMemoryLimits(t *testing.T) {
 	if got := newConfiner(Confinement{}).memoryLimit(Descriptor{ID: "x"}); got != DefaultMemoryLimit {
 		t.Errorf("no MemoryLimit func: %d, want the default", got)
 	}
+}
+
+// TestTwoHostsNeverShareAUID: two hosts on one machine (here two confiners
+// in one process, each with its own lock files) asking for the same plugin
+// id at once get different uids, so that one never kills the other's
+// plugin by uid.
+func TestTwoHostsNeverShareAUID(t *testing.T) {
+	a := newConfiner(Confinement{FirstUID: 70100, UIDs: 4})
+	b := newConfiner(Confinement{FirstUID: 70100, UIDs: 4})
+	ua, ub := a.uid("testplugin"), b.uid("testplugin")
+	if ua == ub {
+		t.Errorf("both hosts gave testplugin uid %d", ua)
+	}
+	runtime.KeepAlive(a) // a host keeps its claims (open lock files) while it runs
 }
