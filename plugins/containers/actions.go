@@ -115,6 +115,10 @@ func (p *Plugin) audit(ctx context.Context, c caller, op api.Op, target, result,
 
 // list returns the visible containers and the endpoints' state.
 func (p *Plugin) list() api.ListResult {
+	_, _, eps := p.state()
+	for _, e := range eps {
+		e.awaitFirstTry() // right after start: the list, not "unreachable"
+	}
 	// The stamp is read first: every event numbered up to it changed the
 	// state before the snapshot below.
 	st := p.stamp()

@@ -84,6 +84,37 @@ type endpoint struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// tried is closed once the first connection attempt has ended, synced
+	// or failed: until then the endpoint's state is not known yet.
+	tried     chan struct{}
+	triedOnce sync.Once
+}
+
+// firstTryWait bounds how long a lookup waits for an endpoint's first
+// connection attempt: a command right after start finds the containers
+// instead of "unreachable".
+const firstTryWait = 10 * time.Second
+
+// markTried records that the first connection attempt has ended.
+func (e *endpoint) markTried() {
+	if e.tried != nil {
+		e.triedOnce.Do(func() { close(e.tried) })
+	}
+}
+
+// awaitFirstTry waits, at most firstTryWait, until the first connection
+// attempt has ended.
+func (e *endpoint) awaitFirstTry() {
+	if e.tried == nil {
+		return
+	}
+	t := time.NewTimer(firstTryWait)
+	defer t.Stop()
+	select {
+	case <-e.tried:
+	case <-t.C:
+	}
 }
 
 // newEndpoint returns a stopped endpoint for spec.
@@ -97,6 +128,7 @@ func newEndpoint(spec EndpointSettings, maxActions int, retry retryPolicy, log *
 		log: log.With("endpoint", spec.Name), notify: notify, retry: retry,
 		filters:  splitList(spec.LabelFilter),
 		lastErr:  errors.New("not connected yet"),
+		tried:    make(chan struct{}),
 		ctrs:     map[string]*ctr{},
 		watchers: map[string]map[*watcher]struct{}{},
 		busy:     map[string]api.Op{},
@@ -150,6 +182,7 @@ func (e *endpoint) run(ctx context.Context) {
 			return
 		}
 		e.setUnreachable(ctx, err)
+		e.markTried()
 		t := time.NewTimer(e.failed(err, synced, time.Now()))
 		select {
 		case <-ctx.Done():
@@ -254,6 +287,7 @@ func (e *endpoint) resync(ctx context.Context) error {
 	if !wasReachable {
 		e.reached(ctx, down, len(fresh), now)
 	}
+	e.markTried()
 	for _, u := range out {
 		e.notify.containerChanged(ctx, e, u, true)
 	}

@@ -200,6 +200,7 @@ func (p *Plugin) find(r api.Ref) (view, error) {
 	var found []view
 	var down []string
 	for _, e := range cands {
+		e.awaitFirstTry()
 		if !e.status().reachable {
 			down = append(down, e.spec.Name)
 			continue
