@@ -99,7 +99,7 @@ type Session struct {
 	// User is the logged-in user.
 	User string
 	// Created is when the session was made.
-	Created time.Time
+	Created  time.Time
 	lastSeen time.Time
 }
 
