@@ -76,6 +76,11 @@ type Web struct {
 	// Listen is the host:port the web server listens on (default ":9374").
 	// Env DDC_WEB_LISTEN sets it; DDC_WEB_PORT=8080 sets it to ":8080".
 	Listen string `koanf:"listen"`
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For, X-Forwarded-Proto and
+	// X-Forwarded-Prefix headers the web side believes; from anyone else
+	// they are ignored. Empty: none.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 }
 
 // Discord configures the bot. Token is a secret: String, GoString and
