@@ -23,6 +23,7 @@ import (
 	"github.com/ddc-go/ddc/host/policy"
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/host/web"
+	"github.com/ddc-go/ddc/host/web/auth"
 )
 
 // Options configures Serve.
@@ -137,7 +138,22 @@ func Serve(ctx context.Context, opts Options) error {
 		cfgMu.Unlock()
 		return append(p, unknownPlugins(c, mgr.Statuses())...)
 	}
-	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems})
+	webAuth, seeded, err := web.NewAuth(ctx, st, opts.Env, auth.Options{})
+	if err != nil {
+		return err
+	}
+	if seeded {
+		log.Info("admin password set from " + web.EnvAdminPassword)
+	}
+	currentConfig := func() *config.Config {
+		cfgMu.Lock()
+		defer cfgMu.Unlock()
+		return current
+	}
+	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems, UI: &web.UI{
+		Auth: webAuth, Host: mgr, Events: mgr.Bus(), Audit: st, ConfigFile: cfgFile, Config: currentConfig,
+		Logger: log.With("component", "web"),
+	}})
 
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {

@@ -1,5 +1,8 @@
-// Package web is the host's HTTP side: the public start page and /healthz
-// now, the web UI, REST API and plugin pages as they land.
+// Package web is the host's HTTP side: /healthz, the web UI (first-run
+// setup, login, dashboard with live container state, plugin manager and
+// settings forms, audit log, settings and API tokens), the REST API under
+// /api/v1 and plugin pages under /p/<id>/. Without Config.UI it serves the
+// public start page only.
 //
 // Everything goes through the pieces here: NewServer (timeouts, a cap on
 // connections), Engine (recovery, SecurityHeaders, 405 with Allow),
@@ -50,6 +53,9 @@ type Config struct {
 	// Problems lists setup problems (e.g. no Discord token); the start
 	// page shows their Public text.
 	Problems func() []Problem
+	// UI, when set, adds the logged-in web UI and the REST API: "/" is
+	// then the dashboard, and the problems show on the login page.
+	UI *UI
 }
 
 // PluginHealth is one plugin's entry in /healthz: public, so it has a
@@ -106,10 +112,14 @@ func CheckHealth(cfg Config) Health {
 	return h
 }
 
-// New returns the web handler: Engine with the public routes, wrapped in
-// HeadAsGet.
+// New returns the web handler: Engine with the public routes (and, with
+// Config.UI, the logged-in UI and REST API), wrapped in HeadAsGet.
 func New(cfg Config) http.Handler {
-	pages := webui.MustTemplates()
+	return HeadAsGet(engine(cfg))
+}
+
+// engine builds the routes.
+func engine(cfg Config) *gin.Engine {
 	r := Engine()
 	r.GET("/static/*file", static(webui.Static()))
 	public := r.Group("/", NoStore())
@@ -121,6 +131,11 @@ func New(cfg Config) http.Handler {
 		}
 		c.JSON(code, h)
 	})
+	if cfg.UI != nil {
+		newUI(cfg).mount(r)
+		return r
+	}
+	pages := webui.MustTemplates()
 	public.GET("/", func(c *gin.Context) {
 		var problems []string
 		if cfg.Problems != nil {
@@ -134,7 +149,7 @@ func New(cfg Config) http.Handler {
 			Problems []string
 		}{CheckHealth(cfg), problems})
 	})
-	return HeadAsGet(r)
+	return r
 }
 
 // static serves the files of fsys (never a directory listing), cacheable
