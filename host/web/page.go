@@ -20,6 +20,7 @@ import (
 // page is what every template gets.
 type page struct {
 	tr          i18n.Translator
+	cache       map[string]string // messages without arguments, formatted once
 	Lang        string
 	Base        string
 	CSRF        string
@@ -39,7 +40,22 @@ type navPage struct {
 }
 
 // T formats a message of the UI's catalog in the page's language.
-func (p *page) T(id string, args ...any) string { return p.tr.T(id, args...) }
+// A page of 200 containers asks for the same labels hundreds of times, so
+// messages without arguments are formatted once per page.
+func (p *page) T(id string, args ...any) string {
+	if len(args) > 0 {
+		return p.tr.T(id, args...)
+	}
+	if m, ok := p.cache[id]; ok {
+		return m
+	}
+	m := p.tr.T(id)
+	if p.cache == nil {
+		p.cache = map[string]string{}
+	}
+	p.cache[id] = m
+	return m
+}
 
 // Ops returns the container actions the dashboard offers for c.
 func (p *page) Ops(c capi.ContainerInfo) []capi.Op {

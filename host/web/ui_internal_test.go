@@ -104,12 +104,34 @@ func (h *fakeHost) log() string {
 	return strings.Join(h.calls, "\n")
 }
 
+// fakeEvents is the bus: it keeps the UI's deliverer.
+type fakeEvents struct {
+	mu      sync.Mutex
+	deliver pluginhost.Deliverer
+}
+
+func (e *fakeEvents) Subscribe(id string, topics []string, d pluginhost.Deliverer) {
+	e.mu.Lock()
+	e.deliver = d
+	e.mu.Unlock()
+}
+
+func (e *fakeEvents) Unsubscribe(string) {}
+
+func (e *fakeEvents) publish(ev sdk.Event) {
+	e.mu.Lock()
+	d := e.deliver
+	e.mu.Unlock()
+	_ = d(context.Background(), ev)
+}
+
 // testUI is a UI with a real store and config file.
 type testUI struct {
-	t       *testing.T
+	t       testing.TB
 	h       http.Handler
 	eng     *gin.Engine
 	host    *fakeHost
+	events  *fakeEvents
 	st      *store.Store
 	cfgFile string
 	ip      int // next client address
@@ -120,7 +142,7 @@ const (
 	discordToken = "MTAxMjM0NTY3ODkw.Gsecret.discordtokenvalue"
 )
 
-func newTestUI(t *testing.T, trusted ...string) *testUI {
+func newTestUI(t testing.TB, trusted ...string) *testUI {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	dir := t.TempDir()
@@ -133,13 +155,25 @@ func newTestUI(t *testing.T, trusted ...string) *testUI {
 	if err := os.WriteFile(cfgFile, config.DefaultYAML(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The running config is re-read after every change of the file, as
+	// the host's watcher would.
+	var cfgMu sync.Mutex
+	var loaded *config.Config
+	var loadedRaw string
 	current := func() *config.Config {
+		cfgMu.Lock()
+		defer cfgMu.Unlock()
+		raw, _ := os.ReadFile(cfgFile)
+		if loaded != nil && string(raw) == loadedRaw {
+			return loaded
+		}
 		c, err := config.Load(dir, []string{"DISCORD_BOT_TOKEN=" + discordToken}, nil)
 		if err != nil {
 			t.Errorf("load config: %v", err)
 			return &config.Config{}
 		}
 		c.Web.TrustedProxies = trusted
+		loaded, loadedRaw = c, string(raw)
 		return c
 	}
 	host := &fakeHost{containers: []capi.ContainerInfo{{
@@ -147,9 +181,10 @@ func newTestUI(t *testing.T, trusted ...string) *testUI {
 		State: capi.StateRunning, Reachable: true, Actions: []capi.Op{capi.OpStart, capi.OpStop, capi.OpRestart},
 	}}}
 	a := auth.New(st.KV(auth.Namespace), auth.Options{})
-	cfg := Config{Version: "test", Plugins: host, UI: &UI{Auth: a, Host: host, Audit: st, ConfigFile: cfgFile, Config: current}}
+	events := &fakeEvents{}
+	cfg := Config{Version: "test", Plugins: host, UI: &UI{Auth: a, Host: host, Events: events, Audit: st, ConfigFile: cfgFile, Config: current}}
 	eng := engine(cfg)
-	return &testUI{t: t, h: HeadAsGet(eng), eng: eng, host: host, st: st, cfgFile: cfgFile}
+	return &testUI{t: t, h: HeadAsGet(eng), eng: eng, host: host, events: events, st: st, cfgFile: cfgFile}
 }
 
 // do sends a request from remote (default 192.0.2.1).
