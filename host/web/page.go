@@ -31,6 +31,7 @@ type page struct {
 	Notices     []string
 	Warnings    []string
 	Errors      map[string]string
+	CanInstall  bool
 	Data        any
 }
 

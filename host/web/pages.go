@@ -240,10 +240,11 @@ func (u *ui) pluginRows() []pluginRow {
 
 func (u *ui) pluginsPage(c *gin.Context) {
 	pg := u.page(c, "plug.title", "plugins")
-	if op, id := c.Query("done"), c.Query("id"); validPluginOp(op) && id != "" {
+	if op, id := c.Query("done"), c.Query("id"); (validPluginOp(op) || op == "install") && id != "" {
 		pg.Notices = append(pg.Notices, pg.T("plug.done", "ID", id, "Op", pg.T("plug."+op)))
 	}
 	pg.Data = u.pluginRows()
+	pg.CanInstall = u.Installer != nil
 	u.render(c, http.StatusOK, "plugins.html", pg)
 }
 

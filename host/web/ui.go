@@ -70,6 +70,9 @@ type UI struct {
 	ConfigFile string
 	// Config returns the running config.
 	Config func() *config.Config
+	// Installer installs uploaded plugin binaries; nil leaves the install
+	// page out.
+	Installer Installer
 	// Logger logs what the UI does; nil logs nothing.
 	Logger *slog.Logger
 }
@@ -97,6 +100,7 @@ type ui struct {
 	catalog *i18n.Catalog
 	pages   *template.Template
 	hub     *hub
+	staged  staging
 	// editMu serialises config.Update.
 	editMu sync.Mutex
 }

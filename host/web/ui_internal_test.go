@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -730,4 +734,115 @@ func TestSessionCookie(t *testing.T) {
 		t.Errorf("after logout = %d", rec.Code)
 	}
 	_ = time.Second
+}
+
+// fakeStaged is an upload the fake installer staged.
+type fakeStaged struct {
+	inst *fakeInstaller
+	sum  string
+}
+
+func (s *fakeStaged) Manifest() grpcplugin.Manifest {
+	return grpcplugin.Manifest{Info: sdk.Info{ID: "uploaded", Name: "Uploaded <b>", Version: "1.0.0"}}
+}
+func (s *fakeStaged) SHA256() string { return s.sum }
+func (s *fakeStaged) Size() int64    { return 3 }
+func (s *fakeStaged) Commit(upgrade bool) error {
+	s.inst.mu.Lock()
+	s.inst.committed++
+	s.inst.mu.Unlock()
+	return nil
+}
+func (s *fakeStaged) Discard() {
+	s.inst.mu.Lock()
+	s.inst.discarded++
+	s.inst.mu.Unlock()
+}
+
+// fakeInstaller stages uploads, recording what it got.
+type fakeInstaller struct {
+	mu                   sync.Mutex
+	got                  []byte
+	committed, discarded int
+}
+
+func (f *fakeInstaller) Stage(_ context.Context, r io.Reader) (StagedPlugin, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.got = b
+	f.mu.Unlock()
+	sum := sha256.Sum256(b)
+	return &fakeStaged{inst: f, sum: hex.EncodeToString(sum[:])}, nil
+}
+
+// upload posts a plugin binary as a multipart form.
+func (u *testUI) upload(s session, filename string, content []byte, expect string) *httptest.ResponseRecorder {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	_ = w.WriteField(csrfField, s.csrf)
+	_ = w.WriteField("sha256", expect)
+	fw, _ := w.CreateFormFile("binary", filename)
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	return u.do(http.MethodPost, "/plugins/install", &buf, s.hdr(map[string]string{"Content-Type": w.FormDataContentType()}))
+}
+
+// TestInstallUpload: an upload is staged and shown with its checksum
+// before it is installed; a wrong expected checksum refuses it; the
+// client's file name (path traversal) is never used; confirmation
+// installs it once.
+func TestInstallUpload(t *testing.T) {
+	u := newTestUI(t)
+	inst := &fakeInstaller{}
+	a := auth.New(u.st.KV(auth.Namespace), auth.Options{})
+	cfg := Config{Version: "test", Plugins: u.host, UI: &UI{Auth: a, Host: u.host, Audit: u.st, ConfigFile: u.cfgFile, Installer: inst,
+		Config: func() *config.Config { return &config.Config{} }}}
+	u.eng = engine(cfg)
+	u.h = HeadAsGet(u.eng)
+	s := u.setup()
+	content := []byte("bin")
+	sum := sha256.Sum256(content)
+	good := hex.EncodeToString(sum[:])
+	tests := []struct {
+		name, filename, expect string
+		wantCode               int
+		wantIn                 string
+	}{
+		{"wrong checksum", "plugin", strings.Repeat("0", 64), http.StatusBadRequest, "checksum mismatch"},
+		{"malformed checksum", "plugin", "abc", http.StatusBadRequest, "64 hex digits"},
+		{"path traversal name", "../../../etc/cron.d/evil", "", http.StatusOK, good},
+		{"right checksum", "plugin", good, http.StatusOK, good},
+	}
+	for _, tt := range tests {
+		rec := u.upload(s, tt.filename, content, tt.expect)
+		if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantIn) {
+			t.Errorf("%s: %d, want %d with %q:\n%s", tt.name, rec.Code, tt.wantCode, tt.wantIn, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "cron.d") || strings.Contains(rec.Body.String(), "Uploaded <b>") {
+			t.Errorf("%s: the page shows the client's file name or unescaped manifest", tt.name)
+		}
+	}
+	if inst.discarded != 1 || inst.committed != 0 {
+		t.Errorf("after uploads: %d discarded, %d committed; want the mismatch discarded and nothing installed", inst.discarded, inst.committed)
+	}
+	rec := u.upload(s, "p", content, "")
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(rec.Body.String())
+	if key == nil {
+		t.Fatalf("no confirmation form:\n%s", rec.Body)
+	}
+	if rec := u.form("/plugins/install/confirm", url.Values{"key": {key[1]}}, s.hdr(nil)); rec.Code != http.StatusForbidden {
+		t.Errorf("confirm without CSRF = %d", rec.Code)
+	}
+	if rec := u.form("/plugins/install/confirm", url.Values{"key": {key[1]}, csrfField: {s.csrf}}, s.hdr(nil)); rec.Code != http.StatusSeeOther {
+		t.Errorf("confirm = %d %s", rec.Code, rec.Body)
+	}
+	if rec := u.form("/plugins/install/confirm", url.Values{"key": {key[1]}, csrfField: {s.csrf}}, s.hdr(nil)); rec.Code != http.StatusGone {
+		t.Errorf("confirm twice = %d", rec.Code)
+	}
+	if inst.committed != 1 {
+		t.Errorf("committed %d times", inst.committed)
+	}
 }
