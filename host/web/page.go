@@ -76,6 +76,9 @@ type itemOp struct {
 	Op   string
 }
 
+// PermLists are the channels page's lists, in order.
+func (p *page) PermLists() []string { return permLists }
+
 // With pairs an item with an operation for a sub-template.
 func (p *page) With(item any, op string) itemOp { return itemOp{Page: p, Item: item, Op: op} }
 

@@ -846,3 +846,42 @@ func TestInstallUpload(t *testing.T) {
 		t.Errorf("committed %d times", inst.committed)
 	}
 }
+
+// TestDiscordAndChannels: the token is saved but never shown back; a bad
+// id is refused next to its field; an id in both channel lists is warned
+// about; the invite link carries the bot's id, scopes and permissions.
+func TestDiscordAndChannels(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	const newToken = "OTMwMDAwMDAwMDAwMDAwMDk5.Gabcde.newsecretpart"
+	rec := u.form("/discord", url.Values{csrfField: {s.csrf}, "token": {newToken}, "guild_ids": {"930000000000000001\n930000000000000002"}}, s.hdr(nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("save = %d %s", rec.Code, rec.Body)
+	}
+	raw, _ := os.ReadFile(u.cfgFile)
+	if !strings.Contains(string(raw), newToken) || !strings.Contains(string(raw), "- \"930000000000000002\"") {
+		t.Errorf("config.yaml lacks the token or guilds:\n%s", raw)
+	}
+	page := u.do(http.MethodGet, "/discord", nil, s.hdr(nil)).Body.String()
+	if strings.Contains(page, newToken) || strings.Contains(page, "newsecretpart") || strings.Contains(page, discordToken) {
+		t.Error("the Discord page shows the token")
+	}
+	rec = u.form("/discord", url.Values{csrfField: {s.csrf}, "guild_ids": {"12<script>"}}, s.hdr(nil))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `id="err-guild_ids">12&lt;script&gt; is not a Discord id`) {
+		t.Errorf("bad guild id = %d:\n%s", rec.Code, rec.Body)
+	}
+	rec = u.form("/channels", url.Values{csrfField: {s.csrf}, "status_channels": {"930000000000000005"}, "control_channels": {"930000000000000005, 930000000000000006"}}, s.hdr(nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("channels = %d %s", rec.Code, rec.Body)
+	}
+	page = u.do(http.MethodGet, "/channels", nil, s.hdr(nil)).Body.String()
+	if !strings.Contains(page, "930000000000000005 is in both the status and the control channels") {
+		t.Errorf("no warning for an id in both lists:\n%s", page)
+	}
+	if got := InviteURL("930000000000000099"); !strings.Contains(got, "client_id=930000000000000099") || !strings.Contains(got, "scope=bot+applications.commands") || !strings.Contains(got, "permissions=84992") {
+		t.Errorf("invite %s", got)
+	}
+	if id := botID(newToken); id != "930000000000000099" {
+		t.Errorf("botID = %q", id)
+	}
+}
