@@ -57,6 +57,8 @@ func Serve(ctx context.Context, opts Options) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	logRing := web.NewLogRing(0)
+	log = slog.New(logRing.Wrap(log.Handler()))
 	if created, err := config.EnsureDefault(opts.DataDir); err != nil {
 		return fmt.Errorf("prepare data dir: %w", err)
 	} else if created {
@@ -152,7 +154,7 @@ func Serve(ctx context.Context, opts Options) error {
 	}
 	handler := web.New(web.Config{Version: opts.Version, Plugins: mgr, Discord: discordState, Problems: problems, UI: &web.UI{
 		Auth: webAuth, Host: mgr, Events: mgr.Bus(), Audit: st, ConfigFile: cfgFile, Config: currentConfig,
-		Logger: log.With("component", "web"),
+		Logs: logRing, Logger: log.With("component", "web"),
 	}})
 
 	ln, err := net.Listen("tcp", cfg.Web.Listen)

@@ -56,6 +56,8 @@ func (u *ui) mount(r *gin.Engine) {
 	pages.POST("/discord", u.discordSubmit)
 	pages.GET("/channels", u.channelsPage)
 	pages.POST("/channels", u.channelsSubmit)
+	pages.GET("/logs", u.logsPage)
+	pages.GET("/logs/stream", u.logStream)
 	pages.GET("/audit", u.auditPage)
 	pages.GET("/audit.csv", u.auditCSV)
 	pages.GET("/settings", u.settingsPage)

@@ -73,6 +73,9 @@ type UI struct {
 	// Installer installs uploaded plugin binaries; nil leaves the install
 	// page out.
 	Installer Installer
+	// Logs keeps the recent log lines for the logs page; nil leaves the
+	// page out.
+	Logs *LogRing
 	// Logger logs what the UI does; nil logs nothing.
 	Logger *slog.Logger
 }

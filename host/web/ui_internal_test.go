@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -136,6 +137,7 @@ type testUI struct {
 	eng     *gin.Engine
 	host    *fakeHost
 	events  *fakeEvents
+	logs    *LogRing
 	st      *store.Store
 	cfgFile string
 	ip      int // next client address
@@ -186,9 +188,10 @@ func newTestUI(t testing.TB, trusted ...string) *testUI {
 	}}}
 	a := auth.New(st.KV(auth.Namespace), auth.Options{})
 	events := &fakeEvents{}
-	cfg := Config{Version: "test", Plugins: host, UI: &UI{Auth: a, Host: host, Events: events, Audit: st, ConfigFile: cfgFile, Config: current}}
+	ring := NewLogRing(100)
+	cfg := Config{Version: "test", Plugins: host, UI: &UI{Auth: a, Host: host, Events: events, Audit: st, ConfigFile: cfgFile, Config: current, Logs: ring}}
 	eng := engine(cfg)
-	return &testUI{t: t, h: HeadAsGet(eng), eng: eng, host: host, events: events, st: st, cfgFile: cfgFile}
+	return &testUI{t: t, h: HeadAsGet(eng), eng: eng, host: host, events: events, st: st, cfgFile: cfgFile, logs: ring}
 }
 
 // do sends a request from remote (default 192.0.2.1).
@@ -501,7 +504,7 @@ func TestEscapedAndNoSecrets(t *testing.T) {
 	}
 	secrets := []string{testPassword, discordToken, token, strings.TrimPrefix(token, auth.TokenPrefix)}
 	for _, r := range u.eng.Routes() {
-		if r.Method != http.MethodGet || r.Path == "/events" {
+		if r.Method != http.MethodGet || r.Path == "/events" || r.Path == "/logs/stream" {
 			continue
 		}
 		for _, creds := range []map[string]string{s.hdr(nil), {"Authorization": "Bearer " + token}, nil} {
@@ -883,5 +886,27 @@ func TestDiscordAndChannels(t *testing.T) {
 	}
 	if id := botID(newToken); id != "930000000000000099" {
 		t.Errorf("botID = %q", id)
+	}
+}
+
+// TestLogs: the ring keeps the newest lines by source, the page shows them
+// escaped, filtered by plugin.
+func TestLogs(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	log := slog.New(u.logs.Wrap(slog.NewTextHandler(io.Discard, nil)))
+	for i := range 150 {
+		log.Info("host line", "n", i)
+	}
+	log.With("component", "plugins", "plugin", "echo").Warn("plugin said <script>x</script>")
+	if got := u.logs.Lines("", 1000); len(got) != 100 || !strings.Contains(got[99].Text, "<script>") || got[99].Source != "echo" {
+		t.Fatalf("ring holds %d lines: %+v", len(got), got)
+	}
+	if got := u.logs.Lines("host", 5); len(got) != 5 || !strings.Contains(got[4].Text, "n=149") {
+		t.Errorf("host lines %+v", got)
+	}
+	page := u.do(http.MethodGet, "/logs?source=echo", nil, s.hdr(nil)).Body.String()
+	if !strings.Contains(page, "plugin said &lt;script&gt;x&lt;/script&gt;") || strings.Contains(page, "host line") {
+		t.Errorf("logs page for echo:\n%s", page)
 	}
 }

@@ -21,6 +21,23 @@
     });
   });
 
+  // The logs page follows the log live.
+  const logs = document.getElementById("logs");
+  if (logs) {
+    const src = logs.dataset.source;
+    const es = new EventSource(base + "/logs/stream" + (src ? "?source=" + encodeURIComponent(src) : ""));
+    es.addEventListener("line", (m) => {
+      const l = JSON.parse(m.data);
+      const span = document.createElement("span");
+      span.className = "l-" + l.level;
+      span.textContent = l.time + " " + l.level + " [" + l.source + "] " + l.text;
+      const atEnd = window.innerHeight + window.scrollY >= document.body.scrollHeight - 20;
+      logs.appendChild(span); logs.appendChild(document.createTextNode("\n"));
+      while (logs.childNodes.length > 2000) logs.removeChild(logs.firstChild);
+      if (atEnd) window.scrollTo(0, document.body.scrollHeight);
+    });
+  }
+
   const table = document.getElementById("containers");
   if (!table) return;
   const labels = document.getElementById("op-labels").dataset;
