@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"

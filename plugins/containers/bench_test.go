@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	dcontainer "github.com/docker/docker/api/types/container"
-
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 	"github.com/ddc-go/ddc/internal/testkit/latency"
 	"github.com/ddc-go/ddc/plugins/containers"
@@ -102,7 +100,6 @@ func BenchmarkEventLatency(b *testing.B) {
 		return ok && ci.State == "running"
 	})
 	ctx := context.Background()
-	zero := 0
 	var lat, after []time.Duration
 	measure := func(state api.State, call func() error) {
 		from := len(h.Host.Published())
@@ -119,9 +116,9 @@ func BenchmarkEventLatency(b *testing.B) {
 	}
 	for b.Loop() {
 		measure(api.StateExited, func() error {
-			return e.Client.ContainerStop(ctx, c.ID, dcontainer.StopOptions{Timeout: &zero})
+			return e.Stop(ctx, c, 0)
 		})
-		measure(api.StateRunning, func() error { return e.Client.ContainerStart(ctx, c.ID, dcontainer.StartOptions{}) })
+		measure(api.StateRunning, func() error { return e.Start(ctx, c) })
 	}
 	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.50)), "event-p50-ms")
 	b.ReportMetric(latency.Ms(latency.Percentile(lat, 0.99)), "event-p99-ms")

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	dcontainer "github.com/docker/docker/api/types/container"
-
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 	"github.com/ddc-go/ddc/plugins/containers"
 	"github.com/ddc-go/ddc/plugins/containers/api"
@@ -277,9 +275,8 @@ func TestExternalStopIsPublishedWithin1s(t *testing.T) {
 		return ok && ci.State == "running"
 	})
 	from := len(h.Host.Published())
-	zero := 0
 	t0 := time.Now()
-	if err := e.Client.ContainerStop(context.Background(), c.ID, dcontainer.StopOptions{Timeout: &zero}); err != nil {
+	if err := e.Stop(context.Background(), c, 0); err != nil {
 		t.Fatalf("docker stop: %v", err)
 	}
 	seen := waitEvent(t, h, from, time.Second, "exited", func(se api.StateEvent) bool {
@@ -547,7 +544,7 @@ func TestRemovedContainerIsMissingNotForgotten(t *testing.T) {
 	})
 
 	ctx := context.Background()
-	if err := e.Client.ContainerRemove(ctx, c.ID, dcontainer.RemoveOptions{Force: true}); err != nil {
+	if err := e.Remove(ctx, c); err != nil {
 		t.Fatalf("remove %s: %v", c.Name, err)
 	}
 	waitList(t, h, 5*time.Second, "reporting it missing", func(l api.ListResult) bool {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	dcontainer "github.com/docker/docker/api/types/container"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
@@ -119,13 +118,12 @@ func TestTrackerFollowsThePlugin(t *testing.T) {
 		return state(c.Name) == api.StateRunning && state(c2.Name) == api.StateRunning
 	})
 
-	zero := 0
-	if err := e.Client.ContainerStop(ctx, c.ID, dcontainer.StopOptions{Timeout: &zero}); err != nil {
+	if err := e.Stop(ctx, c, 0); err != nil {
 		t.Fatal(err)
 	}
 	f.waitFor("showing the stop", 10*time.Second, func(tr *api.Tracker) bool { return state(c.Name) == api.StateExited })
 
-	if err := e.Client.ContainerRemove(ctx, c2.ID, dcontainer.RemoveOptions{Force: true}); err != nil {
+	if err := e.Remove(ctx, c2); err != nil {
 		t.Fatal(err)
 	}
 	f.waitFor("without the removed one", 10*time.Second, func(tr *api.Tracker) bool { _, ok := named(tr, c2.Name); return !ok })

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/client"
-	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
 	"github.com/ddc-go/ddc/sdk"
@@ -48,12 +48,12 @@ type details struct {
 
 // inspect reads id's current state into c and returns the rest.
 func (d daemon) inspect(ctx context.Context, c *ctr, who string, timeout time.Duration) (details, error) {
-	info, err := d.cli.ContainerInspect(ctx, c.ID)
+	res, err := d.cli.ContainerInspect(ctx, c.ID, client.ContainerInspectOptions{})
 	if err != nil {
 		return details{}, dockerError(text("doing.inspect", "Name", who), d.endpoint, err, timeout)
 	}
-	fillFromInspect(c, info)
-	return detailsOf(info), nil
+	fillFromInspect(c, res.Container)
+	return detailsOf(res.Container), nil
 }
 
 func detailsOf(info container.InspectResponse) details {
@@ -68,33 +68,37 @@ func detailsOf(info container.InspectResponse) details {
 // waits for the event that confirms it. stopSecs > 0 overrides the
 // container's stop timeout.
 func (d daemon) start(ctx context.Context, id, who string, timeout time.Duration) error {
-	return dockerError(text("doing.start", "Name", who), d.endpoint, d.cli.ContainerStart(ctx, id, container.StartOptions{}), timeout)
+	return dockerError(text("doing.start", "Name", who), d.endpoint, ignore(d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})), timeout)
 }
 
 func (d daemon) stop(ctx context.Context, id, who string, stopSecs int, timeout time.Duration) error {
-	return dockerError(text("doing.stop", "Name", who), d.endpoint, d.cli.ContainerStop(ctx, id, stopOptions(stopSecs)), timeout)
+	return dockerError(text("doing.stop", "Name", who), d.endpoint, ignore(d.cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: stopTimeout(stopSecs)})), timeout)
 }
 
 func (d daemon) restart(ctx context.Context, id, who string, stopSecs int, timeout time.Duration) error {
-	return dockerError(text("doing.restart", "Name", who), d.endpoint, d.cli.ContainerRestart(ctx, id, stopOptions(stopSecs)), timeout)
+	return dockerError(text("doing.restart", "Name", who), d.endpoint, ignore(d.cli.ContainerRestart(ctx, id, client.ContainerRestartOptions{Timeout: stopTimeout(stopSecs)})), timeout)
 }
 
-func stopOptions(stopSecs int) container.StopOptions {
-	var opts container.StopOptions
+// stopTimeout is the stop timeout to ask for: nil (the container's own)
+// unless stopSecs > 0.
+func stopTimeout(stopSecs int) *int {
 	if stopSecs > 0 {
-		opts.Timeout = &stopSecs
+		return &stopSecs
 	}
-	return opts
+	return nil
 }
+
+// ignore drops the result of a Docker call whose only news is its error.
+func ignore[T any](_ T, err error) error { return err }
 
 // logs returns the last lines lines of id's standard output and error,
 // each with its timestamp.
 func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout time.Duration) ([]string, error) {
-	info, err := d.cli.ContainerInspect(ctx, id)
+	info, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
 		return nil, dockerError(text("doing.logs", "Name", who), d.endpoint, err, timeout)
 	}
-	rc, err := d.cli.ContainerLogs(ctx, id, container.LogsOptions{
+	rc, err := d.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{
 		ShowStdout: true, ShowStderr: true, Timestamps: true, Tail: strconv.Itoa(lines),
 	})
 	if err != nil {
@@ -103,7 +107,7 @@ func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout tim
 	defer rc.Close()
 	var buf bytes.Buffer
 	lim := io.LimitReader(rc, maxLogBytes)
-	if detailsOf(info).tty {
+	if detailsOf(info.Container).tty {
 		_, err = io.Copy(&buf, lim)
 	} else {
 		_, err = stdcopy.StdCopy(&buf, &buf, lim)
@@ -125,7 +129,7 @@ func (d daemon) logs(ctx context.Context, id, who string, lines int, timeout tim
 
 // stats reads one sample of id's CPU and memory use into out.
 func (d daemon) stats(ctx context.Context, id, who string, timeout time.Duration, out *api.StatsResult) error {
-	r, err := d.cli.ContainerStats(ctx, id, false)
+	r, err := d.cli.ContainerStats(ctx, id, client.ContainerStatsOptions{})
 	if err != nil {
 		return dockerError(text("doing.stats", "Name", who), d.endpoint, err, timeout)
 	}
@@ -166,11 +170,11 @@ func (d daemon) inspectAll(ctx context.Context, cs []*ctr) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			info, err := d.cli.ContainerInspect(ctx, c.ID)
+			info, err := d.cli.ContainerInspect(ctx, c.ID, client.ContainerInspectOptions{})
 			if err != nil {
 				return
 			}
-			fillFromInspect(c, info)
+			fillFromInspect(c, info.Container)
 		}()
 	}
 	wg.Wait()
@@ -245,7 +249,7 @@ func newClient(ep EndpointSettings) (*client.Client, error) {
 	if ep.TLS != nil {
 		opts = append(opts, client.WithTLSClientConfig(ep.TLS.CA, ep.TLS.Cert, ep.TLS.Key))
 	}
-	cli, err := client.NewClientWithOpts(opts...)
+	cli, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %s: docker client for %s: %w", ep.Name, ep.Host, err)
 	}

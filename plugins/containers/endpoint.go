@@ -11,10 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client"
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
 )
@@ -163,8 +161,8 @@ func (e *endpoint) run(ctx context.Context) {
 }
 
 // labelArgs returns the label filters as Docker filter arguments.
-func (e *endpoint) labelArgs(kv ...filters.KeyValuePair) filters.Args {
-	args := filters.NewArgs(kv...)
+func (e *endpoint) labelArgs() client.Filters {
+	args := client.Filters{}
 	for _, lf := range e.filters {
 		args.Add("label", lf)
 	}
@@ -175,7 +173,7 @@ func (e *endpoint) labelArgs(kv ...filters.KeyValuePair) filters.Args {
 // until the stream fails. synced reports whether the list was read.
 func (e *endpoint) session(ctx context.Context) (synced bool, err error) {
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-	_, err = e.cli.Ping(pctx)
+	_, err = e.cli.Ping(pctx, client.PingOptions{})
 	cancel()
 	if err != nil {
 		return false, fmt.Errorf("ping %s: %w", e.spec.Host, explainDial(ctx, e.spec.Host, err))
@@ -184,7 +182,8 @@ func (e *endpoint) session(ctx context.Context) (synced bool, err error) {
 	defer cancel()
 	// Events returns once the daemon has accepted the subscription, so the
 	// list read next cannot miss a change: later changes queue as events.
-	msgs, errs := e.cli.Events(sctx, events.ListOptions{Filters: e.labelArgs(filters.Arg("type", string(events.ContainerEventType)))})
+	ev := e.cli.Events(sctx, client.EventsListOptions{Filters: e.labelArgs().Add("type", string(events.ContainerEventType))})
+	msgs, errs := ev.Messages, ev.Err
 	select {
 	case err := <-errs:
 		return false, fmt.Errorf("subscribe to events of %s: %w", e.spec.Host, err)
@@ -213,13 +212,13 @@ func (e *endpoint) session(ctx context.Context) (synced bool, err error) {
 func (e *endpoint) resync(ctx context.Context) error {
 	lctx, cancel := context.WithTimeout(ctx, listTimeout)
 	defer cancel()
-	list, err := e.cli.ContainerList(lctx, container.ListOptions{All: true, Filters: e.labelArgs()})
+	res, err := e.cli.ContainerList(lctx, client.ContainerListOptions{All: true, Filters: e.labelArgs()})
 	if err != nil {
 		return fmt.Errorf("list containers of %s: %w", e.spec.Host, err)
 	}
-	fresh := make(map[string]*ctr, len(list))
+	fresh := make(map[string]*ctr, len(res.Items))
 	var running []*ctr
-	for _, s := range list {
+	for _, s := range res.Items {
 		c := fromSummary(s)
 		fresh[c.ID] = c
 		if c.State.Up() {

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/errdefs"
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/events"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ddc-go/ddc/plugins/containers/api"
@@ -32,11 +32,11 @@ func TestDockerError(t *testing.T) {
 		want    error
 		wantMsg string
 	}{
-		{name: "not found", err: errdefs.NotFound(errors.New("No such container: web")), want: sdk.ErrNotFound, wantMsg: "no such container"},
+		{name: "not found", err: fmt.Errorf("No such container: web: %w", cerrdefs.ErrNotFound), want: sdk.ErrNotFound, wantMsg: "no such container"},
 		{name: "socket permission", err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.EACCES)}, want: sdk.ErrPermission, wantMsg: "Docker socket permission denied on endpoint local"},
 		{name: "refused", err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, want: sdk.ErrUnavailable, wantMsg: "endpoint local is unreachable"},
 		{name: "deadline", err: fmt.Errorf("post: %w", context.DeadlineExceeded), want: sdk.ErrTimeout, wantMsg: "timed out after 30 s"},
-		{name: "conflict", err: errdefs.Conflict(errors.New("container is paused")), want: sdk.ErrBusy, wantMsg: "container is paused"},
+		{name: "conflict", err: fmt.Errorf("container is paused: %w", cerrdefs.ErrConflict), want: sdk.ErrBusy, wantMsg: "container is paused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,8 +14,9 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 )
 
 // Options describe a test container. The zero value makes a container
@@ -72,11 +73,37 @@ func (e *Engine) Run(tb testing.TB, opts Options) Container {
 	c := e.Create(tb, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := e.Client.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
-		tb.Fatalf("dockertest: start container %s: %v", c.Name, err)
+	if err := e.Start(ctx, c); err != nil {
+		tb.Fatalf("dockertest: %v", err)
 	}
 	e.waitReady(tb, c, 30*time.Second)
 	return c
+}
+
+// Start starts c, as `docker start` would from outside DDC.
+func (e *Engine) Start(ctx context.Context, c Container) error {
+	if _, err := e.Client.ContainerStart(ctx, c.ID, client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("start container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Stop stops c, as `docker stop -t` would from outside DDC, waiting at
+// most timeout (rounded up to seconds) before the daemon kills it.
+func (e *Engine) Stop(ctx context.Context, c Container, timeout time.Duration) error {
+	secs := int((timeout + time.Second - 1) / time.Second)
+	if _, err := e.Client.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
+		return fmt.Errorf("stop container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Remove force-removes c, as `docker rm -f` would from outside DDC.
+func (e *Engine) Remove(ctx context.Context, c Container) error {
+	if _, err := e.Client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.Name, err)
+	}
+	return nil
 }
 
 // waitReady waits until c's program logged that it started, or c exited.
@@ -203,7 +230,7 @@ func (e *Engine) create(ctx context.Context, image, name string, opts Options) (
 		cfg.StopTimeout = &secs
 	}
 	host := &container.HostConfig{NetworkMode: "none"}
-	resp, err := e.Client.ContainerCreate(ctx, cfg, host, nil, nil, name)
+	resp, err := e.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: name})
 	if err != nil {
 		return Container{}, fmt.Errorf("create container %s: %w", name, err)
 	}
@@ -223,7 +250,7 @@ func (e *Engine) remove(tb testing.TB, cs []Container) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := e.Client.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+			_, err := e.Client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 			if err != nil && !cerrdefs.IsNotFound(err) {
 				tb.Errorf("dockertest: remove container %s: %v", c.Name, err)
 			}
@@ -237,11 +264,11 @@ func (e *Engine) Inspect(tb testing.TB, c Container) container.InspectResponse {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	info, err := e.Client.ContainerInspect(ctx, c.ID)
+	res, err := e.Client.ContainerInspect(ctx, c.ID, client.ContainerInspectOptions{})
 	if err != nil {
 		tb.Fatalf("dockertest: inspect container %s: %v", c.Name, err)
 	}
-	return info
+	return res.Container
 }
 
 // WaitFor polls c until cond holds, and returns the state that satisfied
@@ -270,7 +297,7 @@ func (e *Engine) Logs(tb testing.TB, c Container) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rc, err := e.Client.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+	rc, err := e.Client.ContainerLogs(ctx, c.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
 	if err != nil {
 		tb.Fatalf("dockertest: logs of container %s: %v", c.Name, err)
 	}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 )
@@ -91,9 +91,8 @@ func TestRunAndStop(t *testing.T) {
 		t.Errorf("logs = %q, want them to begin with testctr start", logs)
 	}
 
-	timeout := 10
-	if err := e.Client.ContainerStop(context.Background(), c.ID, container.StopOptions{Timeout: &timeout}); err != nil {
-		t.Fatalf("ContainerStop(%s): %v", c.Name, err)
+	if err := e.Stop(context.Background(), c, 10*time.Second); err != nil {
+		t.Fatal(err)
 	}
 	info = e.Inspect(t, c)
 	if info.State.Running || info.State.ExitCode != 0 {
@@ -146,7 +145,7 @@ func TestHealth(t *testing.T) {
 			info := e.WaitFor(t, c, 30*time.Second, tt.want, func(i container.InspectResponse) bool {
 				return i.State.Health != nil && i.State.Health.Status != "starting"
 			})
-			if got := info.State.Health.Status; got != tt.want {
+			if got := string(info.State.Health.Status); got != tt.want {
 				t.Errorf("health = %q, want %q", got, tt.want)
 			}
 		})
@@ -171,7 +170,7 @@ func TestStopDelay(t *testing.T) {
 			c := e.Run(t, dockertest.Options{StopDelay: tt.delay, StopTimeout: tt.timeout})
 			e.WaitFor(t, c, 30*time.Second, "running", func(i container.InspectResponse) bool { return i.State.Running })
 			start := time.Now()
-			if err := e.Client.ContainerStop(context.Background(), c.ID, container.StopOptions{}); err != nil {
+			if _, err := e.Client.ContainerStop(context.Background(), c.ID, client.ContainerStopOptions{}); err != nil {
 				t.Fatalf("ContainerStop(%s): %v", c.Name, err)
 			}
 			took := time.Since(start)
@@ -203,7 +202,7 @@ func TestCleanupRemovesContainers(t *testing.T) {
 		}
 		made = append(made, many...)
 		// A container the test removed itself is no problem for cleanup.
-		if err := e.Client.ContainerRemove(context.Background(), many[0].ID, container.RemoveOptions{Force: true}); err != nil {
+		if err := e.Remove(context.Background(), many[0]); err != nil {
 			t.Fatalf("ContainerRemove(%s): %v", many[0].Name, err)
 		}
 	})
@@ -211,7 +210,7 @@ func TestCleanupRemovesContainers(t *testing.T) {
 		t.Fatalf("made %d containers, want 22", len(made))
 	}
 	for _, c := range made {
-		_, err := e.Client.ContainerInspect(context.Background(), c.ID)
+		_, err := e.Client.ContainerInspect(context.Background(), c.ID, client.ContainerInspectOptions{})
 		if !cerrdefs.IsNotFound(err) {
 			t.Errorf("ContainerInspect(%s) after cleanup: err = %v, want not found", c.Name, err)
 		}
@@ -238,14 +237,14 @@ func TestSweep(t *testing.T) {
 	ctx := context.Background()
 	ids := map[string]string{}
 	for _, tt := range tests {
-		resp, err := e.Client.ContainerCreate(ctx, &container.Config{Image: image, Labels: tt.labels},
-			&container.HostConfig{NetworkMode: "none"}, nil, nil, "")
+		resp, err := e.Client.ContainerCreate(ctx, client.ContainerCreateOptions{
+			Config: &container.Config{Image: image, Labels: tt.labels}, HostConfig: &container.HostConfig{NetworkMode: "none"}})
 		if err != nil {
 			t.Fatalf("ContainerCreate(%s): %v", tt.name, err)
 		}
 		ids[tt.name] = resp.ID
 		t.Cleanup(func() {
-			err := e.Client.ContainerRemove(ctx, resp.ID, container.RemoveOptions{Force: true})
+			_, err := e.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true})
 			if err != nil && !cerrdefs.IsNotFound(err) {
 				t.Errorf("remove %s: %v", tt.name, err)
 			}
@@ -260,7 +259,7 @@ func TestSweep(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.Client.ContainerInspect(ctx, ids[tt.name])
+			_, err := e.Client.ContainerInspect(ctx, ids[tt.name], client.ContainerInspectOptions{})
 			if gone := cerrdefs.IsNotFound(err); gone != tt.swept {
 				t.Errorf("after Sweep, %s gone = %v (err %v), want %v", tt.name, gone, err, tt.swept)
 			}
@@ -278,17 +277,17 @@ func TestSecondEngine(t *testing.T) {
 	second.WaitFor(t, c, 30*time.Second, "running", func(i container.InspectResponse) bool { return i.State.Running })
 
 	// The containers of one daemon are invisible to the other.
-	if _, err := first.Client.ContainerInspect(context.Background(), c.ID); !cerrdefs.IsNotFound(err) {
+	if _, err := first.Client.ContainerInspect(context.Background(), c.ID, client.ContainerInspectOptions{}); !cerrdefs.IsNotFound(err) {
 		t.Errorf("first engine ContainerInspect(%s) err = %v, want not found", c.Name, err)
 	}
-	list, err := second.Client.ContainerList(context.Background(), container.ListOptions{
-		Filters: filters.NewArgs(filters.Arg("label", dockertest.LabelRun+"="+second.RunID)),
+	list, err := second.Client.ContainerList(context.Background(), client.ContainerListOptions{
+		Filters: client.Filters{}.Add("label", dockertest.LabelRun+"="+second.RunID),
 	})
 	if err != nil {
 		t.Fatalf("ContainerList on second engine: %v", err)
 	}
-	if len(list) != 1 || list[0].ID != c.ID {
-		t.Errorf("second engine lists %d containers of this run, want only %s", len(list), c.Name)
+	if len(list.Items) != 1 || list.Items[0].ID != c.ID {
+		t.Errorf("second engine lists %d containers of this run, want only %s", len(list.Items), c.Name)
 	}
 }
 

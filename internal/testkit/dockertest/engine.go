@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/client"
 )
 
 // Labels put on every container this package creates.
@@ -80,7 +80,7 @@ func ConnectHost(tb testing.TB, host string) *Engine {
 
 func connect(tb testing.TB, where client.Opt) *Engine {
 	tb.Helper()
-	cli, err := client.NewClientWithOpts(where, client.WithAPIVersionNegotiation())
+	cli, err := client.New(where, client.WithAPIVersionNegotiation())
 	if err != nil {
 		unavailable(tb, fmt.Sprintf("create docker client: %v", err))
 	}
@@ -88,10 +88,9 @@ func connect(tb testing.TB, where client.Opt) *Engine {
 
 	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
 	defer cancel()
-	if _, err := cli.Ping(ctx); err != nil {
+	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
 		unavailable(tb, fmt.Sprintf("docker engine at %s does not answer: %v", cli.DaemonHost(), err))
 	}
-	cli.NegotiateAPIVersion(ctx)
 
 	hostname, _ := os.Hostname()
 	e := &Engine{Client: cli, Host: cli.DaemonHost(), RunID: runID(), hostname: hostname}

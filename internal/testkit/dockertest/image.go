@@ -18,8 +18,9 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/pkg/jsonmessage"
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/jsonmessage"
 )
 
 // ImageRepo is the repository of the test image; its tag is a hash of
@@ -67,7 +68,7 @@ func (e *Engine) Image(tb testing.TB) string {
 
 // ensureImage finds or builds the test image, compiling testctr in dir.
 func (e *Engine) ensureImage(ctx context.Context, dir string) (string, error) {
-	ver, err := e.Client.ServerVersion(ctx)
+	ver, err := e.Client.ServerVersion(ctx, client.ServerVersionOptions{})
 	if err != nil {
 		return "", fmt.Errorf("read engine version of %s: %w", e.Host, err)
 	}
@@ -91,7 +92,7 @@ func (e *Engine) ensureImage(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("make build context for %s: %w", tag, err)
 	}
-	resp, err := e.Client.ImageBuild(ctx, buildCtx, build.ImageBuildOptions{
+	resp, err := e.Client.ImageBuild(ctx, buildCtx, client.ImageBuildOptions{
 		Tags:        []string{tag},
 		Dockerfile:  "Dockerfile",
 		Remove:      true,

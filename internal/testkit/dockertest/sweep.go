@@ -8,9 +8,7 @@ import (
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/client"
 )
 
 // Sweep force-removes containers labelled ddc.test=1 that were created on
@@ -23,19 +21,19 @@ func Sweep(ctx context.Context, cli *client.Client) (int, error) {
 }
 
 func sweep(ctx context.Context, cli *client.Client, hostname string) (int, error) {
-	list, err := cli.ContainerList(ctx, container.ListOptions{
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
-		Filters: filters.NewArgs(filters.Arg("label", LabelTest+"=1")),
+		Filters: client.Filters{}.Add("label", LabelTest+"=1"),
 	})
 	if err != nil {
 		return 0, fmt.Errorf("list test containers: %w", err)
 	}
 	removed := 0
-	for _, c := range list {
+	for _, c := range list.Items {
 		if c.Labels[LabelTest] != "1" || c.Labels[LabelHost] != hostname || processAlive(c.Labels[LabelRun]) {
 			continue
 		}
-		err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+		_, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 		if err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
 			return removed, fmt.Errorf("remove leftover container %s: %w", c.ID, err)
 		}
