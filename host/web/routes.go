@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -83,4 +84,9 @@ func (u *ui) mount(r *gin.Engine) {
 	api.DELETE("/tasks/:id", u.apiTaskDelete)
 	api.POST("/tasks/:id/:op", u.apiTaskOp)
 	api.GET("/audit", u.apiAudit)
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			u.apiNotFound(c)
+		}
+	})
 }

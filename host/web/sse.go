@@ -62,13 +62,6 @@ func (h *hub) remove(cl *sseClient) {
 	h.mu.Unlock()
 }
 
-// count returns the open live pages.
-func (h *hub) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.clients)
-}
-
 // publish queues m for every page without blocking.
 func (h *hub) publish(m sseMsg) {
 	h.mu.Lock()

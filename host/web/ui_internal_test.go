@@ -140,7 +140,6 @@ type testUI struct {
 	logs    *LogRing
 	st      *store.Store
 	cfgFile string
-	ip      int // next client address
 }
 
 const (
