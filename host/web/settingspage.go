@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ddc-go/ddc/config"
 	"github.com/ddc-go/ddc/host/web/auth"
 )
 
@@ -18,12 +19,23 @@ type option struct {
 // settingsData is the settings page's content.
 type settingsData struct {
 	Languages []option
+	Defaults  []option // the host's default language (config: language)
 	Tokens    []auth.Token
 	NewToken  string
 }
 
-// languageNames are the UI languages, each in its own language.
-var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "Français"} //nolint:gochecknoglobals // constant table
+// languageName names a UI language in its own language ("" for none).
+func languageName(l string) string {
+	switch l {
+	case "en":
+		return "English"
+	case "de":
+		return "Deutsch"
+	case "fr":
+		return "Français"
+	}
+	return ""
+}
 
 func (u *ui) settingsPage(c *gin.Context) {
 	u.renderSettings(c, http.StatusOK, "", nil)
@@ -34,8 +46,13 @@ func (u *ui) renderSettings(c *gin.Context, status int, newToken string, edit fu
 	pg := u.page(c, "set.title", "settings")
 	chosen := u.Auth.Language(c.Request.Context(), reqOf(c).who.User)
 	d := settingsData{NewToken: newToken}
+	def := ""
+	if u.Config != nil {
+		def = u.Config().Language
+	}
 	for _, l := range u.catalog.Languages() {
-		d.Languages = append(d.Languages, option{Value: l, Label: languageNames[l], Selected: l == chosen})
+		d.Languages = append(d.Languages, option{Value: l, Label: languageName(l), Selected: l == chosen})
+		d.Defaults = append(d.Defaults, option{Value: l, Label: languageName(l), Selected: l == def})
 	}
 	toks, err := u.Auth.Tokens(c.Request.Context())
 	if err != nil {
@@ -57,7 +74,7 @@ func (u *ui) renderSettings(c *gin.Context, status int, newToken string, edit fu
 
 func (u *ui) languageSubmit(c *gin.Context) {
 	lang := c.PostForm("lang")
-	if _, ok := languageNames[lang]; !ok && lang != "" {
+	if languageName(lang) == "" && lang != "" {
 		u.fail(c, false, http.StatusBadRequest, "invalid", "unknown language")
 		return
 	}
@@ -116,4 +133,22 @@ func (u *ui) tokenRevoke(c *gin.Context) {
 	}
 	u.audit(c, "web.token.revoke", tok.Name, "ok", "id "+tok.ID)
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/settings?done=revoked")
+}
+
+// defaultLanguageSubmit saves the host's default language (config key
+// language): what Discord messages and the UI fall back to.
+func (u *ui) defaultLanguageSubmit(c *gin.Context) {
+	lang := c.PostForm("language")
+	if languageName(lang) == "" {
+		u.fail(c, false, http.StatusBadRequest, "invalid", "unknown language")
+		return
+	}
+	err := u.updateConfig(config.Edit{Key: []string{"language"}, Value: lang})
+	u.auditResult(c, "settings.language", lang, err)
+	if err != nil {
+		u.log.Error("web: save default language", "error", err)
+		u.fail(c, false, http.StatusInternalServerError, "internal", "could not save; see the log")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/settings?done=saved")
 }

@@ -909,3 +909,19 @@ func TestLogs(t *testing.T) {
 		t.Errorf("logs page for echo:\n%s", page)
 	}
 }
+
+// TestDefaultLanguage: the host's default language is saved into
+// config.yaml; an unknown one is refused.
+func TestDefaultLanguage(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	if rec := u.form("/settings/default-language", url.Values{csrfField: {s.csrf}, "language": {"de"}}, s.hdr(nil)); rec.Code != http.StatusSeeOther {
+		t.Fatalf("save = %d", rec.Code)
+	}
+	if raw, _ := os.ReadFile(u.cfgFile); !strings.Contains(string(raw), "\nlanguage: de\n") {
+		t.Errorf("config.yaml lacks language: de")
+	}
+	if rec := u.form("/settings/default-language", url.Values{csrfField: {s.csrf}, "language": {"xx"}}, s.hdr(nil)); rec.Code != http.StatusBadRequest {
+		t.Errorf("unknown language = %d", rec.Code)
+	}
+}
