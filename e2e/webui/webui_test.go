@@ -3,6 +3,8 @@ package webui
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +126,49 @@ func TestBrowser(t *testing.T) {
 		seen := get(t, ctx, "states seen", chromedp.Evaluate[[]string](`window.ddcSeen`))
 		t.Logf("states shown: %v", seen)
 		screenshot(t, ctx, "restarted")
+	})
+
+	t.Run("stats on demand", func(t *testing.T) {
+		run(t, ctx, "stats", chromedp.Click(chromedp.CSS(row+" button.stats")))
+		poll(t, ctx, "stats shown", fmt.Sprintf(`document.querySelector('%s .result').textContent.includes("CPU")`, row), 30*time.Second)
+	})
+
+	t.Run("API token and REST", func(t *testing.T) {
+		run(t, ctx, "create a token",
+			chromedp.Navigate(base+"/settings"),
+			chromedp.SendKeys(chromedp.ID("token-name"), "automation"),
+			chromedp.Click(chromedp.ID("token-create")),
+			chromedp.WaitVisible(chromedp.ID("new-token")),
+		)
+		token := get(t, ctx, "token", chromedp.Text(chromedp.ID("new-token")))
+		if !strings.HasPrefix(token, "ddc_") {
+			t.Fatalf("token %q", token)
+		}
+		call := func(method, path, body string) (int, string) {
+			req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(raw)
+		}
+		if code, body := call(http.MethodGet, "/api/v1/containers", ""); code != 200 || !strings.Contains(body, target) {
+			t.Errorf("GET containers = %d %s", code, body)
+		}
+		if code, body := call(http.MethodGet, "/api/v1/tasks", ""); code != 200 || !strings.Contains(body, `"tasks"`) {
+			t.Errorf("GET tasks = %d %s", code, body)
+		}
+		if code, body := call(http.MethodPost, "/api/v1/containers/action", `{"container":"no-such-container","action":"restart"}`); code != 404 || !strings.Contains(body, `"code":"not_found"`) {
+			t.Errorf("action on a missing container = %d %s", code, body)
+		}
+		run(t, ctx, "reload settings", chromedp.Navigate(base+"/settings"))
+		if html := get(t, ctx, "settings page", chromedp.OuterHTML(chromedp.CSS("html"))); strings.Contains(html, token) {
+			t.Error("the token is shown again")
+		}
+		screenshot(t, ctx, "settings")
 	})
 
 	t.Run("disable and enable a plugin", func(t *testing.T) {
