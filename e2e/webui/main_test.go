@@ -147,10 +147,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// screenshot saves the page as name.png in a temp dir of the test.
+// screenshot saves the page as name.png in a temp dir of the test, and
+// also in $DDC_SCREENSHOT_DIR when that is set (to look at them).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
@@ -161,4 +162,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		return
 	}
 	t.Logf("screenshot: %s (%d bytes)", path, len(buf))
+	if dir := os.Getenv("DDC_SCREENSHOT_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o600); err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -62,7 +62,8 @@ func (p *page) T(id string, args ...any) string {
 func (p *page) Ops(c capi.ContainerInfo) []capi.Op {
 	var out []capi.Op
 	for _, op := range []capi.Op{capi.OpStart, capi.OpStop, capi.OpRestart} {
-		if c.Allows(op) {
+		running := c.State == capi.StateRunning
+		if c.Allows(op) && !(op == capi.OpStart && running) && !(op == capi.OpStop && !running) {
 			out = append(out, op)
 		}
 	}

@@ -54,6 +54,8 @@
 
   function allows(c, op) {
     if (!c.reachable || !(c.actions || []).includes(op)) return false;
+    if (op === "start" && c.state === "running") return false;
+    if (op === "stop" && c.state !== "running") return false;
     return !c.protected || (op !== "stop" && op !== "restart");
   }
 
@@ -145,10 +147,10 @@
   const live = document.getElementById("live");
   function connect() {
     const es = new EventSource(base + "/events");
-    es.addEventListener("open", () => { live.textContent = live.dataset.on; live.className = "on"; reload(); });
+    es.addEventListener("open", () => { live.textContent = live.dataset.labelOn; live.className = "on"; reload(); });
     es.addEventListener("state", (m) => { try { applyState(JSON.parse(m.data)); } catch (e) { reload(); } });
     es.addEventListener("resync", reload);
-    es.addEventListener("error", () => { live.textContent = live.dataset.off; live.className = "off"; });
+    es.addEventListener("error", () => { live.textContent = live.dataset.labelOff; live.className = "off"; });
   }
   connect();
 })();
