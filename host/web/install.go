@@ -25,6 +25,8 @@ type Installer interface {
 	// Stage copies the binary from r aside, runs it to read its manifest
 	// (describe) and checksums it, installing nothing yet.
 	Stage(ctx context.Context, r io.Reader) (StagedPlugin, error)
+	// Remove uninstalls plugin id (never a bundled one).
+	Remove(ctx context.Context, id string) error
 }
 
 // StagedPlugin is an uploaded plugin waiting for the admin's confirmation.

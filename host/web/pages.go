@@ -248,7 +248,9 @@ func (u *ui) pluginsPage(c *gin.Context) {
 	u.render(c, http.StatusOK, "plugins.html", pg)
 }
 
-func validPluginOp(op string) bool { return op == "enable" || op == "disable" || op == "restart" }
+func validPluginOp(op string) bool {
+	return op == "enable" || op == "disable" || op == "restart" || op == "uninstall"
+}
 
 // errPluginNotFound means no such plugin is installed.
 var errPluginNotFound = errors.New("no such plugin")
@@ -257,14 +259,25 @@ var errPluginNotFound = errors.New("no such plugin")
 // saved in the config (plugins.<id>.enabled) first, so they last across
 // restarts, then applied at once.
 func (u *ui) pluginOp(ctx context.Context, id, op string) error {
+	var st pluginhost.Status
 	found := false
-	for _, st := range u.Host.Statuses() {
-		found = found || st.ID == id
+	for _, s := range u.Host.Statuses() {
+		if s.ID == id {
+			st, found = s, true
+		}
 	}
 	if !found {
 		return fmt.Errorf("%s plugin %q: %w", op, id, errPluginNotFound)
 	}
 	switch op {
+	case "uninstall":
+		if u.Installer == nil || st.Bundled {
+			return fmt.Errorf("uninstall plugin %s: a bundled plugin cannot be uninstalled (disable it), and this build installs none: %w", id, sdk.ErrInvalid)
+		}
+		if err := u.Host.Disable(ctx, id); err != nil {
+			return err
+		}
+		return u.Installer.Remove(ctx, id)
 	case "enable", "disable":
 		if err := u.updateConfig(config.Edit{Key: []string{"plugins", id, "enabled"}, Value: op == "enable"}); err != nil {
 			return err
@@ -306,7 +319,9 @@ func (u *ui) pluginSubmit(c *gin.Context) {
 		pg := u.page(c, "plug.title", "plugins")
 		pg.Warnings = append(pg.Warnings, pg.T("err.failed", "Error", err.Error()))
 		pg.Data = u.pluginRows()
-		u.render(c, http.StatusInternalServerError, "plugins.html", pg)
+		pg.CanInstall = u.Installer != nil
+		status, _ := apiStatus(err)
+		u.render(c, status, "plugins.html", pg)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/plugins?done="+op+"&id="+id)

@@ -51,7 +51,7 @@ type fakeHost struct {
 
 func (h *fakeHost) Statuses() []pluginhost.Status {
 	return []pluginhost.Status{
-		{ID: "containers", Name: "containers", Version: "1.0.0", State: pluginhost.StateRunning},
+		{ID: "containers", Name: "containers", Version: "1.0.0", State: pluginhost.StateRunning, Bundled: true},
 		{ID: "echo", Name: "echo", Version: "1.0.0", State: pluginhost.StateRunning},
 		{ID: "sched", Name: "sched", Version: "1.0.0", State: pluginhost.StateFailed, LastError: "crashed <b>5</b> times"},
 	}
@@ -766,6 +766,7 @@ type fakeInstaller struct {
 	mu                   sync.Mutex
 	got                  []byte
 	committed, discarded int
+	removed              []string
 }
 
 func (f *fakeInstaller) Stage(_ context.Context, r io.Reader) (StagedPlugin, error) {
@@ -778,6 +779,13 @@ func (f *fakeInstaller) Stage(_ context.Context, r io.Reader) (StagedPlugin, err
 	f.mu.Unlock()
 	sum := sha256.Sum256(b)
 	return &fakeStaged{inst: f, sum: hex.EncodeToString(sum[:])}, nil
+}
+
+func (f *fakeInstaller) Remove(_ context.Context, id string) error {
+	f.mu.Lock()
+	f.removed = append(f.removed, id)
+	f.mu.Unlock()
+	return nil
 }
 
 // upload posts a plugin binary as a multipart form.
@@ -846,6 +854,16 @@ func TestInstallUpload(t *testing.T) {
 	}
 	if inst.committed != 1 {
 		t.Errorf("committed %d times", inst.committed)
+	}
+	// Uninstall: an installed plugin goes, a bundled one cannot.
+	if rec := u.form("/plugins/echo/uninstall", url.Values{csrfField: {s.csrf}}, s.hdr(nil)); rec.Code != http.StatusSeeOther {
+		t.Errorf("uninstall = %d %s", rec.Code, rec.Body)
+	}
+	if rec := u.form("/plugins/containers/uninstall", url.Values{csrfField: {s.csrf}}, s.hdr(nil)); rec.Code == http.StatusSeeOther {
+		t.Error("a bundled plugin was uninstalled")
+	}
+	if fmt.Sprint(inst.removed) != "[echo]" || !strings.Contains(u.host.log(), "disable echo") {
+		t.Errorf("removed %v; host %s", inst.removed, u.host.log())
 	}
 }
 
