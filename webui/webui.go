@@ -1,5 +1,6 @@
 // Package webui holds the web UI's templates, styles and scripts, embedded
-// in the binary: the UI needs no CDN and no files beside the binary.
+// in the binary: the UI needs no CDN and no files beside the binary. It
+// holds files only and must never import the host.
 package webui
 
 import (

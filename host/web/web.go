@@ -2,7 +2,9 @@
 // setup, login, dashboard with live container state, plugin manager and
 // settings forms, audit log, settings and API tokens), the REST API under
 // /api/v1 and plugin pages under /p/<id>/. Without Config.UI it serves the
-// public start page only.
+// public start page only. It must never import discordgo or a plugin's
+// internals: it reaches plugins through Host (Invoke, HandleHTTP) and their
+// contract (api) packages only.
 //
 // Everything goes through the pieces here: NewServer (timeouts, a cap on
 // connections), Engine (recovery, SecurityHeaders, 405 with Allow),
