@@ -81,7 +81,7 @@ func browser(t *testing.T) context.Context {
 
 // serve runs the host with the containers and scheduler plugins on data
 // until the test ends and returns the web UI's base URL.
-func serve(t *testing.T, containers map[string]any) string {
+func serve(t *testing.T, containers map[string]any, trustedProxies ...string) string {
 	t.Helper()
 	data := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,7 +91,7 @@ func serve(t *testing.T, containers map[string]any) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	cfg := map[string]any{
-		"web": map[string]any{"listen": addr},
+		"web": map[string]any{"listen": addr, "trusted_proxies": append([]string{}, trustedProxies...)},
 		"log": map[string]any{"level": "debug"},
 		"plugins": map[string]any{
 			"containers": map[string]any{"settings": containers},
