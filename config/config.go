@@ -92,6 +92,11 @@ type Web struct {
 	// "Authorization: Bearer <token>" read /metrics. A secret: String and
 	// LogValue never show it. Env DDC_WEB_METRICS_TOKEN.
 	MetricsToken string `koanf:"metrics_token"`
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of reverse
+	// proxies whose X-Forwarded-For, X-Forwarded-Proto and
+	// X-Forwarded-Prefix headers the web side believes; from anyone else
+	// they are ignored. Empty: none.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 }
 
 // Heartbeat configures the ping to an uptime monitor (Healthchecks,

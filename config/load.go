@@ -28,7 +28,7 @@ const (
 // knownKeys are the keys of each section; anything else in the file is an
 // unknown key. Plugins are checked separately (their ids are free).
 var knownKeys = map[string][]string{
-	"web":       {"listen", "metrics", "metrics_token"},
+	"web":       {"listen", "metrics", "metrics_token", "trusted_proxies"},
 	"heartbeat": {"url", "interval"},
 	"discord": {"token", "token_file", "api_url", "guild_ids", "status_channels", "control_channels", "admin_users", "admin_roles", "operator_roles",
 		"command_cooldown", "button_cooldown", "per_minute_cap"},
@@ -42,6 +42,7 @@ var topKeys = []string{"language"}
 var listKeys = map[string]bool{
 	"discord.guild_ids": true, "discord.status_channels": true, "discord.control_channels": true,
 	"discord.admin_users": true, "discord.admin_roles": true, "discord.operator_roles": true,
+	"web.trusted_proxies": true,
 }
 
 // pluginKeys are the keys allowed under plugins.<id>.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -84,6 +85,11 @@ func (c *Config) Validate() error {
 	if c.Heartbeat.Interval < 10*time.Second || c.Heartbeat.Interval > 24*time.Hour {
 		add("heartbeat.interval", "%s must be between 10s and 24h", c.Heartbeat.Interval)
 	}
+	for i, p := range c.Web.TrustedProxies {
+		if !validProxy(p) {
+			add(fmt.Sprintf("web.trusted_proxies[%d]", i), "%q is not an IP address or CIDR range", p)
+		}
+	}
 	if !validHTTPURL(c.Discord.APIURL) {
 		add("discord.api_url", "%q is not an absolute http(s) URL", c.Discord.APIURL)
 	}
@@ -155,6 +161,15 @@ func anyMap(m map[string]Plugin) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// validProxy reports whether s is an IP address or a CIDR range.
+func validProxy(s string) bool {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // checkListen returns what is wrong with a host:port, or "".

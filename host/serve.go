@@ -20,6 +20,7 @@ import (
 
 	"github.com/ddc-go/ddc/config"
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/web"
 )
 
 // Options configures Serve.
@@ -56,6 +57,8 @@ func Serve(ctx context.Context, opts Options) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	logs := web.NewLogRing(0) // recent log lines for the web UI's logs page
+	opts.Logger = slog.New(logs.Wrap(opts.Logger.Handler()))
 	cfg, err := prepare(ctx, opts)
 	if errors.Is(err, context.Canceled) {
 		opts.Logger.Info("stopped while loading the config")
@@ -68,6 +71,7 @@ func Serve(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	sys.logs = logs
 	defer sys.store.Close()
 	return sys.run(ctx)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ddc-go/ddc/host/pluginhost"
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/host/web"
+	"github.com/ddc-go/ddc/host/web/auth"
 )
 
 // shutdownLimit bounds the whole shutdown.
@@ -29,6 +30,7 @@ type system struct {
 	plugins *pluginhost.Manager
 	bots    *discordRunner
 	tel     *telemetry
+	logs    *web.LogRing // recent log lines, for the web UI
 }
 
 // newSystem opens the store and builds the plugin host and the Discord
@@ -64,7 +66,7 @@ func (s *system) cfgFile() string { return filepath.Join(s.opts.DataDir, config.
 // file, and shuts everything down when ctx ends or the web server fails.
 func (s *system) run(ctx context.Context) error {
 	cfg := s.config.get()
-	srv, webErr, err := s.startWeb(cfg)
+	srv, webErr, err := s.startWeb(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -98,9 +100,19 @@ func (s *system) run(ctx context.Context) error {
 
 // startWeb listens on web.listen and serves the web side in the
 // background; its end is sent on the channel.
-func (s *system) startWeb(cfg *config.Config) (*web.Server, <-chan error, error) {
+func (s *system) startWeb(ctx context.Context, cfg *config.Config) (*web.Server, <-chan error, error) {
+	webAuth, seeded, err := web.NewAuth(ctx, s.store, s.opts.Env, auth.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if seeded {
+		s.log.Info("admin password set from " + web.EnvAdminPassword)
+	}
 	handler := web.New(web.Config{Version: s.opts.Version, Plugins: s.plugins, Discord: s.bots.state, Problems: s.problems,
-		Metrics: s.tel.handler(s.config.get)})
+		Metrics: s.tel.handler(s.config.get), UI: &web.UI{
+			Auth: webAuth, Host: s.plugins, Events: s.plugins.Bus(), Audit: s.store, ConfigFile: s.cfgFile(), Config: s.config.get,
+			Installer: newInstaller(s.opts.DataDir, s.opts.Bundled), Logs: s.logs, Logger: s.log.With("component", "web"),
+		}})
 	ln, err := net.Listen("tcp", cfg.Web.Listen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web: listen on %s: %w", cfg.Web.Listen, err)

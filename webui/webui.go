@@ -12,7 +12,7 @@ import (
 	"io/fs"
 )
 
-//go:embed templates/*.html static
+//go:embed templates/*.html static locales
 var files embed.FS
 
 // Static returns the UI's static files (styles, scripts, images), served
@@ -21,6 +21,16 @@ func Static() fs.FS {
 	sub, err := fs.Sub(files, "static")
 	if err != nil {
 		panic(err) // "static" is a valid path; fs.Sub fails only on invalid ones
+	}
+	return sub
+}
+
+// Locales returns the UI's message catalogs, one file per language
+// (en.yaml, de.yaml, fr.yaml), for sdk/i18n.Load(Locales(), ".").
+func Locales() fs.FS {
+	sub, err := fs.Sub(files, "locales")
+	if err != nil {
+		panic(err) // "locales" is a valid path
 	}
 	return sub
 }

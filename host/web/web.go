@@ -1,5 +1,10 @@
-// Package web is the host's HTTP side: the public start page and /healthz
-// now, the web UI, REST API and plugin pages as they land.
+// Package web is the host's HTTP side: /healthz, the web UI (first-run
+// setup, login, dashboard with live container state, plugin manager and
+// settings forms, audit log, settings and API tokens), the REST API under
+// /api/v1 and plugin pages under /p/<id>/. Without Config.UI it serves the
+// public start page only. It must never import discordgo or a plugin's
+// internals: it reaches plugins through Host (Invoke, HandleHTTP) and their
+// contract (api) packages only.
 //
 // Everything goes through the pieces here: NewServer (timeouts, a cap on
 // connections), Engine (recovery, SecurityHeaders, 405 with Allow),
@@ -57,6 +62,9 @@ type Config struct {
 	// Metrics, if set, serves GET /metrics; it does its own access
 	// checks (see host/metrics.Handler).
 	Metrics http.Handler
+	// UI, when set, adds the logged-in web UI and the REST API: "/" is
+	// then the dashboard, and the problems show on the login page.
+	UI *UI
 }
 
 // PluginHealth is one plugin's entry in /healthz: public, so it has a
@@ -131,10 +139,14 @@ func CheckHealth(cfg Config) Health {
 	return h
 }
 
-// New returns the web handler: Engine with the public routes, wrapped in
-// HeadAsGet.
+// New returns the web handler: Engine with the public routes (and, with
+// Config.UI, the logged-in UI and REST API), wrapped in HeadAsGet.
 func New(cfg Config) http.Handler {
-	pages := webui.MustTemplates()
+	return HeadAsGet(engine(cfg))
+}
+
+// engine builds the routes.
+func engine(cfg Config) *gin.Engine {
 	r := Engine()
 	r.GET("/static/*file", static(webui.Static()))
 	public := r.Group("/", NoStore())
@@ -149,6 +161,11 @@ func New(cfg Config) http.Handler {
 	if cfg.Metrics != nil {
 		public.GET("/metrics", gin.WrapH(cfg.Metrics))
 	}
+	if cfg.UI != nil {
+		newUI(cfg).mount(r)
+		return r
+	}
+	pages := webui.MustTemplates()
 	public.GET("/", func(c *gin.Context) {
 		var problems []string
 		if cfg.Problems != nil {
@@ -162,7 +179,7 @@ func New(cfg Config) http.Handler {
 			Problems []string
 		}{CheckHealth(cfg), problems})
 	})
-	return HeadAsGet(r)
+	return r
 }
 
 // static serves the files of fsys (never a directory listing), cacheable

@@ -1,0 +1,170 @@
+// Package webui tests the web UI in a real browser: Debian's chromium,
+// driven over the DevTools protocol with chromedp, against host.Serve with
+// the containers and scheduler plugins as real subprocesses of the built
+// ddc binary and real containers on the test Docker engine.
+package webui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/gin-gonic/gin"
+
+	"github.com/ddc-go/ddc/host"
+	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/internal/testkit/testbin"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
+)
+
+// ddcBin is the ddc binary TestMain builds once.
+var ddcBin string
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	dir, err := os.MkdirTemp("", "ddc-webui-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ddcBin, err = testbin.Build(dir, "ddc", "github.com/ddc-go/ddc/cmd/ddc")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// chromium returns the browser's path; without one the test fails under
+// CI=true and is skipped otherwise.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (apt-get install chromium); CI=true needs the browser tests")
+	}
+	t.Skip("chromium is not installed")
+	return ""
+}
+
+// browser starts a headless chromium for the test and returns its context.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1200, 900),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// serve runs the host with the containers and scheduler plugins on data
+// until the test ends and returns the web UI's base URL.
+func serve(t *testing.T, containers map[string]any, trustedProxies ...string) string {
+	t.Helper()
+	data := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := map[string]any{
+		"web": map[string]any{"listen": addr, "trusted_proxies": append([]string{}, trustedProxies...)},
+		"log": map[string]any{"level": "debug"},
+		"plugins": map[string]any{
+			"containers": map[string]any{"settings": containers},
+			"scheduler":  map[string]any{"settings": map[string]any{}},
+			"echo":       map[string]any{"enabled": false},
+		},
+	}
+	raw, _ := json.Marshal(cfg) // JSON is YAML
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var bundled []pluginhost.Bundled
+	for _, id := range []string{"containers", "scheduler"} {
+		bundled = append(bundled, pluginhost.Bundled{ID: id, Name: id, Version: "test", Path: ddcBin, Args: []string{"plugin", id}})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- host.Serve(ctx, host.Options{
+			DataDir: data, Version: "test", Bundled: bundled,
+			Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve = %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("Serve did not return")
+		}
+	})
+	base := "http://" + addr
+	wait.For(t, 60*time.Second, "the web UI and both plugins up", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return base
+}
+
+// testWriter sends the host's log to the test's.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+// screenshot saves the page as name.png in a temp dir of the test, and
+// also in $DDC_SCREENSHOT_DIR when that is set (to look at them).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(t.TempDir(), name+".png")
+	if err := os.WriteFile(path, buf, 0o600); err != nil {
+		t.Error(err)
+		return
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(buf))
+	if dir := os.Getenv("DDC_SCREENSHOT_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o600); err != nil {
+			t.Error(err)
+		}
+	}
+}
