@@ -81,6 +81,7 @@ func (r *discordRunner) apply(ctx context.Context, c *config.Config) {
 	bot, err := discord.New(discord.Config{
 		Token: c.Discord.Token, APIURL: c.Discord.APIURL, GuildIDs: slices.Clone(c.Discord.GuildIDs), Plugins: r.mgr,
 		Policy: policyOf(c), Throttle: throttleOf(c), Language: c.Language, Logger: r.log,
+		Events: r.mgr.Bus(),
 	})
 	if err != nil {
 		r.cantStart.Store(true)

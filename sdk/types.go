@@ -383,3 +383,29 @@ func Reply(content string) *Response { return &Response{Message: Message{Content
 func Ephemeral(content string) *Response {
 	return &Response{Message: Message{Content: content, Ephemeral: true}}
 }
+
+// TopicDiscordMessage is the topic of the host's event for every message
+// written in a guild channel the bot can see, the bot's own included. A
+// plugin receives it when it lists the topic in Info.Subscribes and
+// IntentGuildMessages in Info.Intents. Its payload is a
+// DiscordMessageEvent, its Source "host". Plugins may not publish on
+// topics under "discord.": those are the host's.
+const TopicDiscordMessage = "discord.message"
+
+// IntentGuildMessages is Discord's GUILD_MESSAGES gateway intent, which is
+// not privileged: the host then receives message events of guild channels
+// (without their content, which needs the privileged MESSAGE_CONTENT
+// intent no bundled plugin asks for).
+const IntentGuildMessages int64 = 1 << 9
+
+// DiscordMessageEvent is the payload of TopicDiscordMessage: who wrote a
+// message where and when, never what.
+type DiscordMessageEvent struct {
+	GuildID     string    `json:"guild_id"`      // GuildID is the message's guild.
+	ChannelID   string    `json:"channel_id"`    // ChannelID is the message's channel.
+	MessageID   string    `json:"message_id"`    // MessageID is the message's snowflake.
+	AuthorID    string    `json:"author_id"`     // AuthorID is the writing user's (or webhook's) id.
+	AuthorIsBot bool      `json:"author_is_bot"` // AuthorIsBot is set for bots and webhooks.
+	Self        bool      `json:"self"`          // Self is set when this bot wrote it (any plugin's message).
+	Time        time.Time `json:"time"`          // Time is Discord's timestamp of the message.
+}

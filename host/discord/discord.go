@@ -119,6 +119,10 @@ type Config struct {
 	Transport http.RoundTripper
 	// Outbox tunes the outbox; BaseURL, Token and Client are set by the Bot.
 	Outbox outbox.Config
+	// Events receives the host's Discord events for plugins
+	// (sdk.TopicDiscordMessage); nil drops them. The host wires in the
+	// plugin bus.
+	Events Publisher
 }
 
 // Bot is the host's Discord side. Create it with New, run it with Run. It
@@ -134,6 +138,7 @@ type Bot struct {
 	throttle atomic.Pointer[policy.Throttle]
 	language atomic.Pointer[string]
 	appID    atomic.Value // string
+	botID    atomic.Value // string: the bot user's id, from READY
 
 	inter   *interactions
 	trigger chan struct{}
@@ -195,6 +200,7 @@ func New(cfg Config) (*Bot, error) {
 	b.sessionIntents.Store(-1)
 	b.state.Store(StateConnecting)
 	b.appID.Store("")
+	b.botID.Store("")
 	if cfg.Policy == nil {
 		cfg.Policy = policy.New(policy.Config{})
 	}
@@ -390,6 +396,9 @@ func (b *Bot) newSession(ctx context.Context, disconnected chan<- struct{}) (*di
 		if !current(s) {
 			return
 		}
+		if r.User != nil {
+			b.botID.Store(r.User.ID)
+		}
 		if r.Application != nil && r.Application.ID != "" {
 			b.appID.Store(r.Application.ID)
 		} else if r.User != nil {
@@ -421,6 +430,11 @@ func (b *Bot) newSession(ctx context.Context, disconnected chan<- struct{}) (*di
 	})
 	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 		b.handle(ctx, ic.Interaction, time.Now())
+	})
+	dg.AddHandler(func(s *discordgo.Session, mc *discordgo.MessageCreate) {
+		if current(s) {
+			b.messageCreated(mc.Message)
+		}
 	})
 	b.sessionIntents.Store(int64(dg.Identify.Intents))
 	b.session.Store(dg)

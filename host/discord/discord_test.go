@@ -794,3 +794,86 @@ func TestUndeclaredComponentRefused(t *testing.T) {
 		t.Errorf("the plugin got %d calls for undeclared components", n)
 	}
 }
+
+// events records the host's events for plugins.
+type events struct {
+	mu  sync.Mutex
+	got []sdk.Event
+}
+
+func (e *events) Publish(ev sdk.Event) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.got = append(e.got, ev)
+	return 1, nil
+}
+
+// messages decodes the discord.message events so far.
+func (e *events) messages(t testing.TB) []sdk.DiscordMessageEvent {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []sdk.DiscordMessageEvent
+	for _, ev := range e.got {
+		if ev.Topic != sdk.TopicDiscordMessage || ev.Source != "host" {
+			t.Errorf("event %s from %q, want only %s from host", ev.Topic, ev.Source, sdk.TopicDiscordMessage)
+			continue
+		}
+		var m sdk.DiscordMessageEvent
+		if err := ev.Decode(&m); err != nil {
+			t.Error(err)
+		}
+		if strings.Contains(string(ev.Payload), "content") {
+			t.Errorf("event payload %s carries content", ev.Payload)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestMessageEvents: with a plugin asking for GUILD_MESSAGES, every guild
+// message becomes a discord.message event without content, the bot's own
+// marked Self; without the intent Discord sends none.
+func TestMessageEvents(t *testing.T) {
+	t.Parallel()
+	ev := &events{}
+	e := start(t, fakeConfig(), func(c *discord.Config) { c.Events = ev })
+	if _, err := e.srv.PostUserMessage(statusCh, viewer, "before the intent"); err != nil {
+		t.Fatal(err)
+	}
+	e.plugins.change(func(p *fakePlugins) { p.manifest.Intents = sdk.IntentGuildMessages })
+	wait.For(t, 15*time.Second, "identified with GUILD_MESSAGES", func() bool {
+		ids := e.srv.Identifies()
+		return len(ids) == 2 && ids[1].Intents&int(sdk.IntentGuildMessages) != 0 && e.bot.State() == discord.StateConnected
+	})
+	if got := ev.messages(t); len(got) != 0 {
+		t.Fatalf("events before the intent: %+v", got)
+	}
+	user, err := e.srv.PostUserMessage(statusCh, viewer, "secret words")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, 10*time.Second, "the user's message event", func() bool { return len(ev.messages(t)) == 1 })
+	own, err := e.bot.Send(ctxT(t, 10*time.Second), "demo", statusCh, sdk.Message{Content: "panel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.For(t, 10*time.Second, "the bot's message event", func() bool { return len(ev.messages(t)) == 2 })
+	got := ev.messages(t)
+	want := []sdk.DiscordMessageEvent{
+		{GuildID: guildID, ChannelID: statusCh, MessageID: user.ID, AuthorID: viewer, Time: user.Timestamp.UTC()},
+		{GuildID: guildID, ChannelID: statusCh, MessageID: own, AuthorID: e.srv.BotUser().ID, AuthorIsBot: true, Self: true},
+	}
+	for i := range want {
+		g := got[i]
+		if i == 1 {
+			g.Time = time.Time{} // the bot's message time is the fake's
+		}
+		if !g.Time.Equal(want[i].Time) {
+			t.Errorf("event %d time %v, want %v", i, g.Time, want[i].Time)
+		}
+		g.Time = want[i].Time
+		if g != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, g, want[i])
+		}
+	}
+}

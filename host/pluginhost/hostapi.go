@@ -6,11 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ddc-go/ddc/host/store"
 	"github.com/ddc-go/ddc/sdk"
 )
+
+// hostTopicPrefix starts the topics only the host publishes
+// (sdk.TopicDiscordMessage).
+const hostTopicPrefix = "discord."
 
 // Messenger delivers plugins' messages to Discord: the host's outbox. The
 // Discord layer implements it; until one is set, message calls fail with
@@ -77,6 +82,9 @@ func (h *hostAPI) Followup(ctx context.Context, interactionID string, m sdk.Mess
 func (h *hostAPI) Publish(_ context.Context, topic string, payload []byte) error {
 	if err := validateTopic(topic, false); err != nil {
 		return fmt.Errorf("publish: %w: %w", err, sdk.ErrInvalid)
+	}
+	if strings.HasPrefix(topic, hostTopicPrefix) {
+		return fmt.Errorf("publish %s: topics under %q are the host's: %w", topic, hostTopicPrefix, sdk.ErrPermission)
 	}
 	ev := sdk.Event{Topic: topic, Payload: payload, Source: h.id}
 	_, err := h.m.bus.Publish(ev)

@@ -41,6 +41,12 @@ type overview struct {
 	rec      record
 	repost   bool      // post anew (delete the old messages first)
 	lastDraw time.Time // when stats were last drawn
+	// belowID is the newest message someone else wrote below the
+	// overview ("" when none since it was posted), belowAt when it came;
+	// recreate fires recreate_after later.
+	belowID  string
+	belowAt  time.Time
+	recreate *time.Timer
 
 	// Owned by the worker.
 	sent []uint64 // hash of what each message shows, 0 when unknown
@@ -155,6 +161,7 @@ func (p *Plugin) finishDraw(ctx context.Context, o *overview, ids []string, msgs
 		o.rec.Posted = time.Now().UTC()
 	}
 	o.rec.IDs = ids
+	o.posted(ids)
 	stored := o.rec
 	p.mu.Unlock()
 	if serr := p.store(ctx, o.channel, stored); serr != nil {

@@ -86,7 +86,8 @@ func (p *Plugin) Info() sdk.Info {
 		Commands:        commands(),
 		ComponentPrefix: PluginID,
 		Components:      componentKinds(),
-		Subscribes:      []string{api.TopicAll},
+		Subscribes:      []string{api.TopicAll, sdk.TopicDiscordMessage},
+		Intents:         sdk.IntentGuildMessages, // for recreate_after: who wrote below an overview, never what
 		Calls:           api.Actions(),
 		SettingsSchema:  settingsSpec().Schema(),
 	}
@@ -124,6 +125,7 @@ func (p *Plugin) Configure(ctx context.Context, raw json.RawMessage) error {
 		p.lang = lang
 	}
 	for _, o := range p.overviews {
+		p.armRecreateLocked(o)
 		o.wake()
 	}
 	p.mu.Unlock()
@@ -157,6 +159,7 @@ func (p *Plugin) Stop(ctx context.Context) error {
 	close(p.quit)
 	for _, o := range p.overviews {
 		close(o.quit)
+		p.armRecreateLocked(o) // stops the timer: not started any more
 	}
 	p.mu.Unlock()
 	done := make(chan struct{})
@@ -227,8 +230,12 @@ func (p *Plugin) kickLocked(ch chan struct{}) {
 	}
 }
 
-// HandleEvent follows the containers: every change wakes the overviews.
+// HandleEvent follows the containers (every change wakes the overviews)
+// and the messages written below overviews (recreate_after).
 func (p *Plugin) HandleEvent(_ context.Context, ev sdk.Event) error {
+	if ev.Topic == sdk.TopicDiscordMessage {
+		return p.messageEvent(ev)
+	}
 	if ev.Topic == api.TopicBulk {
 		p.bulkEvent(ev.Payload)
 	}

@@ -821,18 +821,19 @@ func TestGatewayResilience(t *testing.T) {
 		srv := newServer(t, testConfig())
 		got := make(chan string, 4)
 		openSession(t, srv, func(dg *discordgo.Session) {
-			dg.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.Content })
+			dg.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.ID })
 		})
 		if n := srv.DropConnections(); n != 1 {
 			t.Fatalf("DropConnections() = %d, want 1", n)
 		}
-		if _, err := srv.PostUserMessage(channelID, userID, "while you were away"); err != nil {
+		missed, err := srv.PostUserMessage(channelID, userID, "while you were away")
+		if err != nil {
 			t.Fatal(err)
 		}
 		select {
-		case c := <-got:
-			if c != "while you were away" {
-				t.Errorf("MESSAGE_CREATE content = %q, want the missed message", c)
+		case id := <-got:
+			if id != missed.ID {
+				t.Errorf("MESSAGE_CREATE of message %s, want the missed message %s", id, missed.ID)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("missed event not replayed")
@@ -971,5 +972,58 @@ func TestMessagesKeepComponents(t *testing.T) {
 		if !isRow || len(row.Components) != 1 || row.Components[0].(*discordgo.Button).CustomID != "id-1" {
 			t.Errorf("row = %#v, want the button id-1", m.Components[0])
 		}
+	}
+}
+
+func TestPostUserMessageIntents(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		intents     discordgo.Intent
+		allowed     int
+		text        string
+		wantEvent   bool
+		wantContent string
+	}{
+		{name: "no guild messages intent", intents: discordgo.IntentsGuilds, text: "hi"},
+		{name: "guild messages without content", intents: discordgo.IntentsGuilds | discordgo.IntentsGuildMessages, text: "hi", wantEvent: true},
+		{name: "mention shows content", intents: discordgo.IntentsGuildMessages, text: "hi <@" + fakediscord.DefaultApplicationID + ">",
+			wantEvent: true, wantContent: "hi <@" + fakediscord.DefaultApplicationID + ">"},
+		{name: "message content intent", intents: discordgo.IntentsGuildMessages | discordgo.IntentMessageContent,
+			allowed: fakediscord.IntentMessageContent, text: "hi", wantEvent: true, wantContent: "hi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.AllowedPrivilegedIntents = tt.allowed
+			srv := newServer(t, cfg)
+			got := make(chan *discordgo.Message, 4)
+			openSession(t, srv, func(dg *discordgo.Session) {
+				dg.Identify.Intents = tt.intents
+				dg.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { got <- m.Message })
+			})
+			posted, err := srv.PostUserMessage(channelID, userID, tt.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ms := srv.Messages(channelID); len(ms) == 0 || ms[len(ms)-1].ID != posted.ID || ms[len(ms)-1].Content != tt.text {
+				t.Errorf("Messages() does not end with the posted message %+v", posted)
+			}
+			select {
+			case m := <-got:
+				if !tt.wantEvent {
+					t.Fatalf("MESSAGE_CREATE %+v without the GUILD_MESSAGES intent", m)
+				}
+				if m.ID != posted.ID || m.Author == nil || m.Author.ID != userID || m.GuildID != guildID || m.Content != tt.wantContent {
+					t.Errorf("MESSAGE_CREATE = id %s author %+v guild %s content %q, want %s by %s in %s with %q",
+						m.ID, m.Author, m.GuildID, m.Content, posted.ID, userID, guildID, tt.wantContent)
+				}
+			case <-time.After(2 * time.Second):
+				if tt.wantEvent {
+					t.Fatal("no MESSAGE_CREATE")
+				}
+			}
+		})
 	}
 }

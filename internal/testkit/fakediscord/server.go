@@ -576,8 +576,10 @@ func (s *Server) Message(messageID string) (*discordgo.Message, bool) {
 }
 
 // PostUserMessage makes a user write a message in a channel; sessions with
-// the GUILD_MESSAGES intent receive MESSAGE_CREATE (content only with the
-// MESSAGE_CONTENT intent on Discord; the fake always includes it).
+// the GUILD_MESSAGES intent receive MESSAGE_CREATE. As on Discord, a
+// session without the privileged MESSAGE_CONTENT intent gets it with empty
+// content, embeds, attachments and components unless the message mentions
+// the bot.
 func (s *Server) PostUserMessage(channelID, userID, content string) (*discordgo.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -591,10 +593,22 @@ func (s *Server) PostUserMessage(channelID, userID, content string) (*discordgo.
 	}
 	m := &discordgo.Message{
 		ID: s.ids.next(), ChannelID: channelID, GuildID: c.guildID, Content: content,
-		Author: userObject(*u), Timestamp: time.Now().UTC(),
+		Author: userObject(*u), Timestamp: time.Now().UTC(), Type: discordgo.MessageTypeDefault,
+		Embeds: []*discordgo.MessageEmbed{}, Attachments: []*discordgo.MessageAttachment{}, Mentions: []*discordgo.User{},
 	}
 	s.storeMessageLocked(m, false)
-	s.dispatchLocked("MESSAGE_CREATE", m, intentGuildMessages)
+	mentioned := strings.Contains(content, "<@"+s.cfg.BotUser.ID+">") || strings.Contains(content, "<@!"+s.cfg.BotUser.ID+">")
+	blind := *m
+	blind.Content = ""
+	for _, sess := range s.gw.sessions {
+		switch {
+		case sess.intents&intentGuildMessages == 0:
+		case sess.intents&IntentMessageContent == 0 && !mentioned:
+			s.sendDispatchLocked(sess, "MESSAGE_CREATE", &blind)
+		default:
+			s.sendDispatchLocked(sess, "MESSAGE_CREATE", m)
+		}
+	}
 	s.notifyLocked()
 	return cloneMessage(m), nil
 }
