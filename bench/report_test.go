@@ -65,9 +65,12 @@ const (
 
 // TestReport measures the shipped ddc binary from outside, as a user runs
 // it, and writes the report: binary size, exec to healthy, idle PSS/RSS of
-// the host and its plugins with 50 containers, interaction → first
-// response through the fake Discord, and the image if `task image` built
-// ddc:local. It needs the go command, a Docker engine and loopback.
+// the host and its plugins with 50 containers and 0 and 5 overviews,
+// interaction → first response through the fake Discord, container event
+// → overview edit, the peak during 50 restarts/min with 20 overviews
+// (-load-duration, 2 min), and the image if `task image` built ddc:local:
+// its size and a `docker run` to healthy with its memory. It needs the go
+// command, a Docker engine, the docker command and loopback.
 func TestReport(t *testing.T) {
 	full := *reportPath != ""
 	execRuns, interactions := 3, 30
