@@ -41,6 +41,8 @@ const (
 	controlCh = "930000000000000002"
 	statusCh  = "930000000000000003"
 	viewer    = "930000000000000004"
+	operator  = "930000000000000005"
+	operRole  = "930000000000000006"
 )
 
 // Budgets and the scale of the idle measurement (issue 14 item 8).
@@ -63,9 +65,12 @@ const (
 
 // TestReport measures the shipped ddc binary from outside, as a user runs
 // it, and writes the report: binary size, exec to healthy, idle PSS/RSS of
-// the host and its plugins with 50 containers, interaction → first
-// response through the fake Discord, and the image if `task image` built
-// ddc:local. It needs the go command, a Docker engine and loopback.
+// the host and its plugins with 50 containers and 0 and 5 overviews,
+// interaction → first response through the fake Discord, container event
+// → overview edit, the peak during 50 restarts/min with 20 overviews
+// (-load-duration, 2 min), and the image if `task image` built ddc:local:
+// its size and a `docker run` to healthy with its memory. It needs the go
+// command, a Docker engine, the docker command and loopback.
 func TestReport(t *testing.T) {
 	full := *reportPath != ""
 	execRuns, interactions := 3, 30
@@ -76,14 +81,15 @@ func TestReport(t *testing.T) {
 	bin := buildRelease(t, dir)
 	t.Logf("ddc built")
 	eng := dockertest.Connect(t)
-	startContainers(t, eng, eng.CreateMany(t, containerCount, "ddc-bench")[:runningCount])
+	cs := eng.CreateMany(t, containerCount, "ddc-bench")
+	startContainers(t, eng, cs[:runningCount])
 	t.Logf("%d test containers ready", containerCount)
 	srv := fakediscord.New(fakeConfig())
 	t.Cleanup(srv.Close)
 
 	rep := Report{When: time.Now(), Machine: machine(t)}
 	rep.Setup = []string{
-		"`ddc serve` is the release build (`CGO_ENABLED=0 -trimpath -ldflags \"-s -w\"`, tag nomsgpack), run as a subprocess with a fresh data dir; bundled plugins enabled as in the default config (containers, scheduler; echo off).",
+		"`ddc serve` is the release build (`CGO_ENABLED=0 -trimpath -ldflags \"-s -w\"`, tag nomsgpack), run as a subprocess with a fresh data dir; bundled plugins enabled as in the default config (containers, scheduler, panels; echo off).",
 		fmt.Sprintf("Discord is the project's fake Discord on loopback (real discordgo client); Docker is the real engine with %d test containers (%d running, %d created; FROM scratch, network none).", containerCount, runningCount, containerCount-runningCount),
 		"Memory is PSS and RSS from /proc/PID/smaps_rollup, summed over the host and every plugin process (internal/procmem), after the host is healthy, connected and idle for 12 s.",
 	}
@@ -118,7 +124,7 @@ func TestReport(t *testing.T) {
 	})
 
 	wait.For(t, 60*time.Second, "ddc connected to the fake Discord and its commands registered", func() bool {
-		return s.discordState(t) == "connected" && hasCommand(srv.Commands(guildID), "container")
+		return s.discordState(t) == "connected" && hasCommands(srv.Commands(guildID), "container", "ss")
 	})
 	time.Sleep(idleSettle)
 	t.Logf("%s: idle", time.Since(rep.When).Round(time.Second))
@@ -126,8 +132,8 @@ func TestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(each) < 3 {
-		t.Fatalf("measured %d processes, want the host and at least the containers and scheduler plugins: %+v", len(each), each)
+	if len(each) < 4 {
+		t.Fatalf("measured %d processes, want the host and the containers, scheduler and panels plugins: %+v", len(each), each)
 	}
 	for _, u := range each {
 		rep.Details = append(rep.Details, fmt.Sprintf("idle pid %-7d %-45s PSS %8s  RSS %8s  anon %8s", u.PID, u.Cmd, MB(u.PSS), MB(u.RSS), MB(u.Anon)))
@@ -138,9 +144,10 @@ func TestReport(t *testing.T) {
 			Verdict: Check(float64(total.PSS)/1024, pssBudgetMB, "MB"), DDCv1: ddcRAM,
 			Close: "See the per-process figures under Details: the processes share the executable's pages, so most of each one's PSS is its own anonymous memory (Go heap and runtime); lower the plugins' idle heap first (the containers plugin's cache, the scheduler's), then GOGC/memory limits per plugin."},
 		Row{What: "idle total RSS, same processes", Value: MB(total.RSS), DDCv1: ddcRAM},
-		Row{What: "idle with 5 overviews (the issue's condition)", NotMeasured: "the panels plugin is not merged yet; the rows above have no overview"},
-		Row{What: "peak PSS: 2 min of 50 actions/min with 20 overviews", Budget: "≤ 64 MB", DDCv1: ddcPeak, NotMeasured: "needs the panels plugin (not merged yet)"},
 	)
+	rows, details := idleWithOverviews(t, srv, s, cs)
+	rep.Rows, rep.Details = append(rep.Rows, rows...), append(rep.Details, details...)
+	t.Logf("%s: idle with %d overviews measured", time.Since(rep.When).Round(time.Second), idleOverviews)
 
 	lat, sample := s.interactions(t, srv, interactions)
 	t.Logf("%s: interactions measured", time.Since(rep.When).Round(time.Second))
@@ -151,10 +158,21 @@ func TestReport(t *testing.T) {
 		Close:   fmt.Sprintf("The load average was %s on %d CPUs (other test runs share this machine): measure again on an idle machine; if it still misses, trace one interaction through host/discord (router), the gRPC call to the plugin and the outbox", loadavg(), runtime.NumCPU()),
 	})
 	rep.Details = append(rep.Details, "first reply to /container list: "+sample)
-	rep.Rows = append(rep.Rows, Row{What: "container event → overview edit sent p95", NotMeasured: "needs the panels plugin (not merged yet)"})
+	lat, fromCall := eventToEdit(t, srv, eng, cs[0], overviewChannel(0), eventSamples)
+	t.Logf("%s: event → edit measured", time.Since(rep.When).Round(time.Second))
+	rep.Rows = append(rep.Rows, Row{
+		What: fmt.Sprintf("container event → overview edit sent p95: a test container stopped and started in turn from outside DDC (engine API); from Docker's die/start event (its timestamp) to the fake Discord receiving the PATCH of the overview showing it; %d samples, %d overviews, the fake's Discord rate limits on; p50 %s (worst %s); from the API call instead: p50 %s, p95 %s",
+			len(lat), idleOverviews, Ms(latency.Percentile(lat, 0.5)), Ms(slices.Max(lat)), Ms(latency.Percentile(fromCall, 0.5)), Ms(latency.Percentile(fromCall, 0.95))),
+		Value: Ms(latency.Percentile(lat, 0.95)),
+	})
+	rep.Details = append(rep.Details, "event → edit samples (stop, start, …): "+msList(lat), "API call → edit samples (stop, start, …): "+msList(fromCall))
+	rows, details = loadPeak(t, srv, s, cs)
+	rep.Rows, rep.Details = append(rep.Rows, rows...), append(rep.Details, details...)
+	t.Logf("%s: load measured", time.Since(rep.When).Round(time.Second))
 	s.stop(t)
 
-	rep.Rows = append(rep.Rows, imageRows(t, eng)...)
+	rows, details = imageRows(t, eng, srv)
+	rep.Rows, rep.Details = append(rep.Rows, rows...), append(rep.Details, details...)
 	out := Render(rep)
 	path := *reportPath
 	if path == "" {
@@ -253,11 +271,12 @@ func loadavg() string {
 func fakeConfig() fakediscord.Config {
 	return fakediscord.Config{
 		HeartbeatInterval: time.Second,
-		Users:             []fakediscord.User{{ID: viewer, Username: "vic"}},
+		Users:             []fakediscord.User{{ID: viewer, Username: "vic"}, {ID: operator, Username: "olga"}},
 		Guilds: []fakediscord.Guild{{
 			ID: guildID, Name: "bench",
-			Channels: []fakediscord.Channel{{ID: controlCh, Name: "control"}, {ID: statusCh, Name: "status"}},
-			Members:  []fakediscord.Member{{UserID: viewer}},
+			Channels: append([]fakediscord.Channel{{ID: controlCh, Name: "control"}, {ID: statusCh, Name: "status"}}, statusChannels(loadOverviews)...),
+			Roles:    []fakediscord.Role{{ID: operRole, Name: "operators"}},
+			Members:  []fakediscord.Member{{UserID: viewer}, {UserID: operator, Roles: []string{operRole}}},
 		}},
 	}
 }
@@ -282,7 +301,8 @@ func startServe(t *testing.T, bin string, srv *fakediscord.Server, eng *dockerte
 		"web": map[string]any{"listen": addr},
 		"discord": map[string]any{
 			"api_url": srv.URL(), "guild_ids": []string{guildID},
-			"status_channels": []string{statusCh}, "control_channels": []string{controlCh},
+			"status_channels": append([]string{statusCh}, channelIDs(loadOverviews)...), "control_channels": []string{controlCh},
+			"operator_roles":   []string{operRole},
 			"command_cooldown": "0s", "button_cooldown": "0s", "per_minute_cap": 0,
 		},
 		"plugins": map[string]any{
@@ -429,19 +449,17 @@ func (s *serve) stop(t *testing.T) {
 
 // imageRows measures the image `task image` builds, ddc:local, or says
 // it is not built.
-func imageRows(t *testing.T, eng *dockertest.Engine) []Row {
+func imageRows(t *testing.T, eng *dockertest.Engine, srv *fakediscord.Server) ([]Row, []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const ref = "ddc:local"
-	notRun := Row{What: "`docker run` to a healthy container; container memory in `docker stats`, idle and at peak",
-		DDCv1: ddcRAM, NotMeasured: "the image smoke test (issue 14 item 2) is not merged yet"}
 	info, err := eng.Client.ImageInspect(ctx, ref)
 	if err != nil {
 		return []Row{
 			{What: "image size uncompressed (ddc:local)", Budget: fmt.Sprintf("≤ %d MB", imageBudgetMB), DDCv1: ddcImage, NotMeasured: "not built (`task image` builds ddc:local)"},
-			notRun,
-		}
+			{What: "`docker run` to a healthy container; container memory in `docker stats`, idle", DDCv1: ddcRAM, NotMeasured: "ddc:local is not built (`task image` builds it)"},
+		}, nil
 	}
 	size := info.Size
 	rows := []Row{{
@@ -462,8 +480,12 @@ func imageRows(t *testing.T, eng *dockertest.Engine) []Row {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rows = append(rows, Row{What: "image as `docker save | gzip`", Value: MB(counted.n / 1024)}, notRun)
-	return rows
+	rows = append(rows, Row{What: "image as `docker save | gzip`", Value: MB(counted.n / 1024)})
+	if _, err := exec.LookPath("docker"); err != nil {
+		return append(rows, Row{What: "`docker run` to a healthy container; container memory in `docker stats`, idle", DDCv1: ddcRAM, NotMeasured: "no docker command here to read `docker stats`"}), nil
+	}
+	run, details := imageRunRows(runImage(t, eng, srv, ref))
+	return append(rows, run...), details
 }
 
 // countWriter counts the bytes written to it.
