@@ -18,7 +18,7 @@ func TestUpdateKeepsComments(t *testing.T) {
 			{Key: []string{"plugins", "echo", "enabled"}, Value: true},
 			{Key: []string{"plugins", "scheduler", "settings"}, Value: map[string]any{"grace": "10m"}},
 			{Key: []string{"web", "trusted_proxies"}, Value: []string{"10.0.0.0/8"}},
-		}, []string{"# The default language", "echo:\n    enabled: true", "grace: 10m", "trusted_proxies:\n    - 10.0.0.0/8"}},
+		}, []string{"# The default language", "echo:\n    enabled: true", "grace: 10m", "trusted_proxies: [10.0.0.0/8]"}},
 		{"flow style (JSON)", `{"log": {"level": "debug"}, "plugins": {"echo": {"enabled": false}}}`, []Change{
 			{Key: []string{"plugins", "echo", "enabled"}, Value: true},
 			{Key: []string{"plugins", "new", "enabled"}, Value: false},

@@ -127,6 +127,12 @@ func (c *Config) Validate() error {
 	if !slices.Contains(logLevels, c.Log.Level) {
 		add("log.level", "%q is not one of %s", c.Log.Level, strings.Join(logLevels, ", "))
 	}
+	c.validatePlugins(add)
+	return errors.Join(errs...)
+}
+
+// validatePlugins checks every plugins.<id> section, reporting through add.
+func (c *Config) validatePlugins(add func(key, format string, args ...any)) {
 	for _, id := range sortedKeys(anyMap(c.Plugins)) {
 		if !ValidPluginID(id) {
 			add("plugins."+id, "plugin id %q must match %s", id, pluginIDRE)
@@ -152,7 +158,6 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	return errors.Join(errs...)
 }
 
 func anyMap(m map[string]Plugin) map[string]any {

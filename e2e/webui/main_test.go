@@ -2,6 +2,9 @@
 // driven over the DevTools protocol with chromedp, against host.Serve with
 // the containers and scheduler plugins as real subprocesses of the built
 // ddc binary and real containers on the test Docker engine.
+//
+// It must never import another e2e package; no production package imports
+// it.
 package webui
 
 import (

@@ -9,7 +9,7 @@
 // restart logs everyone out.
 //
 // It must never import gin or the web handlers: it is the policy, not the
-// transport.
+// transport; nor any plugin package (plugins/).
 package auth
 
 import (
