@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,11 +155,14 @@ func TestStartFailures(t *testing.T) {
 		tamper    bool
 		wantState pluginhost.State
 		wantErr   []string
+		// start is the start deadline: 1s where the case is about it, else
+		// long enough for a loaded machine to exec and handshake.
+		start time.Duration
 	}{
 		{name: "stdout before handshake", args: []string{"--mode=stdout"}, wantState: pluginhost.StateFailed,
 			wantErr: []string{"plugin fault wrote to stdout before the handshake", `"hello from a careless plugin"`}},
 		{name: "slow start", args: []string{"--mode=slow-start"}, wantState: pluginhost.StateFailed,
-			wantErr: []string{"plugin fault did not finish starting within 1s"}},
+			wantErr: []string{"plugin fault did not finish starting within 1s"}, start: time.Second},
 		{name: "checksum mismatch", tamper: true, wantState: pluginhost.StateFailed,
 			wantErr: []string{"plugin.yaml records", "refusing to run a changed binary"}},
 		{name: "invalid manifest", args: []string{"--mode=bad-manifest"}, wantState: pluginhost.StateFailed,
@@ -180,7 +184,7 @@ func TestStartFailures(t *testing.T) {
 			}
 			install(t, data, "echo", "echo", bins.echo, nil)
 			e := start(t, data, func(c *pluginhost.Config) {
-				c.Timeouts.Start = time.Second
+				c.Timeouts.Start = cmp.Or(tt.start, 15*time.Second)
 				c.Restart.MaxCrashes = 2
 			})
 			st := waitState(t, e.mgr, "fault", tt.wantState, 20*time.Second)

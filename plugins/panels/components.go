@@ -132,13 +132,12 @@ func (p *Plugin) info(ctx context.Context, tr i18n.Translator, ref string) (*sdk
 		e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.address"), Value: "`" + cut(c.IPPort, 200) + "`"})
 	}
 	e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.state"), Value: emoji(c) + " " + stateText(tr, c), Inline: true})
-	m := sdk.Message{Embeds: []sdk.Embed{e}, Ephemeral: true}
-	if c.HasProtectedInfo && len(c.Container) <= maxRefInID {
-		m.Components = []sdk.ActionRow{sdk.Row(sdk.Component{
-			Type: sdk.ComponentButton, CustomID: api.PluginID + ":pinfo:" + c.Container, Label: tr.T("info.protected"), Emoji: "🔒", Style: sdk.ButtonSecondary,
-		})}
+	if c.HasProtectedInfo {
+		// The password form belongs to the containers plugin, and the host
+		// lets a plugin post only its own buttons: point to its command.
+		e.Fields = append(e.Fields, sdk.Field{Name: "🔒 " + tr.T("info.protected"), Value: "`/info " + cut(c.Container, 200) + "`"})
 	}
-	return &sdk.Response{Message: m}, nil
+	return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{e}, Ephemeral: true}}, nil
 }
 
 // panel is the ephemeral control panel of one container, with buttons for
