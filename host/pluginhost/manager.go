@@ -706,7 +706,12 @@ func (m *Manager) Invoke(ctx context.Context, caller, action string, args json.R
 		return nil, fmt.Errorf("invoke %s: no running plugin provides it: %w", action, sdk.ErrNotFound)
 	}
 	req := &sdk.InvokeRequest{Action: action, Args: args, Caller: caller, Interaction: in, CallerLevel: m.callerLevel(caller, provider)}
-	if in != nil {
+	switch {
+	case in != nil && caller == "host":
+		// The host's own interaction (a web UI user's action): the host
+		// vouches for it, so the provider's audit entries carry its user.
+		m.routed.record(provider, *in)
+	case in != nil:
 		m.routed.bind(in.ID, provider)
 	}
 	return call(ctx, m, provider, func(ctx context.Context, c *grpcplugin.Client) (json.RawMessage, error) {

@@ -7,10 +7,12 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -126,7 +128,9 @@ type identity struct {
 }
 
 func (id identity) interaction(lang, def string) *sdk.Interaction {
-	in := &sdk.Interaction{Level: sdk.LevelAdmin, Locale: lang, DefaultLocale: def}
+	// A fresh id for each action: the host records the interaction under
+	// it, so the provider's audit entries name the web user.
+	in := &sdk.Interaction{ID: strconv.FormatUint(rand.Uint64()>>1|1<<62, 10), Level: sdk.LevelAdmin, Locale: lang, DefaultLocale: def}
 	switch {
 	case id.Token != nil:
 		in.User = sdk.User{ID: "token:" + id.Token.ID, Name: "token " + id.Token.Name}

@@ -879,7 +879,7 @@ func TestDiscordAndChannels(t *testing.T) {
 		t.Fatalf("save = %d %s", rec.Code, rec.Body)
 	}
 	raw, _ := os.ReadFile(u.cfgFile)
-	if !strings.Contains(string(raw), newToken) || !strings.Contains(string(raw), "- \"930000000000000002\"") {
+	if !strings.Contains(string(raw), newToken) || !strings.Contains(string(raw), `"930000000000000002"]`) {
 		t.Errorf("config.yaml lacks the token or guilds:\n%s", raw)
 	}
 	page := u.do(http.MethodGet, "/discord", nil, s.hdr(nil)).Body.String()
