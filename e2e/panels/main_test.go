@@ -10,7 +10,6 @@ package panels
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -35,20 +34,7 @@ var ddcBin string
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	dir, err := os.MkdirTemp("", "ddc-panels-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ddcBin, err = testbin.Build(dir, "ddc", "github.com/ddc-go/ddc/cmd/ddc")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.RunWithDDC(m, "ddc-panels-e2e-", &ddcBin))
 }
 
 // Ids of the fake guild.

@@ -8,7 +8,6 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -34,20 +33,7 @@ var ddcBin string
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	dir, err := os.MkdirTemp("", "ddc-scheduler-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ddcBin, err = testbin.Build(dir, "ddc", "github.com/ddc-go/ddc/cmd/ddc")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.RunWithDDC(m, "ddc-scheduler-e2e-", &ddcBin))
 }
 
 // Ids of the fake guild.

@@ -10,7 +10,6 @@ package webui
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,20 +33,7 @@ var ddcBin string
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
-	dir, err := os.MkdirTemp("", "ddc-webui-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ddcBin, err = testbin.Build(dir, "ddc", "github.com/ddc-go/ddc/cmd/ddc")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testbin.RunWithDDC(m, "ddc-webui-e2e-", &ddcBin))
 }
 
 // chromium returns the browser's path; without one the test fails under

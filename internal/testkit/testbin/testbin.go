@@ -25,3 +25,24 @@ func Build(dir, name, pkg string) (string, error) {
 	}
 	return path, nil
 }
+
+// DDCModule is the import path of the ddc command.
+const DDCModule = "github.com/ddc-go/ddc/cmd/ddc"
+
+// RunWithDDC is the body of a whole-system test package's TestMain: it
+// builds the ddc binary once into a temporary directory named after
+// prefix, stores its path in *bin, runs the tests and removes the
+// directory. It returns the exit code for os.Exit.
+func RunWithDDC(m interface{ Run() int }, prefix string, bin *string) int {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if *bin, err = Build(dir, "ddc", DDCModule); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
