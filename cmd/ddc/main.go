@@ -35,6 +35,7 @@ import (
 
 	"github.com/ddc-go/ddc/host"
 	"github.com/ddc-go/ddc/host/pluginhost"
+	"github.com/ddc-go/ddc/host/sandbox"
 	"github.com/ddc-go/ddc/internal/memtrim"
 	"github.com/ddc-go/ddc/internal/privdrop"
 	"github.com/ddc-go/ddc/plugins/containers"
@@ -215,6 +216,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 }
 
+// pluginCaps are the capabilities a host dropping root keeps to run
+// third-party plugins as users of their own (see host/sandbox).
+func pluginCaps() []privdrop.Cap {
+	var out []privdrop.Cap
+	for _, c := range sandbox.SwitchCapabilities() {
+		out = append(out, privdrop.Cap{Bit: c.Bit, Name: c.Name})
+	}
+	return out
+}
+
 // dropPrivileges switches to PUID:PGID when they are set (see
 // internal/privdrop), and warns when ddc would otherwise run as root.
 func dropPrivileges(dataDir string, log *slog.Logger) error {
@@ -225,7 +236,7 @@ func dropPrivileges(dataDir string, log *slog.Logger) error {
 	socket := privdrop.SocketPath(os.Getenv)
 	switch {
 	case ok:
-		res, err := privdrop.Drop(privdrop.Options{Target: target, DataDir: dataDir, Socket: socket})
+		res, err := privdrop.Drop(privdrop.Options{Target: target, DataDir: dataDir, Socket: socket, Keep: pluginCaps()})
 		for _, w := range res.Warnings {
 			log.Warn(w)
 		}
@@ -233,7 +244,8 @@ func dropPrivileges(dataDir string, log *slog.Logger) error {
 			return fmt.Errorf("switch to PUID/PGID: %w", err)
 		}
 		if res.Dropped {
-			log.Info("switched to PUID/PGID", "uid", target.UID, "gid", target.GID, "groups", res.Groups, "data_dir_entries_given", res.Chowned)
+			log.Info("switched to PUID/PGID", "uid", target.UID, "gid", target.GID, "groups", res.Groups, "data_dir_entries_given", res.Chowned,
+				"capabilities_kept", res.Kept, "data_dir_searchable_by_plugin_users", res.Searchable)
 		}
 	case os.Geteuid() == 0:
 		log.Warn("ddc runs as root: set PUID and PGID to run as an unprivileged user (Unraid: 99 and 100)")

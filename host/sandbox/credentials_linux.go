@@ -29,19 +29,33 @@ func (id Identity) Apply(attr *syscall.SysProcAttr) {
 	attr.Credential = &syscall.Credential{Uid: id.UID, Gid: id.GID, Groups: groups}
 }
 
-// Capabilities a host needs to start plugins under other users and manage
-// them: bit numbers from linux/capability.h.
-var switchCaps = []struct {
-	bit  uint
-	name string
-}{{0, "CAP_CHOWN"}, {1, "CAP_DAC_OVERRIDE"}, {5, "CAP_KILL"}, {6, "CAP_SETGID"}, {7, "CAP_SETUID"}}
+// Capability is a Linux capability.
+type Capability struct {
+	// Bit is its number in linux/capability.h.
+	Bit uint
+	// Name is its name there, such as CAP_SETUID.
+	Name string
+}
+
+// SwitchCapabilities returns the capabilities a host needs to run plugins
+// under other users, and only those: CAP_SETUID and CAP_SETGID to start
+// them (setgroups, setgid and setuid in the child before exec), CAP_KILL
+// to stop them, CAP_CHOWN to give them their working directory and the
+// directory of their sockets, and CAP_DAC_OVERRIDE to connect to the
+// sockets they create (owned by their users, mode 0660). A host that
+// drops root keeps exactly these (internal/privdrop); plugins it starts
+// get none of them.
+func SwitchCapabilities() []Capability {
+	return []Capability{
+		{unix.CAP_CHOWN, "CAP_CHOWN"}, {unix.CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"}, {unix.CAP_KILL, "CAP_KILL"},
+		{unix.CAP_SETGID, "CAP_SETGID"}, {unix.CAP_SETUID, "CAP_SETUID"},
+	}
+}
 
 // CanSwitchUser reports whether this process may run plugins under other
-// users: it needs CAP_SETUID and CAP_SETGID to start them, CAP_KILL to stop
-// them, CAP_CHOWN to give them their working directory and sockets, and
-// CAP_DAC_OVERRIDE to connect to the sockets they create (root has all
-// five unless a container dropped them). When it cannot, why says what is
-// missing.
+// users: it needs every one of SwitchCapabilities in its effective set
+// (root has them unless a container dropped them; a host that dropped
+// root to PUID keeps them). When it cannot, why says what is missing.
 func CanSwitchUser() (ok bool, why string) {
 	raw, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -57,9 +71,9 @@ func CanSwitchUser() (ok bool, why string) {
 		}
 	}
 	var missing []string
-	for _, c := range switchCaps {
-		if eff&(1<<c.bit) == 0 {
-			missing = append(missing, c.name)
+	for _, c := range SwitchCapabilities() {
+		if eff&(1<<c.Bit) == 0 {
+			missing = append(missing, c.Name)
 		}
 	}
 	if len(missing) > 0 {

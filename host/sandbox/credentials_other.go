@@ -18,6 +18,15 @@ func (id Identity) Apply(attr *syscall.SysProcAttr) {
 	attr.Credential = &syscall.Credential{Uid: id.UID, Gid: id.GID, Groups: append([]uint32{}, id.Groups...)}
 }
 
+// Capability is a Linux capability.
+type Capability struct {
+	Bit  uint
+	Name string
+}
+
+// SwitchCapabilities: plugin users are implemented for Linux only.
+func SwitchCapabilities() []Capability { return nil }
+
 // CanSwitchUser is false outside Linux: plugins run as the host's user.
 func CanSwitchUser() (bool, string) { return false, "plugin users are implemented for Linux only" }
 

@@ -11,8 +11,24 @@
 //  3. it sets the supplementary groups to that group alone, then the group
 //     id to PGID, then the user id to PUID. Go applies setgroups, setgid
 //     and setuid to every thread of the process (since Go 1.16), and
-//     setuid from root to another user clears every capability;
+//     setuid from root to another user clears every capability (but see
+//     Keep below);
 //  4. it checks the result: the ids are the asked ones and setuid(0) fails.
+//
+// Asked to keep capabilities (Options.Keep: what the host needs to start
+// third-party plugins as users of their own and to stop them), it keeps
+// exactly those: PR_SET_KEEPCAPS on every thread before the setuid, then
+// capset(2) on every thread (syscall.AllThreadsSyscall: a thread that
+// kept more, or less, would hand it to the threads the runtime starts
+// from it) with them permitted and effective, none inheritable and so
+// none ambient. A process it then executes as a user other than root
+// starts with no capability at all: the kernel computes an unprivileged
+// exec's capabilities from the ambient and inheritable sets and the
+// file's, and the file has none. It keeps all of them or none: when the
+// process lacks one (a container started without it) or cannot change
+// every thread (a cgo build), it drops everything and says why in a
+// warning. Keeping them, it lets other users search the data directory
+// (o+x, never o+r), so plugin users reach their executables under it.
 //
 // Started as any other user, it changes nothing: it only refuses PUID and
 // PGID it cannot honour, with a message saying how to start the container.
@@ -102,6 +118,17 @@ type Options struct {
 	// Socket is the Docker socket whose group the process keeps; "" or a
 	// missing socket keeps no supplementary group.
 	Socket string
+	// Keep are the capabilities to keep after the switch (Linux only),
+	// all or none; empty keeps none.
+	Keep []Cap
+}
+
+// Cap is a Linux capability.
+type Cap struct {
+	// Bit is its number in linux/capability.h.
+	Bit uint
+	// Name is its name there, such as CAP_SETUID.
+	Name string
 }
 
 // Result is what Drop did.
@@ -112,6 +139,11 @@ type Result struct {
 	Chowned int
 	// Groups are the supplementary groups kept (the socket's group).
 	Groups []int
+	// Kept are the names of the capabilities kept (Options.Keep, or none).
+	Kept []string
+	// Searchable is true when Drop let other users search DataDir (o+x)
+	// because it kept capabilities.
+	Searchable bool
 	// Warnings are problems that did not stop the switch, e.g. no socket.
 	Warnings []string
 }
@@ -150,11 +182,87 @@ func Drop(opts Options) (Result, error) {
 	if t.UID == 0 {
 		return res, nil
 	}
-	if err := switchTo(t, groups); err != nil {
+	keep, warn := keepable(opts.Keep)
+	if warn != "" {
+		res.Warnings = append(res.Warnings, warn)
+	}
+	err = switchKeeping(t, groups, keep)
+	if errors.Is(err, errCgo) { // nothing changed yet
+		res.Warnings = append(res.Warnings, "cannot keep capabilities: "+err.Error()+"; third-party plugins will run as PUID")
+		keep, err = 0, switchTo(t, groups)
+	}
+	if err != nil {
 		return res, err
 	}
 	res.Dropped, res.Groups = true, groups
-	return res, nil
+	if keep == 0 {
+		return res, nil
+	}
+	for _, c := range opts.Keep {
+		res.Kept = append(res.Kept, c.Name)
+	}
+	res.Searchable, err = searchable(opts.DataDir)
+	return res, err
+}
+
+// keepable returns the set of caps to keep: all of them, or none with a
+// warning naming those the process lacks.
+func keepable(caps []Cap) (capMask, string) {
+	if len(caps) == 0 {
+		return 0, ""
+	}
+	have, err := permitted()
+	if err != nil {
+		return 0, fmt.Sprintf("%v: third-party plugins will run as PUID", err)
+	}
+	var missing []string
+	for _, c := range caps {
+		if have&(1<<c.Bit) == 0 {
+			missing = append(missing, strings.TrimPrefix(c.Name, "CAP_"))
+		}
+	}
+	if len(missing) > 0 {
+		return 0, fmt.Sprintf("the container lacks the capabilities %s, so ddc cannot start third-party plugins as users of their own: they will run as PUID. "+
+			"Add them (docker run --cap-add, compose cap_add; see docker-compose.yml)", strings.Join(missing, ", "))
+	}
+	return maskOf(caps), ""
+}
+
+// switchKeeping is switchTo keeping the capabilities keep (none: it is
+// switchTo). It fails with errCgo before changing anything when it
+// cannot reach every thread.
+func switchKeeping(t Target, groups []int, keep capMask) error {
+	if keep == 0 {
+		return switchTo(t, groups)
+	}
+	if err := keepCaps(true); err != nil {
+		return err
+	}
+	if err := switchTo(t, groups); err != nil {
+		return err
+	}
+	if err := keepCaps(false); err != nil {
+		return err
+	}
+	if err := limitCaps(keep); err != nil {
+		return err
+	}
+	return checkCaps(keep)
+}
+
+// searchable adds o+x to dir's mode if it lacks it.
+func searchable(dir string) (bool, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return false, fmt.Errorf("let plugin users reach %s: %w", dir, err)
+	}
+	if fi.Mode().Perm()&0o001 != 0 {
+		return false, nil
+	}
+	if err := os.Chmod(dir, fi.Mode().Perm()|0o001); err != nil {
+		return false, fmt.Errorf("let plugin users reach %s: %w", dir, err)
+	}
+	return true, nil
 }
 
 // Become switches a process started as root to t without touching any

@@ -42,7 +42,7 @@ type childReport struct {
 
 // ids are one thread's ids as the kernel reports them.
 type ids struct {
-	Uid, Gid, Groups string
+	Uid, Gid, Groups, CapPrm, CapEff string
 }
 
 func TestMain(m *testing.M) {
@@ -139,6 +139,10 @@ func readIDs(statusFile string) ids {
 			out.Gid = v
 		case "Groups":
 			out.Groups = v
+		case "CapPrm":
+			out.CapPrm = v
+		case "CapEff":
+			out.CapEff = v
 		}
 	}
 	return out
@@ -343,6 +347,12 @@ func TestDrop(t *testing.T) {
 	sock := filepath.Join(base, "docker.sock")
 	socketAt(t, sock, 4242)
 	target := Target{UID: 4321, GID: 4322}
+	// A race build uses cgo, where capabilities cannot be kept (see
+	// TestKeep for the static build the image ships).
+	keepCaps, keepWarn := "00000000000000e3", ""
+	if _, _, e := syscall.AllThreadsSyscall(syscall.SYS_GETPID, 0, 0, 0); e == syscall.ENOTSUP {
+		keepCaps, keepWarn = "", "built with cgo"
+	}
 
 	tests := []struct {
 		name       string
@@ -352,7 +362,9 @@ func TestDrop(t *testing.T) {
 		noDAC      bool
 		private    bool // data dir mode 0700 with a 0700 subdirectory
 		target     Target
+		keep       []Cap
 		wantGroups string
+		wantCaps   string // CapPrm and CapEff of every thread; "" is none
 		wantWarn   string
 		wantErr    string
 	}{
@@ -363,6 +375,7 @@ func TestDrop(t *testing.T) {
 		{name: "become: no files, no groups", socket: sock, target: target, become: true, wantGroups: ""},
 		{name: "already the target", socket: sock, target: target, cred: &syscall.Credential{Uid: 4321, Gid: 4322}, wantGroups: ""},
 		{name: "another user", socket: sock, target: target, cred: &syscall.Credential{Uid: 5000, Gid: 5000}, wantErr: "not root, so it cannot switch"},
+		{name: "root keeping capabilities (in this test binary's build)", socket: sock, target: target, keep: hostCaps(), wantGroups: "4242", wantCaps: keepCaps, wantWarn: keepWarn},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -387,7 +400,7 @@ func TestDrop(t *testing.T) {
 					}
 				}
 			}
-			rep := runChild(t, exe, childArgs{Opts: Options{Target: tt.target, DataDir: data, Socket: tt.socket}, RootOnly: rootOnly, Become: tt.become, NoDAC: tt.noDAC}, tt.cred)
+			rep := runChild(t, exe, childArgs{Opts: Options{Target: tt.target, DataDir: data, Socket: tt.socket, Keep: tt.keep}, RootOnly: rootOnly, Become: tt.become, NoDAC: tt.noDAC}, tt.cred)
 			if tt.wantErr != "" {
 				if !strings.Contains(rep.Err, tt.wantErr) {
 					t.Fatalf("Drop error %q, want one containing %q", rep.Err, tt.wantErr)
@@ -403,13 +416,21 @@ func TestDrop(t *testing.T) {
 			if len(rep.Threads) < 5 {
 				t.Errorf("child reported %d threads, want the 4 locked ones and main", len(rep.Threads))
 			}
-			want := ids{Uid: "4321 4321 4321 4321", Gid: "4322 4322 4322 4322", Groups: tt.wantGroups}
+			wantCaps := tt.wantCaps
+			if wantCaps == "" {
+				wantCaps = "0000000000000000"
+			}
+			want := ids{Uid: "4321 4321 4321 4321", Gid: "4322 4322 4322 4322", Groups: tt.wantGroups, CapPrm: wantCaps, CapEff: wantCaps}
 			for i, th := range rep.Threads {
 				if th != want {
 					t.Errorf("thread %d runs as %+v, want %+v", i, th, want)
 				}
 			}
-			if rep.ReadErr == "" || !strings.Contains(rep.ReadErr, "permission denied") {
+			if tt.wantCaps != "" { // CAP_DAC_OVERRIDE reads it
+				if rep.ReadErr != "" {
+					t.Errorf("reading a root-only file with CAP_DAC_OVERRIDE kept: %s", rep.ReadErr)
+				}
+			} else if rep.ReadErr == "" || !strings.Contains(rep.ReadErr, "permission denied") {
 				t.Errorf("reading a root-only file after the drop: %q, want permission denied", rep.ReadErr)
 			}
 			var st syscall.Stat_t
@@ -472,5 +493,125 @@ func TestSocketWarning(t *testing.T) {
 	}
 	if w := SocketWarning(filepath.Join(base, "none.sock")); w != "" {
 		t.Errorf("SocketWarning(missing) = %q, want nothing", w)
+	}
+}
+
+// hostCaps are the capabilities the plugin host keeps (see
+// host/sandbox.SwitchCapabilities; privdrop may not import it): 0xe3.
+func hostCaps() []Cap {
+	return []Cap{{unix.CAP_CHOWN, "CAP_CHOWN"}, {unix.CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"}, {unix.CAP_KILL, "CAP_KILL"},
+		{unix.CAP_SETGID, "CAP_SETGID"}, {unix.CAP_SETUID, "CAP_SETUID"}}
+}
+
+// keeperReport is what testdata/keeper saw (its report type).
+type keeperReport struct {
+	Result            Result
+	Err               string
+	Threads           []map[string]string
+	Child             map[string]string
+	SpawnErr, KillErr string
+}
+
+// TestKeep runs testdata/keeper, built with CGO_ENABLED=0 as the image's
+// ddc is, as root: Drop keeps exactly the plugin host's capabilities on
+// every thread (permitted and effective; none inheritable or ambient),
+// the process then starts another user's process, which has no
+// capability, and kills it. Without one of them (a container started
+// without CAP_KILL) it keeps none and says so; asked to keep none, the
+// switched process cannot start another user's process at all.
+func TestKeep(t *testing.T) {
+	needRoot(t)
+	base, err := os.MkdirTemp("", "privdrop-keep-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(base, "keeper")
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", exe, "./testdata/keeper")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build keeper: %v\n%s", err, out)
+	}
+	const none = "0000000000000000"
+	tests := []struct {
+		name     string
+		keep     []Cap
+		lose     []uint
+		wantCaps string
+		wantWarn string
+		wantKept int
+		spawnErr string // "" the child starts
+	}{
+		{name: "keeps the plugin host's", keep: hostCaps(), wantCaps: "00000000000000e3", wantKept: 5},
+		{name: "container without CAP_KILL", keep: hostCaps(), lose: []uint{unix.CAP_KILL}, wantCaps: none, wantWarn: "lacks the capabilities KILL", spawnErr: "operation not permitted"},
+		{name: "asked to keep none", wantCaps: none, spawnErr: "operation not permitted"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := filepath.Join(base, "data"+strconv.Itoa(i))
+			if err := os.Mkdir(data, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := json.Marshal(map[string]any{
+				"Opts": Options{Target: Target{UID: 4321, GID: 4322}, DataDir: data, Keep: tt.keep},
+				"Lose": tt.lose, "SpawnUID": 61999,
+			})
+			cmd := exec.Command(exe)
+			cmd.Env = []string{"KEEPER_ARGS=" + string(raw)}
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("keeper: %v (%s)", err, out)
+			}
+			var rep keeperReport
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatalf("keeper report %q: %v", out, err)
+			}
+			if rep.Err != "" {
+				t.Fatalf("Drop: %s", rep.Err)
+			}
+			if len(rep.Threads) < 5 {
+				t.Errorf("keeper reported %d threads, want the 4 locked ones and main", len(rep.Threads))
+			}
+			for n, th := range rep.Threads {
+				want := map[string]string{"Uid": "4321 4321 4321 4321", "CapInh": none, "CapPrm": tt.wantCaps, "CapEff": tt.wantCaps, "CapAmb": none}
+				for k, v := range want {
+					if th[k] != v {
+						t.Errorf("thread %d: %s %q, want %q", n, k, th[k], v)
+					}
+				}
+			}
+			if len(rep.Result.Kept) != tt.wantKept {
+				t.Errorf("Result.Kept = %v, want %d capabilities", rep.Result.Kept, tt.wantKept)
+			}
+			if tt.wantWarn != "" && !slices.ContainsFunc(rep.Result.Warnings, func(w string) bool { return strings.Contains(w, tt.wantWarn) }) {
+				t.Errorf("warnings %q, want one containing %q", rep.Result.Warnings, tt.wantWarn)
+			}
+			fi, err := os.Stat(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if searchable := fi.Mode().Perm()&0o001 != 0; searchable != (tt.wantKept > 0) || rep.Result.Searchable != searchable || fi.Mode().Perm()&0o004 != 0 {
+				t.Errorf("data dir mode %v (Searchable %t), want o+x (never o+r) only when capabilities are kept", fi.Mode().Perm(), rep.Result.Searchable)
+			}
+			if tt.spawnErr != "" {
+				if !strings.Contains(rep.SpawnErr, tt.spawnErr) {
+					t.Errorf("starting a process as uid 61999: %q, want %q", rep.SpawnErr, tt.spawnErr)
+				}
+				return
+			}
+			if rep.SpawnErr != "" || rep.KillErr != "" {
+				t.Fatalf("start a process as uid 61999: %q, kill it: %q", rep.SpawnErr, rep.KillErr)
+			}
+			t.Logf("kept: %v; child status %v", rep.Result.Kept, rep.Child)
+			want := map[string]string{"Uid": "61999 61999 61999 61999", "Groups": "", "CapInh": none, "CapPrm": none, "CapEff": none, "CapAmb": none}
+			for k, v := range want {
+				if rep.Child[k] != v {
+					t.Errorf("child %s %q, want %q (full status %v)", k, rep.Child[k], v, rep.Child)
+				}
+			}
+		})
 	}
 }
