@@ -20,7 +20,8 @@
 #
 # The image runs as 65532:65532. To use PUID/PGID (Unraid: 99/100), start
 # it as root (--user 0:0); ddc then gives /data to PUID:PGID and drops to
-# them itself, keeping only the mounted Docker socket's group
+# them itself, keeping only the mounted Docker socket's group and the
+# capabilities that run third-party plugins as users of their own
 # (internal/privdrop). See docker-compose.yml for the hardened settings.
 
 # meta: everything both final stages share.

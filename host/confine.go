@@ -56,7 +56,8 @@ func pluginUsers(log *slog.Logger) bool {
 	log.Warn(fmt.Sprintf("third-party plugins run as DDC's own user (uid %d) because DDC %s: "+
 		"they can read config.yaml (with the bot token, if it is there), the store and every file this user can, "+
 		"and use the Docker socket if this user can; only the host's environment and memory are closed to them. "+
-		"Install only plugins you trust, or run DDC as root so that it runs them as their own users", os.Geteuid(), why))
+		"Install only plugins you trust, or run DDC as root so that it runs them as their own users "+
+		"(the image: start it as root with PUID and PGID and the capabilities docker-compose.yml adds)", os.Geteuid(), why))
 	return false
 }
 

@@ -359,7 +359,7 @@ func ChownTree(dir string, uid, gid int) (int, error) {
 	var dirs []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("give data dir %s to %d:%d: %w (to enter directories of another user the container needs CAP_DAC_READ_SEARCH)", dir, uid, gid, err)
+			return fmt.Errorf("give data dir %s to %d:%d: %w (to enter directories of another user the container needs CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH)", dir, uid, gid, err)
 		}
 		var st syscall.Stat_t
 		if err := syscall.Lstat(path, &st); err != nil {

@@ -27,7 +27,7 @@ type childArgs struct {
 	Opts     Options
 	RootOnly string // a file only root may read
 	Become   bool   // call Become(Opts.Target) instead of Drop
-	NoDAC    bool   // lose CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH first, like the compose file's root
+	NoDAC    bool   // lose CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH first, like a root without them
 	Socket   string // report SocketWarning for it instead of dropping
 }
 
