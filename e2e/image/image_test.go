@@ -64,8 +64,13 @@ const imageBudget = 30 << 20
 // containers plugin inside the container, on a sibling test container.
 //
 // It checks: the container becomes healthy (Docker's own health status,
-// from `ddc healthcheck`); the host and its plugins run as PUID:PGID with
-// only the socket's group and no capabilities; the data directory belongs
+// from `ddc healthcheck`); the host and its bundled plugins run as
+// PUID:PGID with only the socket's group, the host with exactly the
+// capabilities that run plugins as their own users, the bundled plugins
+// with none; two third-party plugins installed in /data/plugins run as
+// users of their own with no capability and no_new_privs, the one granted
+// docker with the socket's group, and are stopped by the host even when
+// they do not cooperate (see thirdPartyUsers); the data directory belongs
 // to PUID:PGID; times are logged in TZ; a task created before `docker
 // restart` is listed after it (the data survives); the image's config is
 // the one users get (non-root user, health check, port, volume, labels).
@@ -99,6 +104,7 @@ func TestImage(t *testing.T) {
 	t.Cleanup(srv.Close)
 	listen := freeAddr(t)
 	data := dataDir(t, listen, srv.URL(), eng.RunID)
+	installThirdParty(t, data)
 
 	id := createContainer(t, eng, svc, tag, data, socket, srv.Token())
 	start := time.Now()
@@ -112,26 +118,17 @@ func TestImage(t *testing.T) {
 	t.Logf("docker run → Docker health status healthy (interval 1s): %v", healthy.Sub(start).Round(time.Millisecond))
 
 	t.Run("non-root with only the socket's group", func(t *testing.T) {
-		pid := inspect(t, eng, id).State.Pid
-		procs := append([]int{pid}, childrenOf(t, pid)...)
-		if len(procs) < 3 {
-			t.Errorf("container runs %d processes, want the host and its two bundled plugins", len(procs))
-		}
-		want := procStatus{
-			Uid: fmt.Sprintf("%d %d %d %d", puid, puid, puid, puid), Gid: fmt.Sprintf("%d %d %d %d", pgid, pgid, pgid, pgid),
-			Groups: strconv.Itoa(int(sockStat.Gid)), CapEff: "0000000000000000", CapPrm: "0000000000000000",
-		}
-		for _, p := range procs {
-			if got := readStatus(t, p); got != want {
-				t.Errorf("process %d runs as %+v, want %+v", p, got, want)
-			}
-		}
+		checkPrivileges(t, inspect(t, eng, id).State.Pid, int(sockStat.Gid))
 		for _, f := range []string{".", "config.yaml", "ddc.db"} {
 			var st syscall.Stat_t
 			if err := syscall.Stat(filepath.Join(data, f), &st); err != nil || st.Uid != puid || st.Gid != pgid {
 				t.Errorf("data/%s owned by %d:%d (%v), want %d:%d", f, st.Uid, st.Gid, err, puid, pgid)
 			}
 		}
+	})
+
+	t.Run("third-party plugins as users of their own", func(t *testing.T) {
+		thirdPartyUsers(t, srv, inspect(t, eng, id).State.Pid, data)
 	})
 
 	waitCommands(t, srv, "container", "task")
@@ -234,8 +231,12 @@ func plainRun(t *testing.T, eng *dockertest.Engine, tag string, sockGID int) {
 	if got.Uid != "65532 65532 65532 65532" || got.Gid != "65532 65532 65532 65532" || !slices.Contains(strings.Fields(got.Groups), strconv.Itoa(sockGID)) {
 		t.Errorf("plain run's host process: %+v, want 65532:65532 with group %d", got, sockGID)
 	}
-	if logs := containerLogs(t, eng, resp.ID); !strings.Contains(logs, "wrote the default config") {
+	logs := containerLogs(t, eng, resp.ID)
+	if !strings.Contains(logs, "wrote the default config") {
 		t.Errorf("the image's user could not write its volume:\n%s", firstLines(logs, 10))
+	}
+	if !strings.Contains(logs, "third-party plugins run as DDC's own user (uid 65532)") {
+		t.Errorf("a plain run does not say that third-party plugins share its user:\n%s", firstLines(logs, 10))
 	}
 }
 
@@ -357,8 +358,9 @@ func dataDir(t *testing.T, listen, apiURL, runID string) string {
 			"containers": map[string]any{"settings": map[string]any{
 				"endpoints": []map[string]any{{"name": "local", "host": "unix:///var/run/docker.sock", "label_filter": dockertest.LabelRun + "=" + runID}},
 			}},
-			"scheduler": map[string]any{"settings": map[string]any{"timezone": "UTC"}},
-			"echo":      map[string]any{"enabled": false},
+			"scheduler":  map[string]any{"settings": map[string]any{"timezone": "UTC"}},
+			"echo":       map[string]any{"enabled": false},
+			probeGranted: map[string]any{"capabilities": []string{"docker"}},
 		},
 	}
 	raw, _ := json.Marshal(cfg) // JSON is YAML

@@ -351,9 +351,23 @@ func (i *instance) runOnce(stopReq chan State, restart bool) (State, error) {
 		return "", err
 	}
 	kill := func() {
-		client.Kill()
+		// go-plugin's Kill first asks the plugin to shut down and waits
+		// for its exit without a deadline: a plugin that never answers
+		// (stopped, or hostile) would hold it forever. Past the stop
+		// timeout, its group and user are killed, which ends the wait.
+		exited := make(chan struct{})
+		go func() {
+			defer close(exited)
+			client.Kill()
+		}()
+		select {
+		case <-exited:
+		case <-time.After(i.m.cfg.Timeouts.Stop):
+			i.log.Warn("plugin did not exit when asked; killing it", "after", i.m.cfg.Timeouts.Stop)
+		}
 		killGroup(pid)
 		conf.killUser()
+		<-exited
 	}
 	stopMem := i.watchMemory(pid, conf, func() { killGroup(pid); conf.killUser() })
 	defer stopMem()
