@@ -184,6 +184,10 @@ func TestImage(t *testing.T) {
 	t.Run("plain docker run: the image's own user", func(t *testing.T) {
 		plainRun(t, eng, tag, int(sockStat.Gid))
 	})
+
+	t.Run("without the plugin host's capabilities: plugins share PUID, as the log says", func(t *testing.T) {
+		withoutPluginCaps(t, eng, tag, socket)
+	})
 }
 
 // plainRun runs the image with its defaults (user 65532, an anonymous

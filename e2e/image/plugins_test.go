@@ -2,6 +2,8 @@ package image
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,7 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
 	"github.com/ddc-go/ddc/host/sandbox"
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
 	"github.com/ddc-go/ddc/internal/testkit/fakediscord"
 	"github.com/ddc-go/ddc/internal/testkit/wait"
 )
@@ -223,5 +229,76 @@ func thirdPartyUsers(t *testing.T, srv *fakediscord.Server, hostPID int, data st
 	t.Logf("plugin %s, SIGSTOPped and removed, ended by the host after %v", probePlain, time.Since(began).Round(time.Millisecond))
 	if left, err := sandbox.UserProcesses(uint32(uids[probePlain])); err != nil || len(left) > 0 {
 		t.Errorf("processes of the removed plugin's user left: %v (%v)", left, err)
+	}
+}
+
+// withoutPluginCaps runs the image as root with PUID/PGID but only the
+// capabilities the switch alone needs (what docker-compose.yml added
+// before plugin users: CHOWN, DAC_READ_SEARCH, SETGID, SETUID): ddc keeps
+// none, says which it lacks and that third-party plugins run as its own
+// user, and runs an installed plugin as PUID.
+func withoutPluginCaps(t *testing.T, eng *dockertest.Engine, tag, socket string) {
+	t.Helper()
+	data, err := os.MkdirTemp("", "ddc-image-nocaps-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(data) })
+	listen := freeAddr(t)
+	if err := os.WriteFile(filepath.Join(data, "config.yaml"), []byte(fmt.Sprintf(`{"web":{"listen":%q}}`, listen)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	installThirdParty(t, data)
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	ctx := ctxT(t, 5*time.Minute)
+	resp, err := eng.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "ddc-test-image-nocaps-" + hex.EncodeToString(b), Config: &container.Config{
+		Image: tag, User: "0:0",
+		Env:    []string{fmt.Sprintf("PUID=%d", puid), fmt.Sprintf("PGID=%d", pgid)},
+		Labels: map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host},
+	}, HostConfig: &container.HostConfig{
+		NetworkMode: "host",
+		Binds:       []string{data + ":/data", socket + ":/var/run/docker.sock"},
+		CapDrop:     []string{"ALL"}, CapAdd: []string{"CHOWN", "DAC_READ_SEARCH", "SETGID", "SETUID"},
+		SecurityOpt: []string{"no-new-privileges:true"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if t.Failed() {
+			t.Logf("container logs:\n%s", containerLogs(t, eng, resp.ID))
+		}
+		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+			t.Errorf("remove container: %v", err)
+		}
+	})
+	if _, err := eng.Client.ContainerStart(ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthz(t, listen, 60*time.Second)
+	hostPID := inspect(t, eng, resp.ID).State.Pid
+	var pluginPID int
+	wait.For(t, 30*time.Second, "the plugin "+probePlain+" to run", func() bool {
+		for _, p := range childrenOf(t, hostPID) {
+			if executable(p) == "/data/plugins/"+probePlain+"/faultplugin" {
+				pluginPID = p
+				return true
+			}
+		}
+		return false
+	})
+	compare(t, "host", fullStatus(t, hostPID), map[string]string{"Uid": four(puid), "CapPrm": noCaps, "CapEff": noCaps})
+	st := fullStatus(t, pluginPID)
+	t.Logf("third-party plugin %s without the plugin host's capabilities (pid %d):\n%s", probePlain, pluginPID, statusLines(st))
+	compare(t, "plugin "+probePlain, st, map[string]string{"Uid": four(puid), "CapEff": noCaps, "NoNewPrivs": "1"})
+	logs := containerLogs(t, eng, resp.ID)
+	for _, want := range []string{"lacks the capabilities DAC_OVERRIDE, KILL", fmt.Sprintf("third-party plugins run as DDC's own user (uid %d)", puid)} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, firstLines(logs, 12))
+		}
 	}
 }

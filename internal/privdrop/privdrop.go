@@ -29,6 +29,16 @@
 // every thread (a cgo build), it drops everything and says why in a
 // warning. Keeping them, it lets other users search the data directory
 // (o+x, never o+r), so plugin users reach their executables under it.
+// The check of step 4 runs before the capabilities are raised again, then
+// every thread's sets are read back from /proc/self/task.
+//
+// What keeping them costs: the host may again change its ids (CAP_SETUID)
+// and read any file of the container (CAP_DAC_OVERRIDE), but it can never
+// gain a capability beyond the kept ones (they are its permitted set, and
+// no_new_privs, which the compose file sets, makes exec grant nothing).
+// The host holds the bot token and the Docker socket, which is root on
+// the machine anyway; what the capabilities buy is that a third-party
+// plugin, the code DDC trusts least, gets neither.
 //
 // Started as any other user, it changes nothing: it only refuses PUID and
 // PGID it cannot honour, with a message saying how to start the container.
