@@ -63,7 +63,7 @@ func (u *ui) mount(r *gin.Engine) {
 	pages.GET("/audit.csv", u.auditCSV)
 	pages.GET("/settings", u.settingsPage)
 	pages.POST("/settings/language", u.languageSubmit)
-	pages.POST("/settings/default-language", u.defaultLanguageSubmit)
+	pages.POST("/settings/general", u.generalSubmit)
 	pages.POST("/settings/password", u.passwordSubmit)
 	pages.POST("/tokens", u.tokenCreate)
 	pages.POST("/tokens/:id/revoke", u.tokenRevoke)

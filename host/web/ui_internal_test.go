@@ -928,18 +928,65 @@ func TestLogs(t *testing.T) {
 	}
 }
 
-// TestDefaultLanguage: the host's default language is saved into
-// config.yaml; an unknown one is refused.
-func TestDefaultLanguage(t *testing.T) {
+// TestGeneralSettings: the default language, time zone and heartbeat URL
+// are checked together, each problem next to its field and nothing saved;
+// good values are saved in one write; the heartbeat URL is never shown back.
+func TestGeneralSettings(t *testing.T) {
 	u := newTestUI(t)
 	s := u.setup()
-	if rec := u.form("/settings/default-language", url.Values{csrfField: {s.csrf}, "language": {"de"}}, s.hdr(nil)); rec.Code != http.StatusSeeOther {
-		t.Fatalf("save = %d", rec.Code)
+	before, _ := os.ReadFile(u.cfgFile)
+	bad := []struct {
+		name   string
+		vals   url.Values
+		fields []string
+	}{
+		{"unknown language", url.Values{"language": {"xx"}}, []string{"language"}},
+		{"not a zone", url.Values{"language": {"en"}, "timezone": {"Mars/Olympus"}}, []string{"timezone"}},
+		{"Local is no IANA name", url.Values{"language": {"en"}, "timezone": {"Local"}}, []string{"timezone"}},
+		{"url with a password", url.Values{"language": {"en"}, "heartbeat_url": {"https://u:p@hc.example/x"}}, []string{"heartbeat_url"}},
+		{"url not http", url.Values{"language": {"en"}, "heartbeat_url": {"ftp://hc.example/x"}}, []string{"heartbeat_url"}},
+		{"all three", url.Values{"language": {"zz"}, "timezone": {"Nowhere"}, "heartbeat_url": {"x"}}, []string{"language", "timezone", "heartbeat_url"}},
 	}
-	if raw, _ := os.ReadFile(u.cfgFile); !strings.Contains(string(raw), "\nlanguage: de\n") {
-		t.Errorf("config.yaml lacks language: de")
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.vals.Set(csrfField, s.csrf)
+			rec := u.form("/settings/general", tt.vals, s.hdr(nil))
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("POST /settings/general = %d, want 400", rec.Code)
+			}
+			for _, f := range tt.fields {
+				if !strings.Contains(rec.Body.String(), `<span class="err" id="err-`+f+`">`) {
+					t.Errorf("no error next to %s:\n%s", f, rec.Body)
+				}
+			}
+			if after, _ := os.ReadFile(u.cfgFile); string(after) != string(before) {
+				t.Error("refused settings changed config.yaml")
+			}
+		})
 	}
-	if rec := u.form("/settings/default-language", url.Values{csrfField: {s.csrf}, "language": {"xx"}}, s.hdr(nil)); rec.Code != http.StatusBadRequest {
-		t.Errorf("unknown language = %d", rec.Code)
+	const hb = "https://hc.example/ping/secret-uuid"
+	rec := u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {"Europe/Berlin"}, "heartbeat_url": {hb}}, s.hdr(nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("good settings = %d:\n%s", rec.Code, rec.Body)
+	}
+	c, err := config.Load(filepath.Dir(u.cfgFile), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Language != "de" || c.Heartbeat.URL != hb || c.Plugins["scheduler"].Settings["timezone"] != "Europe/Berlin" {
+		t.Errorf("saved language %q, heartbeat %q, scheduler settings %v", c.Language, c.Heartbeat.URL, c.Plugins["scheduler"].Settings)
+	}
+	page := u.do(http.MethodGet, "/settings", nil, s.hdr(nil)).Body.String()
+	if strings.Contains(page, "secret-uuid") || !strings.Contains(page, `value="Europe/Berlin"`) || !strings.Contains(page, `id="heartbeat-off"`) {
+		t.Errorf("settings page shows the heartbeat URL or lacks the zone or the off switch:\n%s", page)
+	}
+	// An empty URL keeps the one set; the switch turns it off.
+	u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {"Europe/Berlin"}}, s.hdr(nil))
+	if c, _ := config.Load(filepath.Dir(u.cfgFile), nil, nil); c.Heartbeat.URL != hb {
+		t.Errorf("an empty field changed the heartbeat URL to %q", c.Heartbeat.URL)
+	}
+	u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {""}, "heartbeat_off": {"true"}}, s.hdr(nil))
+	if c, _ := config.Load(filepath.Dir(u.cfgFile), nil, nil); c.Heartbeat.URL != "" || c.Plugins["scheduler"].Settings["timezone"] != "" {
+		t.Errorf("after turning off: heartbeat %q, zone %v", c.Heartbeat.URL, c.Plugins["scheduler"].Settings["timezone"])
 	}
 }
