@@ -72,15 +72,27 @@ func browser(t *testing.T) context.Context {
 // until the test ends and returns the web UI's base URL.
 func serve(t *testing.T, containers map[string]any, trustedProxies ...string) string {
 	t.Helper()
+	return serveWith(t, containers, map[string]any{"web": map[string]any{"trusted_proxies": append([]string{}, trustedProxies...)}})
+}
+
+// serveWith is serve with more of config.yaml: extra's top-level keys are
+// added (a "web" map is merged into the web section).
+func serveWith(t *testing.T, containers map[string]any, extra map[string]any) string {
+	t.Helper()
+	return serveOn(t, "127.0.0.1:0", containers, extra)
+}
+
+// serveOn is serveWith listening on listen (port 0: any free one).
+func serveOn(t *testing.T, listen string, containers map[string]any, extra map[string]any) string {
+	t.Helper()
 	data := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cfg := map[string]any{
-		"web": map[string]any{"listen": addr, "trusted_proxies": append([]string{}, trustedProxies...)},
 		"log": map[string]any{"level": "debug"},
 		"plugins": map[string]any{
 			"containers": map[string]any{"settings": containers},
@@ -88,6 +100,15 @@ func serve(t *testing.T, containers map[string]any, trustedProxies ...string) st
 			"echo":       map[string]any{"enabled": false},
 		},
 	}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	webSection, _ := cfg["web"].(map[string]any)
+	if webSection == nil {
+		webSection = map[string]any{}
+	}
+	webSection["listen"] = addr
+	cfg["web"] = webSection
 	raw, _ := json.Marshal(cfg) // JSON is YAML
 	if err := os.WriteFile(filepath.Join(data, "config.yaml"), raw, 0o600); err != nil {
 		t.Fatal(err)

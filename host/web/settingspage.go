@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -229,5 +230,35 @@ func (u *ui) generalSubmit(c *gin.Context) {
 		u.fail(c, false, http.StatusInternalServerError, "internal", "could not save; see the log")
 		return
 	}
+	// The page after the redirect shows the running config: wait (a
+	// little) for the host's watcher to load the new one, so it shows
+	// what was saved.
+	u.awaitConfig(c.Request.Context(), func(cfg *config.Config) bool {
+		tz, _ := cfg.Plugins["scheduler"].Settings["timezone"].(string)
+		return cfg.Language == g.Language && tz == g.Timezone
+	})
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/settings?done=saved")
+}
+
+// configWait bounds awaitConfig: the host's watcher polls config.yaml
+// every second or so.
+const configWait = 5 * time.Second
+
+// awaitConfig waits until the running config satisfies ok, configWait
+// at most.
+func (u *ui) awaitConfig(ctx context.Context, ok func(*config.Config) bool) {
+	if u.Config == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, configWait)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for !ok(u.Config()) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

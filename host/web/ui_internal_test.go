@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -47,12 +48,16 @@ type fakeHost struct {
 	calls      []string // "restart echo", "invoke containers.restart web"
 	invokes    []*sdk.Interaction
 	httpReqs   []*grpcplugin.HTTPRequest
+	restarts   int // echo's restarts, which a test may raise
 }
 
 func (h *fakeHost) Statuses() []pluginhost.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return []pluginhost.Status{
 		{ID: "containers", Name: "containers", Version: "1.0.0", State: pluginhost.StateRunning, Bundled: true},
-		{ID: "echo", Name: "echo", Version: "1.0.0", State: pluginhost.StateRunning},
+		{ID: "echo", Name: "echo", Version: "1.0.0", State: pluginhost.StateRunning, Restarts: h.restarts,
+			RSS: 12<<20 + 512<<10, PSS: 8 << 20, MemoryLimit: 256 << 20},
 		{ID: "sched", Name: "sched", Version: "1.0.0", State: pluginhost.StateFailed, LastError: "crashed <b>5</b> times"},
 	}
 }
@@ -988,5 +993,69 @@ func TestGeneralSettings(t *testing.T) {
 	u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {""}, "heartbeat_off": {"true"}}, s.hdr(nil))
 	if c, _ := config.Load(filepath.Dir(u.cfgFile), nil, nil); c.Heartbeat.URL != "" || c.Plugins["scheduler"].Settings["timezone"] != "" {
 		t.Errorf("after turning off: heartbeat %q, zone %v", c.Heartbeat.URL, c.Plugins["scheduler"].Settings["timezone"])
+	}
+}
+
+// TestPluginsLive: the plugins page shows each plugin's memory (RSS, PSS)
+// and limit, and its live stream sends the rows again when a plugin
+// changes (here its restarts), with no reload.
+func TestPluginsLive(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	page := u.do(http.MethodGet, "/plugins", nil, s.hdr(nil)).Body.String()
+	for _, want := range []string{`<td class="memory">12.5 MiB RSS, 8.0 MiB PSS</td>`, `<td class="limit">256 MiB</td>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("plugins page lacks %s:\n%s", want, page)
+		}
+	}
+	srv := httptest.NewServer(u.h)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events?plugins=1", nil)
+	req.Header.Set("Cookie", s.cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /events?plugins=1 = %v, %v", resp, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	next := func() []pluginRow {
+		t.Helper()
+		for sc.Scan() {
+			if sc.Text() != "event: plugins" || !sc.Scan() {
+				continue
+			}
+			var rows []pluginRow
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(sc.Text(), "data: ")), &rows); err != nil {
+				t.Fatalf("plugins event %q: %v", sc.Text(), err)
+			}
+			return rows
+		}
+		t.Fatalf("stream ended: %v", sc.Err())
+		return nil
+	}
+	echo := func(rows []pluginRow) pluginRow {
+		for _, r := range rows {
+			if r.ID == "echo" {
+				return r
+			}
+		}
+		t.Fatalf("no echo in %+v", rows)
+		return pluginRow{}
+	}
+	if r := echo(next()); r.Memory != "12.5 MiB RSS, 8.0 MiB PSS" || r.Limit != "256 MiB" || r.Restarts != 0 {
+		t.Errorf("first event: echo %+v", r)
+	}
+	u.host.mu.Lock()
+	u.host.restarts = 1
+	u.host.mu.Unlock()
+	start := time.Now()
+	if r := echo(next()); r.Restarts != 1 {
+		t.Errorf("after a restart: echo %+v", r)
+	}
+	if d := time.Since(start); d > 2*pluginPoll {
+		t.Errorf("the change took %s to be sent", d)
 	}
 }
