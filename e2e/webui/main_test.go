@@ -79,11 +79,13 @@ func serve(t *testing.T, containers map[string]any, trustedProxies ...string) st
 // added (a "web" map is merged into the web section).
 func serveWith(t *testing.T, containers map[string]any, extra map[string]any) string {
 	t.Helper()
-	return serveOn(t, "127.0.0.1:0", containers, extra)
+	base, _ := serveOn(t, "127.0.0.1:0", containers, extra)
+	return base
 }
 
-// serveOn is serveWith listening on listen (port 0: any free one).
-func serveOn(t *testing.T, listen string, containers map[string]any, extra map[string]any) string {
+// serveOn is serveWith listening on listen (port 0: any free one); it
+// also returns the host's data directory.
+func serveOn(t *testing.T, listen string, containers map[string]any, extra map[string]any) (string, string) {
 	t.Helper()
 	data := t.TempDir()
 	ln, err := net.Listen("tcp", listen)
@@ -145,7 +147,7 @@ func serveOn(t *testing.T, listen string, containers map[string]any, extra map[s
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return base
+	return base, data
 }
 
 // testWriter sends the host's log to the test's.

@@ -67,7 +67,7 @@ func TestUnraidWebUILink(t *testing.T) {
 	} else {
 		ln.Close()
 	}
-	base := serveOn(t, listen, map[string]any{}, nil)
+	base, _ := serveOn(t, listen, map[string]any{}, nil)
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
 	link := webUIPort.ReplaceAllString(strings.ReplaceAll(tpl.WebUI, "[IP]", "127.0.0.1"), port)
 	t.Logf("WebUI %s → %s", tpl.WebUI, link)
