@@ -126,6 +126,10 @@ var permLists = []string{"status_channels", "control_channels", "admin_users", "
 type channelsData struct {
 	Lists map[string]string
 	Both  []string // ids in both the status and the control channels
+	// Panels are the channels' overview settings (the panels plugin's);
+	// PanelsRunning tells whether that plugin runs to take them.
+	Panels        []panelChannel
+	PanelsRunning bool
 }
 
 func (u *ui) channelsData() channelsData {
@@ -139,6 +143,8 @@ func (u *ui) channelsData() channelsData {
 		out.Lists[k] = strings.Join(v, "\n")
 	}
 	out.Both = inBoth(d.StatusChannels, d.ControlChannels)
+	out.Panels = panelChannels(d, u.currentSettings(panelsID))
+	_, out.PanelsRunning = u.Host.Manifests()[panelsID]
 	return out
 }
 
@@ -181,6 +187,7 @@ func (u *ui) channelsSubmit(c *gin.Context) {
 		edits = append(edits, config.Change{Key: []string{"discord", k}, Value: ids})
 	}
 	if len(pg.Errors) > 0 {
+		d.Panels = u.channelsData().Panels
 		pg.Data = d
 		u.render(c, http.StatusBadRequest, "channels.html", pg)
 		return

@@ -57,6 +57,7 @@ func (u *ui) mount(r *gin.Engine) {
 	pages.POST("/discord", u.discordSubmit)
 	pages.GET("/channels", u.channelsPage)
 	pages.POST("/channels", u.channelsSubmit)
+	pages.POST("/channels/panels", u.channelPanelsSubmit)
 	pages.GET("/logs", u.logsPage)
 	pages.GET("/logs/stream", u.logStream)
 	pages.GET("/audit", u.auditPage)

@@ -67,8 +67,19 @@ func (h *fakeHost) Manifests() map[string]grpcplugin.Manifest {
 		"containers": {},
 		"echo":       {Info: sdk.Info{ID: "echo", SettingsSchema: echoSchema}},
 		"sched":      {Info: sdk.Info{ID: "sched", Pages: []sdk.Page{{Path: "", Title: "Tasks"}}}},
+		"panels":     {Info: sdk.Info{ID: "panels", SettingsSchema: panelsSchema}},
 	}
 }
+
+// panelsSchema is like the panels plugin's settings schema: its channels
+// list and a top-level setting.
+const panelsSchema = `{"type":"object","additionalProperties":false,"properties":{
+ "log_lines":{"type":"integer","minimum":1,"maximum":100},
+ "channels":{"type":"array","maxItems":100,"items":{"type":"object","additionalProperties":false,"required":["id"],"properties":{
+  "id":{"type":"string","pattern":"^[0-9]{17,20}$"},
+  "post_on_start":{"type":"boolean"},"control":{"type":"boolean"},"collapsed":{"type":"boolean"},
+  "refresh":{"type":"string","minDuration":"0s","maxDuration":"24h"},
+  "recreate_after":{"type":"string","minDuration":"0s","maxDuration":"24h"}}}}}}`
 
 func (h *fakeHost) Invoke(_ context.Context, caller, action string, args json.RawMessage, in *sdk.Interaction) (json.RawMessage, error) {
 	h.mu.Lock()
@@ -1057,5 +1068,62 @@ func TestPluginsLive(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*pluginPoll {
 		t.Errorf("the change took %s to be sent", d)
+	}
+}
+
+// TestChannelPanels: the channels page offers each status and control
+// channel's overview settings (the panels plugin's channels list); a bad
+// duration is refused next to its field with nothing saved; good values
+// are saved into plugins.panels.settings.channels, keeping the other
+// channels' entries and the plugin's other settings.
+func TestChannelPanels(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	const status, control, other = "930000000000000011", "930000000000000012", "930000000000000013"
+	if err := config.Update(u.cfgFile,
+		config.Change{Key: []string{"discord", "status_channels"}, Value: []string{status}},
+		config.Change{Key: []string{"discord", "control_channels"}, Value: []string{control}},
+		config.Change{Key: []string{"plugins", "panels", "settings"}, Value: map[string]any{
+			"log_lines": 20, "channels": []any{map[string]any{"id": other, "collapsed": true}, map[string]any{"id": control, "refresh": "2m"}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	page := u.do(http.MethodGet, "/channels", nil, s.hdr(nil)).Body.String()
+	for _, want := range []string{`id="panels-` + status + `"`, `id="panels-` + control + `"`, `id="p-` + control + `-refresh" value="2m"`, `href="/plugins/panels"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("channels page lacks %s", want)
+		}
+	}
+	before, _ := os.ReadFile(u.cfgFile)
+	bad := []struct{ name, field, value string }{
+		{"refresh over a day", "refresh", "25h"},
+		{"recreate_after no duration", "recreate_after", "soon"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {status}, tt.field: {tt.value}}, s.hdr(nil))
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `id="perr-`+status+`-`+tt.field+`"`) {
+				t.Errorf("POST %s=%q = %d, want 400 with the error next to the field:\n%s", tt.field, tt.value, rec.Code, rec.Body)
+			}
+			if after, _ := os.ReadFile(u.cfgFile); string(after) != string(before) {
+				t.Error("refused settings changed config.yaml")
+			}
+		})
+	}
+	rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {status}, "post_on_start": {"true"}, "refresh": {"1m"}, "recreate_after": {"10m"}}, s.hdr(nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("good settings = %d:\n%s", rec.Code, rec.Body)
+	}
+	c, err := config.Load(filepath.Dir(u.cfgFile), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(c.Plugins["panels"].Settings)
+	want := `{"channels":[{"collapsed":true,"id":"` + other + `"},{"id":"` + control + `","refresh":"2m"},{"id":"` + status + `","post_on_start":true,"recreate_after":"10m","refresh":"1m"}],"log_lines":20}`
+	if string(got) != want {
+		t.Errorf("panels settings\n got %s\nwant %s", got, want)
+	}
+	if rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {"../x"}}, s.hdr(nil)); rec.Code != http.StatusBadRequest {
+		t.Errorf("a channel that is no id = %d", rec.Code)
 	}
 }
