@@ -83,9 +83,10 @@ func serveWith(t *testing.T, containers map[string]any, extra map[string]any) st
 	return base
 }
 
-// serveOn is serveWith listening on listen (port 0: any free one); it
-// also returns the host's data directory.
-func serveOn(t *testing.T, listen string, containers map[string]any, extra map[string]any) (string, string) {
+// serveOn is serveWith listening on listen (port 0: any free one), with
+// the bundled plugins more besides containers and scheduler; it also
+// returns the host's data directory.
+func serveOn(t *testing.T, listen string, containers map[string]any, extra map[string]any, more ...string) (string, string) {
 	t.Helper()
 	data := t.TempDir()
 	ln, err := net.Listen("tcp", listen)
@@ -116,7 +117,7 @@ func serveOn(t *testing.T, listen string, containers map[string]any, extra map[s
 		t.Fatal(err)
 	}
 	var bundled []pluginhost.Bundled
-	for _, id := range []string{"containers", "scheduler"} {
+	for _, id := range append([]string{"containers", "scheduler"}, more...) {
 		bundled = append(bundled, pluginhost.Bundled{ID: id, Name: id, Version: "test", Path: ddcBin, Args: []string{"plugin", id}})
 	}
 	ctx, cancel := context.WithCancel(context.Background())

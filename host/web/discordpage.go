@@ -132,8 +132,11 @@ type channelsData struct {
 	PanelsRunning bool
 }
 
-func (u *ui) channelsData() channelsData {
-	d := u.Config().Discord
+func (u *ui) channelsData() channelsData { return u.channelsDataOf(u.Config()) }
+
+// channelsDataOf is the channels page's content for the config cfg.
+func (u *ui) channelsDataOf(cfg *config.Config) channelsData {
+	d := cfg.Discord
 	vals := map[string][]string{
 		"status_channels": d.StatusChannels, "control_channels": d.ControlChannels,
 		"admin_users": d.AdminUsers, "admin_roles": d.AdminRoles, "operator_roles": d.OperatorRoles,
@@ -143,7 +146,7 @@ func (u *ui) channelsData() channelsData {
 		out.Lists[k] = strings.Join(v, "\n")
 	}
 	out.Both = inBoth(d.StatusChannels, d.ControlChannels)
-	out.Panels = panelChannels(d, u.currentSettings(panelsID))
+	out.Panels = panelChannels(d, cfg.Plugins[panelsID].Settings)
 	_, out.PanelsRunning = u.Host.Manifests()[panelsID]
 	return out
 }
@@ -199,5 +202,16 @@ func (u *ui) channelsSubmit(c *gin.Context) {
 		u.fail(c, false, http.StatusInternalServerError, "internal", "could not save; see the log")
 		return
 	}
+	// The page after the redirect shows the running config: wait for
+	// the watcher to load what was saved.
+	u.awaitConfig(c.Request.Context(), func(cfg *config.Config) bool {
+		now := u.channelsDataOf(cfg).Lists
+		for _, e := range edits {
+			if ids, _ := e.Value.([]string); strings.Join(ids, "\n") != now[e.Key[1]] {
+				return false
+			}
+		}
+		return true
+	})
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/channels?done=saved")
 }
