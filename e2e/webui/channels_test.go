@@ -46,6 +46,9 @@ func TestChannelsPanels(t *testing.T) {
 	if !beside || !strings.Contains(msg, "24h") {
 		t.Errorf("refresh error %q (beside the field: %v), want the maximum named next to it", msg, beside)
 	}
+	if warn := get(t, ctx, "warnings", chromedp.Evaluate[string](`[...document.querySelectorAll("p.warn")].map(p => p.textContent).join("\n")`)); !strings.Contains(warn, both+" is in both") {
+		t.Errorf("the refused form's page lacks the warning for %s: %q", both, warn)
+	}
 	screenshot(t, ctx, "channels-panels-refused")
 
 	run(t, ctx, "good values",

@@ -131,9 +131,11 @@ func TestSettingsAndPluginsLive(t *testing.T) {
 		}
 		get(t, ctx, "disable through the API", chromedp.Evaluate[bool](apiCall("disable")))
 		poll(t, ctx, "the row shows disabled without a reload", `window.ddcMarker === 1 && `+state+` === "disabled"`, 20*time.Second)
+		poll(t, ctx, "the row offers enable instead of disable", fmt.Sprintf(`!document.querySelector('%[1]s .op-enable').hidden && document.querySelector('%[1]s .op-disable').hidden`, row), 5*time.Second)
 		screenshot(t, ctx, "plugins-live-disabled")
 		get(t, ctx, "enable through the API", chromedp.Evaluate[bool](apiCall("enable")))
 		poll(t, ctx, "the row shows running without a reload", `window.ddcMarker === 1 && `+state+` === "running"`, 30*time.Second)
+		poll(t, ctx, "the row offers disable again", fmt.Sprintf(`document.querySelector('%[1]s .op-enable').hidden && !document.querySelector('%[1]s .op-disable').hidden`, row), 5*time.Second)
 		// A crash: the host restarts the plugin and counts it.
 		before := get(t, ctx, "restarts", chromedp.Evaluate[string](restarts))
 		pid := get(t, ctx, "scheduler's pid", chromedp.Evaluate[int](`(async () => (await (await fetch(document.querySelector('meta[name="ddc-base"]').content + "/api/v1/plugins")).json()).plugins.find(p => p.id === "scheduler").pid)()`, chromedp.EvalAwaitPromise))

@@ -175,6 +175,7 @@ func (u *ui) channelPanelsSubmit(c *gin.Context) {
 		}
 		pg.Data = d
 		pg.Warnings = append(pg.Warnings, pg.T("plug.invalid"))
+		bothWarnings(pg, d)
 		u.render(c, http.StatusBadRequest, "channels.html", pg)
 		return
 	}

@@ -163,15 +163,20 @@ func inBoth(a, b []string) []string {
 	return out
 }
 
+// bothWarnings warns on pg about each id in both channel lists.
+func bothWarnings(pg *page, d channelsData) {
+	for _, id := range d.Both {
+		pg.Warnings = append(pg.Warnings, pg.T("ch.both", "ID", id))
+	}
+}
+
 func (u *ui) channelsPage(c *gin.Context) {
 	pg := u.page(c, "ch.title", "channels")
 	if c.Query("done") == "saved" {
 		pg.Notices = append(pg.Notices, pg.T("dc.saved"))
 	}
 	d := u.channelsData()
-	for _, id := range d.Both {
-		pg.Warnings = append(pg.Warnings, pg.T("ch.both", "ID", id))
-	}
+	bothWarnings(pg, d)
 	pg.Data = d
 	u.render(c, http.StatusOK, "channels.html", pg)
 }

@@ -54,6 +54,8 @@
         const set = (cls, text) => { const td = tr.querySelector("." + cls); if (td && td.textContent !== text) td.textContent = text; };
         const st = tr.querySelector(".state");
         if (st.textContent !== p.state) { st.textContent = p.state; st.className = "state s-" + p.state; }
+        const en = tr.querySelector(".op-enable"), dis = tr.querySelector(".op-disable");
+        if (en && dis) { en.hidden = p.state !== "disabled"; dis.hidden = p.state === "disabled"; }
         set("version", p.version); set("restarts", String(p.restarts));
         set("memory", p.memory_text); set("limit", p.limit_text); set("error small", p.last_error || "");
       }
