@@ -31,6 +31,10 @@ type settingsData struct {
 	// HeartbeatSet tells whether heartbeat.url is set; the URL itself may
 	// hold a secret and is never shown back.
 	HeartbeatSet bool
+	// Overridden names the settings an environment variable or a flag
+	// sets ("language": "env DDC_LANGUAGE"): those win over config.yaml,
+	// so what is saved here does not apply while they are set.
+	Overridden map[string]string
 }
 
 // timezoneKey is where config.yaml holds the time zone the scheduler
@@ -65,6 +69,12 @@ func (u *ui) renderSettings(c *gin.Context, status int, newToken string, edit fu
 		def = cfg.Language
 		d.Timezone, _ = cfg.Plugins["scheduler"].Settings["timezone"].(string)
 		d.HeartbeatSet = cfg.Heartbeat.URL != ""
+		d.Overridden = map[string]string{}
+		for _, k := range []string{"language", "heartbeat.url"} {
+			if src := cfg.Source(k); strings.HasPrefix(src, "env ") || strings.HasPrefix(src, "flag ") {
+				d.Overridden[strings.ReplaceAll(k, ".", "_")] = src
+			}
+		}
 	}
 	for _, l := range u.catalog.Languages() {
 		d.Languages = append(d.Languages, option{Value: l, Label: languageName(l), Selected: l == chosen})

@@ -165,6 +165,13 @@ const (
 
 func newTestUI(t testing.TB, trusted ...string) *testUI {
 	t.Helper()
+	return newTestUIEnv(t, nil, trusted...)
+}
+
+// newTestUIEnv is newTestUI with more environment variables for the
+// config (besides the Discord token).
+func newTestUIEnv(t testing.TB, env []string, trusted ...string) *testUI {
+	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "ddc.db"))
@@ -188,7 +195,7 @@ func newTestUI(t testing.TB, trusted ...string) *testUI {
 		if loaded != nil && string(raw) == loadedRaw {
 			return loaded
 		}
-		c, err := config.Load(dir, []string{"DISCORD_BOT_TOKEN=" + discordToken}, nil)
+		c, err := config.Load(dir, append([]string{"DISCORD_BOT_TOKEN=" + discordToken}, env...), nil)
 		if err != nil {
 			t.Errorf("load config: %v", err)
 			return &config.Config{}
@@ -1125,5 +1132,19 @@ func TestChannelPanels(t *testing.T) {
 	}
 	if rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {"../x"}}, s.hdr(nil)); rec.Code != http.StatusBadRequest {
 		t.Errorf("a channel that is no id = %d", rec.Code)
+	}
+}
+
+// TestGeneralSettingsOverridden: a setting an environment variable sets
+// is marked as such on the settings page, naming the variable.
+func TestGeneralSettingsOverridden(t *testing.T) {
+	u := newTestUIEnv(t, []string{"DDC_HEARTBEAT_URL=https://hc.example/ping/from-env"})
+	s := u.setup()
+	page := u.do(http.MethodGet, "/settings", nil, s.hdr(nil)).Body.String()
+	if !strings.Contains(page, `id="over-heartbeat_url">Set by env DDC_HEARTBEAT_URL`) || strings.Contains(page, `id="over-language"`) {
+		t.Errorf("settings page marks the wrong settings as set by the environment:\n%s", page)
+	}
+	if strings.Contains(page, "from-env") {
+		t.Error("the settings page shows the heartbeat URL from the environment")
 	}
 }
