@@ -67,7 +67,8 @@ const (
 // it, and writes the report: binary size, exec to healthy, idle PSS/RSS of
 // the host and its plugins with 50 containers and 0 and 5 overviews,
 // interaction → first response through the fake Discord, container event
-// → overview edit, the peak during 50 restarts/min with 20 overviews
+// → overview edit, the host's memory with 50 open web UI live pages
+// (web_test.go), the peak during 50 restarts/min with 20 overviews
 // (-load-duration, 2 min), and the image if `task image` built ddc:local:
 // its size and a `docker run` to healthy with its memory. It needs the go
 // command, a Docker engine, the docker command and loopback.
@@ -166,6 +167,9 @@ func TestReport(t *testing.T) {
 		Value: Ms(latency.Percentile(lat, 0.95)),
 	})
 	rep.Details = append(rep.Details, "event → edit samples (stop, start, …): "+msList(lat), "API call → edit samples (stop, start, …): "+msList(fromCall))
+	rows, details = webSSE(t, s, eng, cs[1])
+	rep.Rows, rep.Details = append(rep.Rows, rows...), append(rep.Details, details...)
+	t.Logf("%s: web UI live pages measured", time.Since(rep.When).Round(time.Second))
 	rows, details = loadPeak(t, srv, s, cs)
 	rep.Rows, rep.Details = append(rep.Rows, rows...), append(rep.Details, details...)
 	t.Logf("%s: load measured", time.Since(rep.When).Round(time.Second))

@@ -7,7 +7,7 @@ import (
 
 // restartKeys are the keys a running host cannot apply: a change takes
 // effect at the next start.
-var restartKeys = []string{"web.listen", "heartbeat.url", "heartbeat.interval"}
+var restartKeys = []string{"web.listen"}
 
 // NeedsRestart reports whether a change of key (as Changed names it) takes
 // effect only when the host restarts.

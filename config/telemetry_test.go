@@ -69,8 +69,8 @@ func TestTelemetrySecretsNeverShown(t *testing.T) {
 	}
 }
 
-func TestHeartbeatNeedsRestart(t *testing.T) {
-	if !NeedsRestart("heartbeat.url") || !NeedsRestart("heartbeat.interval") || NeedsRestart("web.metrics") {
-		t.Fatal("heartbeat.* must need a restart, web.metrics must not")
+func TestHeartbeatAppliesLive(t *testing.T) {
+	if NeedsRestart("heartbeat.url") || NeedsRestart("heartbeat.interval") || NeedsRestart("web.metrics") || !NeedsRestart("web.listen") {
+		t.Fatal("heartbeat.* and web.metrics apply live, web.listen needs a restart")
 	}
 }

@@ -190,6 +190,10 @@ func checkListen(s string) string {
 	return ""
 }
 
+// ValidHTTPURL reports whether s is what heartbeat.url accepts: an http
+// or https URL with a host and no user info.
+func ValidHTTPURL(s string) bool { return validHTTPURL(s) }
+
 func validHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil

@@ -155,5 +155,6 @@ func (s *system) reconfigure(ctx context.Context, started, c *config.Config) {
 		s.log.Info("log level changed; plugins use it from their next start", "level", c.Log.Level)
 	}
 	s.bots.apply(ctx, c)
+	s.tel.startHeartbeat(ctx, c, s.log.With("component", "heartbeat"))
 	s.plugins.Reconfigure(ctx)
 }

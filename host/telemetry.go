@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ddc-go/ddc/config"
@@ -22,6 +23,10 @@ type telemetry struct {
 	set  *metrics.Set
 	mgr  atomic.Pointer[pluginhost.Manager]
 	bots atomic.Pointer[discordRunner]
+
+	beatMu   sync.Mutex
+	stopBeat context.CancelFunc // ends the running heartbeat; nil when none
+	beat     config.Heartbeat   // what it runs with
 }
 
 func newTelemetry() *telemetry {
@@ -68,15 +73,30 @@ func (t *telemetry) handler(current func() *config.Config) http.Handler {
 }
 
 // startHeartbeat pings c's heartbeat.url every heartbeat.interval while
-// the host is healthy, until ctx ends; nothing without a URL.
+// the host is healthy, until ctx ends; nothing without a URL. Called again
+// with a changed heartbeat (the web UI's settings page saved one), it
+// stops the running one and starts the new: the change applies live.
 func (t *telemetry) startHeartbeat(ctx context.Context, c *config.Config, log *slog.Logger) {
+	t.beatMu.Lock()
+	defer t.beatMu.Unlock()
+	if t.stopBeat != nil {
+		if c.Heartbeat == t.beat {
+			return
+		}
+		t.stopBeat()
+		t.stopBeat = nil
+		log.Info("heartbeat: settings changed; stopped the old one")
+	}
+	t.beat = c.Heartbeat
 	if c.Heartbeat.URL == "" {
 		return
 	}
 	log.Info("heartbeat: pinging the monitor while healthy", "interval", c.Heartbeat.Interval)
+	ctx, cancel := context.WithCancel(ctx)
+	t.stopBeat = cancel
+	hb := heartbeat.Config{URL: c.Heartbeat.URL, Interval: c.Heartbeat.Interval, Healthy: t.healthy, Logger: log}
 	go func() {
-		err := heartbeat.Run(ctx, heartbeat.Config{URL: c.Heartbeat.URL, Interval: c.Heartbeat.Interval, Healthy: t.healthy, Logger: log})
-		if err != nil {
+		if err := heartbeat.Run(ctx, hb); err != nil {
 			log.Error("heartbeat", "error", err)
 		}
 	}()

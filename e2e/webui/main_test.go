@@ -72,15 +72,30 @@ func browser(t *testing.T) context.Context {
 // until the test ends and returns the web UI's base URL.
 func serve(t *testing.T, containers map[string]any, trustedProxies ...string) string {
 	t.Helper()
+	return serveWith(t, containers, map[string]any{"web": map[string]any{"trusted_proxies": append([]string{}, trustedProxies...)}})
+}
+
+// serveWith is serve with more of config.yaml: extra's top-level keys are
+// added (a "web" map is merged into the web section).
+func serveWith(t *testing.T, containers map[string]any, extra map[string]any) string {
+	t.Helper()
+	base, _ := serveOn(t, "127.0.0.1:0", containers, extra)
+	return base
+}
+
+// serveOn is serveWith listening on listen (port 0: any free one), with
+// the bundled plugins more besides containers and scheduler; it also
+// returns the host's data directory.
+func serveOn(t *testing.T, listen string, containers map[string]any, extra map[string]any, more ...string) (string, string) {
+	t.Helper()
 	data := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cfg := map[string]any{
-		"web": map[string]any{"listen": addr, "trusted_proxies": append([]string{}, trustedProxies...)},
 		"log": map[string]any{"level": "debug"},
 		"plugins": map[string]any{
 			"containers": map[string]any{"settings": containers},
@@ -88,12 +103,21 @@ func serve(t *testing.T, containers map[string]any, trustedProxies ...string) st
 			"echo":       map[string]any{"enabled": false},
 		},
 	}
+	for k, v := range extra {
+		cfg[k] = v
+	}
+	webSection, _ := cfg["web"].(map[string]any)
+	if webSection == nil {
+		webSection = map[string]any{}
+	}
+	webSection["listen"] = addr
+	cfg["web"] = webSection
 	raw, _ := json.Marshal(cfg) // JSON is YAML
 	if err := os.WriteFile(filepath.Join(data, "config.yaml"), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var bundled []pluginhost.Bundled
-	for _, id := range []string{"containers", "scheduler"} {
+	for _, id := range append([]string{"containers", "scheduler"}, more...) {
 		bundled = append(bundled, pluginhost.Bundled{ID: id, Name: id, Version: "test", Path: ddcBin, Args: []string{"plugin", id}})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -124,7 +148,7 @@ func serve(t *testing.T, containers map[string]any, trustedProxies ...string) st
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return base
+	return base, data
 }
 
 // testWriter sends the host's log to the test's.

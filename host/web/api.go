@@ -115,7 +115,8 @@ func (u *ui) apiPlugins(c *gin.Context) {
 	out := make([]gin.H, len(rows))
 	for i, r := range rows {
 		out[i] = gin.H{"id": r.ID, "name": r.Name, "version": r.Version, "state": r.State, "restarts": r.Restarts,
-			"last_error": r.LastError, "pid": r.PID, "bundled": r.Bundled, "since": r.Since, "memory": r.Memory}
+			"last_error": r.LastError, "pid": r.PID, "bundled": r.Bundled, "since": r.Since, "memory": r.Memory,
+			"rss": r.RSS, "pss": r.PSS, "memory_limit": r.MemoryLimit}
 	}
 	c.JSON(http.StatusOK, gin.H{"plugins": out})
 }

@@ -126,10 +126,17 @@ var permLists = []string{"status_channels", "control_channels", "admin_users", "
 type channelsData struct {
 	Lists map[string]string
 	Both  []string // ids in both the status and the control channels
+	// Panels are the channels' overview settings (the panels plugin's);
+	// PanelsRunning tells whether that plugin runs to take them.
+	Panels        []panelChannel
+	PanelsRunning bool
 }
 
-func (u *ui) channelsData() channelsData {
-	d := u.Config().Discord
+func (u *ui) channelsData() channelsData { return u.channelsDataOf(u.Config()) }
+
+// channelsDataOf is the channels page's content for the config cfg.
+func (u *ui) channelsDataOf(cfg *config.Config) channelsData {
+	d := cfg.Discord
 	vals := map[string][]string{
 		"status_channels": d.StatusChannels, "control_channels": d.ControlChannels,
 		"admin_users": d.AdminUsers, "admin_roles": d.AdminRoles, "operator_roles": d.OperatorRoles,
@@ -139,6 +146,8 @@ func (u *ui) channelsData() channelsData {
 		out.Lists[k] = strings.Join(v, "\n")
 	}
 	out.Both = inBoth(d.StatusChannels, d.ControlChannels)
+	out.Panels = panelChannels(d, cfg.Plugins[panelsID].Settings)
+	_, out.PanelsRunning = u.Host.Manifests()[panelsID]
 	return out
 }
 
@@ -154,15 +163,20 @@ func inBoth(a, b []string) []string {
 	return out
 }
 
+// bothWarnings warns on pg about each id in both channel lists.
+func bothWarnings(pg *page, d channelsData) {
+	for _, id := range d.Both {
+		pg.Warnings = append(pg.Warnings, pg.T("ch.both", "ID", id))
+	}
+}
+
 func (u *ui) channelsPage(c *gin.Context) {
 	pg := u.page(c, "ch.title", "channels")
 	if c.Query("done") == "saved" {
 		pg.Notices = append(pg.Notices, pg.T("dc.saved"))
 	}
 	d := u.channelsData()
-	for _, id := range d.Both {
-		pg.Warnings = append(pg.Warnings, pg.T("ch.both", "ID", id))
-	}
+	bothWarnings(pg, d)
 	pg.Data = d
 	u.render(c, http.StatusOK, "channels.html", pg)
 }
@@ -181,6 +195,7 @@ func (u *ui) channelsSubmit(c *gin.Context) {
 		edits = append(edits, config.Change{Key: []string{"discord", k}, Value: ids})
 	}
 	if len(pg.Errors) > 0 {
+		d.Panels = u.channelsData().Panels
 		pg.Data = d
 		u.render(c, http.StatusBadRequest, "channels.html", pg)
 		return
@@ -192,5 +207,16 @@ func (u *ui) channelsSubmit(c *gin.Context) {
 		u.fail(c, false, http.StatusInternalServerError, "internal", "could not save; see the log")
 		return
 	}
+	// The page after the redirect shows the running config: wait for
+	// the watcher to load what was saved.
+	u.awaitConfig(c.Request.Context(), func(cfg *config.Config) bool {
+		now := u.channelsDataOf(cfg).Lists
+		for _, e := range edits {
+			if ids, _ := e.Value.([]string); strings.Join(ids, "\n") != now[e.Key[1]] {
+				return false
+			}
+		}
+		return true
+	})
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/channels?done=saved")
 }

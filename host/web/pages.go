@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -201,39 +199,41 @@ func (u *ui) dashboard(c *gin.Context) {
 	u.render(c, http.StatusOK, "dashboard.html", pg)
 }
 
-// pluginRow is a plugin as the plugins page shows it.
+// pluginRow is a plugin as the plugins page shows it, and as its live
+// updates ("plugins" events) send it.
 type pluginRow struct {
 	pluginhost.Status
-	Memory string
+	// Memory is the process's memory at the host's last reading (the
+	// memory watchdog's, as in /healthz): "12.3 MiB RSS, 8.1 MiB PSS", ""
+	// when not running.
+	Memory string `json:"memory_text"`
+	// Limit is the memory limit, "64 MiB", "" when unknown.
+	Limit string `json:"limit_text"`
 }
 
-// rssOf reads a process's resident memory from /proc (Linux), "" where
-// it cannot.
-func rssOf(pid int) string {
-	if pid <= 0 {
-		return ""
-	}
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				return ""
-			}
-			return fmt.Sprintf("%.1f MiB", float64(kb)/1024)
+// mib shows bytes in MiB with one decimal.
+func mib(b int64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }
+
+// newPluginRow fills the memory texts of st.
+func newPluginRow(st pluginhost.Status) pluginRow {
+	r := pluginRow{Status: st}
+	if st.RSS > 0 && st.State == pluginhost.StateRunning {
+		r.Memory = mib(st.RSS) + " RSS"
+		if st.PSS > 0 {
+			r.Memory += ", " + mib(st.PSS) + " PSS"
 		}
 	}
-	return ""
+	if st.MemoryLimit > 0 {
+		r.Limit = strconv.FormatInt(st.MemoryLimit>>20, 10) + " MiB"
+	}
+	return r
 }
 
 func (u *ui) pluginRows() []pluginRow {
 	sts := u.Host.Statuses()
 	rows := make([]pluginRow, len(sts))
 	for i, st := range sts {
-		rows[i] = pluginRow{Status: st, Memory: rssOf(st.PID)}
+		rows[i] = newPluginRow(st)
 	}
 	return rows
 }

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,7 +25,21 @@ type settingsData struct {
 	Defaults  []option // the host's default language (config: language)
 	Tokens    []auth.Token
 	NewToken  string
+	// Timezone is the scheduler's default time zone
+	// (plugins.scheduler.settings.timezone); "" means TZ, else UTC.
+	Timezone string
+	// HeartbeatSet tells whether heartbeat.url is set; the URL itself may
+	// hold a secret and is never shown back.
+	HeartbeatSet bool
+	// Overridden names the settings an environment variable or a flag
+	// sets ("language": "env DDC_LANGUAGE"): those win over config.yaml,
+	// so what is saved here does not apply while they are set.
+	Overridden map[string]string
 }
+
+// timezoneKey is where config.yaml holds the time zone the scheduler
+// uses for new tasks: the scheduler plugin's setting.
+var timezoneKey = []string{"plugins", "scheduler", "settings", "timezone"} //nolint:gochecknoglobals // constant path
 
 // languageName names a UI language in its own language ("" for none).
 func languageName(l string) string {
@@ -48,7 +65,16 @@ func (u *ui) renderSettings(c *gin.Context, status int, newToken string, edit fu
 	d := settingsData{NewToken: newToken}
 	def := ""
 	if u.Config != nil {
-		def = u.Config().Language
+		cfg := u.Config()
+		def = cfg.Language
+		d.Timezone, _ = cfg.Plugins["scheduler"].Settings["timezone"].(string)
+		d.HeartbeatSet = cfg.Heartbeat.URL != ""
+		d.Overridden = map[string]string{}
+		for _, k := range []string{"language", "heartbeat.url"} {
+			if src := cfg.Source(k); strings.HasPrefix(src, "env ") || strings.HasPrefix(src, "flag ") {
+				d.Overridden[strings.ReplaceAll(k, ".", "_")] = src
+			}
+		}
 	}
 	for _, l := range u.catalog.Languages() {
 		d.Languages = append(d.Languages, option{Value: l, Label: languageName(l), Selected: l == chosen})
@@ -65,10 +91,10 @@ func (u *ui) renderSettings(c *gin.Context, status int, newToken string, edit fu
 	case "revoked":
 		pg.Notices = append(pg.Notices, pg.T("set.revoked"))
 	}
+	pg.Data = d
 	if edit != nil {
 		edit(pg)
 	}
-	pg.Data = d
 	u.render(c, status, "settings.html", pg)
 }
 
@@ -135,20 +161,114 @@ func (u *ui) tokenRevoke(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/settings?done=revoked")
 }
 
-// defaultLanguageSubmit saves the host's default language (config key
-// language): what Discord messages and the UI fall back to.
-func (u *ui) defaultLanguageSubmit(c *gin.Context) {
-	lang := c.PostForm("language")
-	if languageName(lang) == "" {
-		u.fail(c, false, http.StatusBadRequest, "invalid", "unknown language")
+// general is the general settings form as submitted.
+type general struct {
+	Language     string
+	Timezone     string
+	HeartbeatURL string // "" keeps the one set
+	HeartbeatOff bool
+}
+
+// check validates g: the problems by form field, empty when it is good.
+func (g general) check(pg *page) map[string]string {
+	errs := map[string]string{}
+	if languageName(g.Language) == "" {
+		errs["language"] = pg.T("set.badlang")
+	}
+	if g.Timezone != "" {
+		if _, err := time.LoadLocation(g.Timezone); err != nil || g.Timezone == "Local" || len(g.Timezone) > 64 {
+			errs["timezone"] = pg.T("set.badtz", "Zone", g.Timezone)
+		}
+	}
+	if g.HeartbeatURL != "" && !config.ValidHTTPURL(g.HeartbeatURL) {
+		errs["heartbeat_url"] = pg.T("set.badurl")
+	}
+	return errs
+}
+
+// changes are the config edits that save g; the time zone only when it
+// differs from tz, the one set (so no scheduler section appears for
+// nothing).
+func (g general) changes(tz string) []config.Change {
+	out := []config.Change{{Key: []string{"language"}, Value: g.Language}}
+	if g.Timezone != tz {
+		out = append(out, config.Change{Key: timezoneKey, Value: g.Timezone})
+	}
+	switch {
+	case g.HeartbeatOff:
+		out = append(out, config.Change{Key: []string{"heartbeat", "url"}, Value: ""})
+	case g.HeartbeatURL != "":
+		out = append(out, config.Change{Key: []string{"heartbeat", "url"}, Value: g.HeartbeatURL})
+	}
+	return out
+}
+
+// generalSubmit saves the default language, the time zone and the
+// heartbeat URL in one atomic write of config.yaml, after checking all
+// three; the host's watcher applies them live (the scheduler gets its
+// settings, the heartbeat restarts with the new URL).
+func (u *ui) generalSubmit(c *gin.Context) {
+	g := general{
+		Language: c.PostForm("language"), Timezone: strings.TrimSpace(c.PostForm("timezone")),
+		HeartbeatURL: strings.TrimSpace(c.PostForm("heartbeat_url")), HeartbeatOff: c.PostForm("heartbeat_off") == "true",
+	}
+	pg := u.page(c, "set.title", "settings")
+	if errs := g.check(pg); len(errs) > 0 {
+		u.renderSettings(c, http.StatusBadRequest, "", func(p *page) {
+			p.Errors = errs
+			d := p.Data.(settingsData)
+			d.Timezone = g.Timezone
+			for i := range d.Defaults {
+				d.Defaults[i].Selected = d.Defaults[i].Value == g.Language
+			}
+			p.Data = d
+		})
 		return
 	}
-	err := u.updateConfig(config.Change{Key: []string{"language"}, Value: lang})
-	u.auditResult(c, "settings.language", lang, err)
+	tz := ""
+	if u.Config != nil {
+		tz, _ = u.Config().Plugins["scheduler"].Settings["timezone"].(string)
+	}
+	err := u.updateConfig(g.changes(tz)...)
+	detail := "language " + g.Language + ", timezone " + g.Timezone
+	if g.HeartbeatOff || g.HeartbeatURL != "" {
+		detail += ", heartbeat url"
+	}
+	u.auditResult(c, "settings.general", detail, err)
 	if err != nil {
-		u.log.Error("web: save default language", "error", err)
+		u.log.Error("web: save general settings", "error", err)
 		u.fail(c, false, http.StatusInternalServerError, "internal", "could not save; see the log")
 		return
 	}
+	// The page after the redirect shows the running config: wait (a
+	// little) for the host's watcher to load the new one, so it shows
+	// what was saved.
+	u.awaitConfig(c.Request.Context(), func(cfg *config.Config) bool {
+		tz, _ := cfg.Plugins["scheduler"].Settings["timezone"].(string)
+		return cfg.Language == g.Language && tz == g.Timezone
+	})
 	c.Redirect(http.StatusSeeOther, reqOf(c).Base+"/settings?done=saved")
+}
+
+// configWait bounds awaitConfig: the host's watcher polls config.yaml
+// every second or so.
+const configWait = 5 * time.Second
+
+// awaitConfig waits until the running config satisfies ok, configWait
+// at most.
+func (u *ui) awaitConfig(ctx context.Context, ok func(*config.Config) bool) {
+	if u.Config == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, configWait)
+	defer cancel()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for !ok(u.Config()) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

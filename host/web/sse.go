@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -24,6 +26,10 @@ const (
 	// sseHeartbeat is how often an idle stream sends a comment, so proxies
 	// keep it open and an ended session is noticed.
 	sseHeartbeat = 25 * time.Second
+	// pluginPoll is how often a plugins page's stream looks at the
+	// plugins' states, restarts and memory; it sends a "plugins" event
+	// when they changed.
+	pluginPoll = 2 * time.Second
 )
 
 // sseMsg is one server-sent event.
@@ -87,7 +93,9 @@ func (h *hub) deliver(_ context.Context, ev sdk.Event) error {
 	return nil
 }
 
-// events streams live updates to a logged-in page.
+// events streams live updates to a logged-in page: container events from
+// the bus, and with ?plugins=1 the plugins' rows (state, restarts, memory)
+// whenever they change.
 func (u *ui) events(c *gin.Context) {
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetWriteDeadline(time.Time{})
@@ -104,6 +112,13 @@ func (u *ui) events(c *gin.Context) {
 	_ = rc.Flush()
 	tick := time.NewTicker(sseHeartbeat)
 	defer tick.Stop()
+	var plugins <-chan time.Time
+	if c.Query("plugins") == "1" {
+		pt := time.NewTicker(pluginPoll)
+		defer pt.Stop()
+		plugins = pt.C
+	}
+	var lastRows []byte
 	who := reqOf(c).who
 	for {
 		var err error
@@ -117,6 +132,13 @@ func (u *ui) events(c *gin.Context) {
 				}
 			}
 			_, err = fmt.Fprint(c.Writer, ": ping\n\n")
+		case <-plugins:
+			rows, _ := json.Marshal(u.pluginRows())
+			if bytes.Equal(rows, lastRows) {
+				continue
+			}
+			lastRows = rows
+			_, err = fmt.Fprintf(c.Writer, "event: plugins\ndata: %s\n\n", rows)
 		case m := <-cl.ch:
 			if cl.lost.Swap(false) {
 				m = sseMsg{event: "resync", data: []byte("{}")}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -47,12 +48,16 @@ type fakeHost struct {
 	calls      []string // "restart echo", "invoke containers.restart web"
 	invokes    []*sdk.Interaction
 	httpReqs   []*grpcplugin.HTTPRequest
+	restarts   int // echo's restarts, which a test may raise
 }
 
 func (h *fakeHost) Statuses() []pluginhost.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return []pluginhost.Status{
 		{ID: "containers", Name: "containers", Version: "1.0.0", State: pluginhost.StateRunning, Bundled: true},
-		{ID: "echo", Name: "echo", Version: "1.0.0", State: pluginhost.StateRunning},
+		{ID: "echo", Name: "echo", Version: "1.0.0", State: pluginhost.StateRunning, Restarts: h.restarts,
+			RSS: 12<<20 + 512<<10, PSS: 8 << 20, MemoryLimit: 256 << 20},
 		{ID: "sched", Name: "sched", Version: "1.0.0", State: pluginhost.StateFailed, LastError: "crashed <b>5</b> times"},
 	}
 }
@@ -62,8 +67,19 @@ func (h *fakeHost) Manifests() map[string]grpcplugin.Manifest {
 		"containers": {},
 		"echo":       {Info: sdk.Info{ID: "echo", SettingsSchema: echoSchema}},
 		"sched":      {Info: sdk.Info{ID: "sched", Pages: []sdk.Page{{Path: "", Title: "Tasks"}}}},
+		"panels":     {Info: sdk.Info{ID: "panels", SettingsSchema: panelsSchema}},
 	}
 }
+
+// panelsSchema is like the panels plugin's settings schema: its channels
+// list and a top-level setting.
+const panelsSchema = `{"type":"object","additionalProperties":false,"properties":{
+ "log_lines":{"type":"integer","minimum":1,"maximum":100},
+ "channels":{"type":"array","maxItems":100,"items":{"type":"object","additionalProperties":false,"required":["id"],"properties":{
+  "id":{"type":"string","pattern":"^[0-9]{17,20}$"},
+  "post_on_start":{"type":"boolean"},"control":{"type":"boolean"},"collapsed":{"type":"boolean"},
+  "refresh":{"type":"string","minDuration":"0s","maxDuration":"24h"},
+  "recreate_after":{"type":"string","minDuration":"0s","maxDuration":"24h"}}}}}}`
 
 func (h *fakeHost) Invoke(_ context.Context, caller, action string, args json.RawMessage, in *sdk.Interaction) (json.RawMessage, error) {
 	h.mu.Lock()
@@ -149,6 +165,13 @@ const (
 
 func newTestUI(t testing.TB, trusted ...string) *testUI {
 	t.Helper()
+	return newTestUIEnv(t, nil, trusted...)
+}
+
+// newTestUIEnv is newTestUI with more environment variables for the
+// config (besides the Discord token).
+func newTestUIEnv(t testing.TB, env []string, trusted ...string) *testUI {
+	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "ddc.db"))
@@ -172,7 +195,7 @@ func newTestUI(t testing.TB, trusted ...string) *testUI {
 		if loaded != nil && string(raw) == loadedRaw {
 			return loaded
 		}
-		c, err := config.Load(dir, []string{"DISCORD_BOT_TOKEN=" + discordToken}, nil)
+		c, err := config.Load(dir, append([]string{"DISCORD_BOT_TOKEN=" + discordToken}, env...), nil)
 		if err != nil {
 			t.Errorf("load config: %v", err)
 			return &config.Config{}
@@ -928,18 +951,200 @@ func TestLogs(t *testing.T) {
 	}
 }
 
-// TestDefaultLanguage: the host's default language is saved into
-// config.yaml; an unknown one is refused.
-func TestDefaultLanguage(t *testing.T) {
+// TestGeneralSettings: the default language, time zone and heartbeat URL
+// are checked together, each problem next to its field and nothing saved;
+// good values are saved in one write; the heartbeat URL is never shown back.
+func TestGeneralSettings(t *testing.T) {
 	u := newTestUI(t)
 	s := u.setup()
-	if rec := u.form("/settings/default-language", url.Values{csrfField: {s.csrf}, "language": {"de"}}, s.hdr(nil)); rec.Code != http.StatusSeeOther {
-		t.Fatalf("save = %d", rec.Code)
+	before, _ := os.ReadFile(u.cfgFile)
+	bad := []struct {
+		name   string
+		vals   url.Values
+		fields []string
+	}{
+		{"unknown language", url.Values{"language": {"xx"}}, []string{"language"}},
+		{"not a zone", url.Values{"language": {"en"}, "timezone": {"Mars/Olympus"}}, []string{"timezone"}},
+		{"Local is no IANA name", url.Values{"language": {"en"}, "timezone": {"Local"}}, []string{"timezone"}},
+		{"url with a password", url.Values{"language": {"en"}, "heartbeat_url": {"https://u:p@hc.example/x"}}, []string{"heartbeat_url"}},
+		{"url not http", url.Values{"language": {"en"}, "heartbeat_url": {"ftp://hc.example/x"}}, []string{"heartbeat_url"}},
+		{"all three", url.Values{"language": {"zz"}, "timezone": {"Nowhere"}, "heartbeat_url": {"x"}}, []string{"language", "timezone", "heartbeat_url"}},
 	}
-	if raw, _ := os.ReadFile(u.cfgFile); !strings.Contains(string(raw), "\nlanguage: de\n") {
-		t.Errorf("config.yaml lacks language: de")
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.vals.Set(csrfField, s.csrf)
+			rec := u.form("/settings/general", tt.vals, s.hdr(nil))
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("POST /settings/general = %d, want 400", rec.Code)
+			}
+			for _, f := range tt.fields {
+				if !strings.Contains(rec.Body.String(), `<span class="err" id="err-`+f+`">`) {
+					t.Errorf("no error next to %s:\n%s", f, rec.Body)
+				}
+			}
+			if after, _ := os.ReadFile(u.cfgFile); string(after) != string(before) {
+				t.Error("refused settings changed config.yaml")
+			}
+		})
 	}
-	if rec := u.form("/settings/default-language", url.Values{csrfField: {s.csrf}, "language": {"xx"}}, s.hdr(nil)); rec.Code != http.StatusBadRequest {
-		t.Errorf("unknown language = %d", rec.Code)
+	const hb = "https://hc.example/ping/secret-uuid"
+	rec := u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {"Europe/Berlin"}, "heartbeat_url": {hb}}, s.hdr(nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("good settings = %d:\n%s", rec.Code, rec.Body)
+	}
+	c, err := config.Load(filepath.Dir(u.cfgFile), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Language != "de" || c.Heartbeat.URL != hb || c.Plugins["scheduler"].Settings["timezone"] != "Europe/Berlin" {
+		t.Errorf("saved language %q, heartbeat %q, scheduler settings %v", c.Language, c.Heartbeat.URL, c.Plugins["scheduler"].Settings)
+	}
+	page := u.do(http.MethodGet, "/settings", nil, s.hdr(nil)).Body.String()
+	if strings.Contains(page, "secret-uuid") || !strings.Contains(page, `value="Europe/Berlin"`) || !strings.Contains(page, `id="heartbeat-off"`) {
+		t.Errorf("settings page shows the heartbeat URL or lacks the zone or the off switch:\n%s", page)
+	}
+	// An empty URL keeps the one set; the switch turns it off.
+	u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {"Europe/Berlin"}}, s.hdr(nil))
+	if c, _ := config.Load(filepath.Dir(u.cfgFile), nil, nil); c.Heartbeat.URL != hb {
+		t.Errorf("an empty field changed the heartbeat URL to %q", c.Heartbeat.URL)
+	}
+	u.form("/settings/general", url.Values{csrfField: {s.csrf}, "language": {"de"}, "timezone": {""}, "heartbeat_off": {"true"}}, s.hdr(nil))
+	if c, _ := config.Load(filepath.Dir(u.cfgFile), nil, nil); c.Heartbeat.URL != "" || c.Plugins["scheduler"].Settings["timezone"] != "" {
+		t.Errorf("after turning off: heartbeat %q, zone %v", c.Heartbeat.URL, c.Plugins["scheduler"].Settings["timezone"])
+	}
+}
+
+// TestPluginsLive: the plugins page shows each plugin's memory (RSS, PSS)
+// and limit, and its live stream sends the rows again when a plugin
+// changes (here its restarts), with no reload.
+func TestPluginsLive(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	page := u.do(http.MethodGet, "/plugins", nil, s.hdr(nil)).Body.String()
+	for _, want := range []string{`<td class="memory">12.5 MiB RSS, 8.0 MiB PSS</td>`, `<td class="limit">256 MiB</td>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("plugins page lacks %s:\n%s", want, page)
+		}
+	}
+	srv := httptest.NewServer(u.h)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events?plugins=1", nil)
+	req.Header.Set("Cookie", s.cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /events?plugins=1 = %v, %v", resp, err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	next := func() []pluginRow {
+		t.Helper()
+		for sc.Scan() {
+			if sc.Text() != "event: plugins" || !sc.Scan() {
+				continue
+			}
+			var rows []pluginRow
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(sc.Text(), "data: ")), &rows); err != nil {
+				t.Fatalf("plugins event %q: %v", sc.Text(), err)
+			}
+			return rows
+		}
+		t.Fatalf("stream ended: %v", sc.Err())
+		return nil
+	}
+	echo := func(rows []pluginRow) pluginRow {
+		for _, r := range rows {
+			if r.ID == "echo" {
+				return r
+			}
+		}
+		t.Fatalf("no echo in %+v", rows)
+		return pluginRow{}
+	}
+	if r := echo(next()); r.Memory != "12.5 MiB RSS, 8.0 MiB PSS" || r.Limit != "256 MiB" || r.Restarts != 0 {
+		t.Errorf("first event: echo %+v", r)
+	}
+	u.host.mu.Lock()
+	u.host.restarts = 1
+	u.host.mu.Unlock()
+	start := time.Now()
+	if r := echo(next()); r.Restarts != 1 {
+		t.Errorf("after a restart: echo %+v", r)
+	}
+	if d := time.Since(start); d > 2*pluginPoll {
+		t.Errorf("the change took %s to be sent", d)
+	}
+}
+
+// TestChannelPanels: the channels page offers each status and control
+// channel's overview settings (the panels plugin's channels list); a bad
+// duration is refused next to its field with nothing saved; good values
+// are saved into plugins.panels.settings.channels, keeping the other
+// channels' entries and the plugin's other settings.
+func TestChannelPanels(t *testing.T) {
+	u := newTestUI(t)
+	s := u.setup()
+	const status, control, other = "930000000000000011", "930000000000000012", "930000000000000013"
+	if err := config.Update(u.cfgFile,
+		config.Change{Key: []string{"discord", "status_channels"}, Value: []string{status}},
+		config.Change{Key: []string{"discord", "control_channels"}, Value: []string{control}},
+		config.Change{Key: []string{"plugins", "panels", "settings"}, Value: map[string]any{
+			"log_lines": 20, "channels": []any{map[string]any{"id": other, "collapsed": true}, map[string]any{"id": control, "refresh": "2m"}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	page := u.do(http.MethodGet, "/channels", nil, s.hdr(nil)).Body.String()
+	for _, want := range []string{`id="panels-` + status + `"`, `id="panels-` + control + `"`, `id="p-` + control + `-refresh" value="2m"`, `href="/plugins/panels"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("channels page lacks %s", want)
+		}
+	}
+	before, _ := os.ReadFile(u.cfgFile)
+	bad := []struct{ name, field, value string }{
+		{"refresh over a day", "refresh", "25h"},
+		{"recreate_after no duration", "recreate_after", "soon"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {status}, tt.field: {tt.value}}, s.hdr(nil))
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `id="perr-`+status+`-`+tt.field+`"`) {
+				t.Errorf("POST %s=%q = %d, want 400 with the error next to the field:\n%s", tt.field, tt.value, rec.Code, rec.Body)
+			}
+			if after, _ := os.ReadFile(u.cfgFile); string(after) != string(before) {
+				t.Error("refused settings changed config.yaml")
+			}
+		})
+	}
+	rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {status}, "post_on_start": {"true"}, "refresh": {"1m"}, "recreate_after": {"10m"}}, s.hdr(nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("good settings = %d:\n%s", rec.Code, rec.Body)
+	}
+	c, err := config.Load(filepath.Dir(u.cfgFile), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(c.Plugins["panels"].Settings)
+	want := `{"channels":[{"collapsed":true,"id":"` + other + `"},{"id":"` + control + `","refresh":"2m"},{"id":"` + status + `","post_on_start":true,"recreate_after":"10m","refresh":"1m"}],"log_lines":20}`
+	if string(got) != want {
+		t.Errorf("panels settings\n got %s\nwant %s", got, want)
+	}
+	if rec := u.form("/channels/panels", url.Values{csrfField: {s.csrf}, "channel": {"../x"}}, s.hdr(nil)); rec.Code != http.StatusBadRequest {
+		t.Errorf("a channel that is no id = %d", rec.Code)
+	}
+}
+
+// TestGeneralSettingsOverridden: a setting an environment variable sets
+// is marked as such on the settings page, naming the variable.
+func TestGeneralSettingsOverridden(t *testing.T) {
+	u := newTestUIEnv(t, []string{"DDC_HEARTBEAT_URL=https://hc.example/ping/from-env"})
+	s := u.setup()
+	page := u.do(http.MethodGet, "/settings", nil, s.hdr(nil)).Body.String()
+	if !strings.Contains(page, `id="over-heartbeat_url">Set by env DDC_HEARTBEAT_URL`) || strings.Contains(page, `id="over-language"`) {
+		t.Errorf("settings page marks the wrong settings as set by the environment:\n%s", page)
+	}
+	if strings.Contains(page, "from-env") {
+		t.Error("the settings page shows the heartbeat URL from the environment")
 	}
 }

@@ -38,6 +38,30 @@
     });
   }
 
+  // The plugins page follows the plugins' states, restarts and memory.
+  const plugins = document.getElementById("plugins");
+  if (plugins) {
+    const es = new EventSource(base + "/events?plugins=1");
+    es.addEventListener("open", () => { plugins.dataset.live = "on"; });
+    es.addEventListener("error", () => { plugins.dataset.live = "off"; });
+    es.addEventListener("plugins", (m) => {
+      let rows;
+      try { rows = JSON.parse(m.data); } catch (e) { return; }
+      for (const p of rows) {
+        let tr = null;
+        for (const r of plugins.querySelectorAll("tr[data-plugin]")) if (r.dataset.plugin === p.id) tr = r;
+        if (!tr) { window.location.reload(); return; }
+        const set = (cls, text) => { const td = tr.querySelector("." + cls); if (td && td.textContent !== text) td.textContent = text; };
+        const st = tr.querySelector(".state");
+        if (st.textContent !== p.state) { st.textContent = p.state; st.className = "state s-" + p.state; }
+        const en = tr.querySelector(".op-enable"), dis = tr.querySelector(".op-disable");
+        if (en && dis) { en.hidden = p.state !== "disabled"; dis.hidden = p.state === "disabled"; }
+        set("version", p.version); set("restarts", String(p.restarts));
+        set("memory", p.memory_text); set("limit", p.limit_text); set("error small", p.last_error || "");
+      }
+    });
+  }
+
   const table = document.getElementById("containers");
   if (!table) return;
   const labels = document.getElementById("op-labels").dataset;
