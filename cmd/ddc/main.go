@@ -56,22 +56,29 @@ func main() {
 
 // bundledPlugin is a plugin compiled into this binary, run as
 // `ddc plugin <name>`.
+//
+// Its id (name), display name (title) and version are written here, as
+// its Info says them (a test compares them): the host needs only these,
+// and calling Info in the host would build every plugin's commands and
+// load its translations into the host's heap for good.
 type bundledPlugin struct {
-	name   string
-	new    func() sdk.Plugin
-	grants []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
+	name    string // name is the plugin's id.
+	title   string
+	version string
+	new     func() sdk.Plugin
+	grants  []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
 }
 
 // bundled lists the plugins compiled into this binary, in the order the
 // host starts them.
 func bundled() []bundledPlugin {
 	return []bundledPlugin{
-		{name: "containers", new: func() sdk.Plugin { return containers.New() }},
+		{name: "containers", title: "Containers", version: "0.1.0", new: func() sdk.Plugin { return containers.New() }},
 		// The scheduler starts, stops and restarts containers on its own.
-		{name: "scheduler", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
+		{name: "scheduler", title: "Scheduler", version: "0.1.0", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
 		// Status overviews and control panels in Discord.
-		{name: "panels", new: func() sdk.Plugin { return panels.New() }},
-		{name: "echo", new: func() sdk.Plugin { return echo.New() }},
+		{name: "panels", title: "Status panels", version: "0.1.0", new: func() sdk.Plugin { return panels.New() }},
+		{name: "echo", title: "Echo", version: "1.0.0", new: func() sdk.Plugin { return echo.New() }},
 	}
 }
 
@@ -198,10 +205,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var bundles []pluginhost.Bundled
 	grants := map[string][]string{}
 	for _, b := range bundled() {
-		info := b.new().Info()
-		bundles = append(bundles, pluginhost.Bundled{ID: info.ID, Name: info.Name, Version: info.Version, Path: exe, Args: []string{"plugin", b.name}})
+		bundles = append(bundles, pluginhost.Bundled{ID: b.name, Name: b.title, Version: b.version, Path: exe, Args: []string{"plugin", b.name}})
 		if len(b.grants) > 0 {
-			grants[info.ID] = b.grants
+			grants[b.name] = b.grants
 		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
