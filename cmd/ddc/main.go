@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // TZ on a scratch image, which has no /usr/share/zoneinfo
@@ -118,6 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !ok {
 			return fmt.Errorf("no bundled plugin %q", args[1])
 		}
+		tunePluginRuntime(os.Getenv)
 		if trimEnabled() {
 			go memtrim.Run(ctx, slog.Default())
 		}
@@ -137,6 +139,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// tunePluginRuntime sets a bundled plugin process's Go runtime up for a
+// small footprint, each knob only when the environment does not set it:
+// one P (a plugin mostly waits for the host and Docker; each P keeps its
+// own cached spans of every size class and its own GC worker) and GOGC 50
+// (the heap grows to 1.5 times the live data before a collection instead
+// of twice, with a 2 MB floor instead of 4 MB).
+func tunePluginRuntime(getenv func(string) string) {
+	if getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 }
 
 // trimEnabled reports whether the process should trim its resident
