@@ -53,7 +53,7 @@ const (
 	imageBudgetMB  = 30
 	execBudget     = 500 * time.Millisecond
 	firstRespP99   = 50 * time.Millisecond
-	idleSettle     = 12 * time.Second // past the first memory trim (5 s) and health check (10 s)
+	idleSettle     = 12 * time.Second // past the memory trim once start-up is done (internal/memtrim) and a health check (10 s)
 )
 
 // DockerDiscordControl's figures from its own documentation.

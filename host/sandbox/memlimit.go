@@ -50,8 +50,8 @@ type Watchdog struct {
 // Polls between the watchdog's slower readings.
 const (
 	// treeEvery: the process's descendants (and its user's processes)
-	// are looked up every 10th poll; in between the known ones are read.
-	treeEvery = 10
+	// are looked up every 5th poll; in between the known ones are read.
+	treeEvery = 5
 	// pssEvery: PSS (smaps_rollup, a walk over every mapping) is read
 	// every 10th poll; RSS (statm, three numbers) every poll.
 	pssEvery = 10
