@@ -324,7 +324,7 @@ func idleWithOverviews(t *testing.T, srv *fakediscord.Server, s *serve, cs []doc
 		{What: fmt.Sprintf("idle total PSS, host + %d plugin processes, %d containers, %d overviews (one /ss in each of %d channels; the issue's condition)", len(each)-1, len(cs), idleOverviews, idleOverviews),
 			Value: MB(total.PSS), Budget: fmt.Sprintf("≤ %d MB", pssBudgetMB),
 			Verdict: Check(float64(total.PSS)/1024, pssBudgetMB, "MB"), DDCv1: ddcRAM,
-			Close: "See the per-process figures under Details: most of each process's PSS is its own anonymous memory (Go heap and runtime); lower the panels plugin's idle heap first (its rendered overviews and message state), then the containers plugin's cache, then a GOMEMLIMIT per plugin process."},
+			Close: idleMemoryNote},
 		{What: fmt.Sprintf("idle total RSS, same processes, %d overviews", idleOverviews), Value: MB(total.RSS), DDCv1: ddcRAM},
 	}, details
 }

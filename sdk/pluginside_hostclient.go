@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
 
+	"github.com/ddc-go/ddc/sdk/internal/wire"
 	pb "github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1"
 )
 
@@ -85,7 +86,7 @@ func (h *hostClient) connect(id uint32) error {
 	if broker == nil {
 		return errors.New("host api: no go-plugin broker to connect through")
 	}
-	conn, err := broker.Dial(id)
+	conn, err := broker.DialWithOptions(id, wire.DialOptions()...)
 	if err != nil {
 		h.mu.Lock()
 		h.lost = true

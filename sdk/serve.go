@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/ddc-go/ddc/sdk/internal/inprocess"
 	"github.com/ddc-go/ddc/sdk/internal/wire"
@@ -78,8 +79,10 @@ func serveConfig(p Plugin, log *slog.Logger, hlog hclog.Logger) *goplugin.ServeC
 	return &goplugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake(),
 		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: {wire.PluginKey: &pluginGRPC{impl: p, host: host}}},
-		GRPCServer:       goplugin.DefaultGRPCServer,
-		Logger:           hlog,
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			return grpc.NewServer(append(opts, wire.ServerOptions()...)...)
+		},
+		Logger: hlog,
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // TZ on a scratch image, which has no /usr/share/zoneinfo
@@ -57,22 +58,29 @@ func main() {
 
 // bundledPlugin is a plugin compiled into this binary, run as
 // `ddc plugin <name>`.
+//
+// Its id (name), display name (title) and version are written here, as
+// its Info says them (a test compares them): the host needs only these,
+// and calling Info in the host would build every plugin's commands and
+// load its translations into the host's heap for good.
 type bundledPlugin struct {
-	name   string
-	new    func() sdk.Plugin
-	grants []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
+	name    string // name is the plugin's id.
+	title   string
+	version string
+	new     func() sdk.Plugin
+	grants  []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
 }
 
 // bundled lists the plugins compiled into this binary, in the order the
 // host starts them.
 func bundled() []bundledPlugin {
 	return []bundledPlugin{
-		{name: "containers", new: func() sdk.Plugin { return containers.New() }},
+		{name: "containers", title: "Containers", version: "0.1.0", new: func() sdk.Plugin { return containers.New() }},
 		// The scheduler starts, stops and restarts containers on its own.
-		{name: "scheduler", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
+		{name: "scheduler", title: "Scheduler", version: "0.1.0", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
 		// Status overviews and control panels in Discord.
-		{name: "panels", new: func() sdk.Plugin { return panels.New() }},
-		{name: "echo", new: func() sdk.Plugin { return echo.New() }},
+		{name: "panels", title: "Status panels", version: "0.1.0", new: func() sdk.Plugin { return panels.New() }},
+		{name: "echo", title: "Echo", version: "1.0.0", new: func() sdk.Plugin { return echo.New() }},
 	}
 }
 
@@ -112,6 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !ok {
 			return fmt.Errorf("no bundled plugin %q", args[1])
 		}
+		tunePluginRuntime(os.Getenv)
 		if trimEnabled() {
 			go memtrim.Run(ctx, slog.Default())
 		}
@@ -131,6 +140,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// tunePluginRuntime sets a bundled plugin process's Go runtime up for a
+// small footprint, each knob only when the environment does not set it:
+// one P (a plugin mostly waits for the host and Docker; each P keeps its
+// own cached spans of every size class and its own GC worker) and GOGC 50
+// (the heap grows to 1.5 times the live data before a collection instead
+// of twice, with a 2 MB floor instead of 4 MB).
+func tunePluginRuntime(getenv func(string) string) {
+	if getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 }
 
 // trimEnabled reports whether the process should trim its resident
@@ -199,10 +223,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var bundles []pluginhost.Bundled
 	grants := map[string][]string{}
 	for _, b := range bundled() {
-		info := b.new().Info()
-		bundles = append(bundles, pluginhost.Bundled{ID: info.ID, Name: info.Name, Version: info.Version, Path: exe, Args: []string{"plugin", b.name}})
+		bundles = append(bundles, pluginhost.Bundled{ID: b.name, Name: b.title, Version: b.version, Path: exe, Args: []string{"plugin", b.name}})
 		if len(b.grants) > 0 {
-			grants[info.ID] = b.grants
+			grants[b.name] = b.grants
 		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/grpcplugin"
 )
 
 // Observer sees what the manager does, for metrics. Its methods are called
@@ -30,14 +31,16 @@ type Observer interface {
 // observed.
 const pluginService = "/ddc.plugin.v1.Plugin/"
 
-// dialOptions returns the gRPC options that report plugin id's calls to
-// the configured Observer; none without one.
+// dialOptions returns the gRPC options of the connection to plugin id:
+// the protocol's buffer sizes, and an interceptor that reports its calls
+// to the configured Observer, if there is one.
 func (m *Manager) dialOptions(id string) []grpc.DialOption {
+	opts := grpcplugin.DialOptions()
 	obs := m.cfg.Observer
 	if obs == nil {
-		return nil
+		return opts
 	}
-	return []grpc.DialOption{grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	return append(opts, grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		name, ok := strings.CutPrefix(method, pluginService)
 		if !ok {
 			return invoker(ctx, method, req, reply, cc, opts...)
@@ -46,5 +49,5 @@ func (m *Manager) dialOptions(id string) []grpc.DialOption {
 		err := invoker(ctx, method, req, reply, cc, opts...)
 		obs.PluginCall(id, name, time.Since(start), err)
 		return err
-	})}
+	}))
 }

@@ -47,15 +47,31 @@ type Watchdog struct {
 	Over func(Sample)
 }
 
+// Polls between the watchdog's slower readings.
+const (
+	// treeEvery: the process's descendants (and its user's processes)
+	// are looked up every 5th poll; in between the known ones are read.
+	treeEvery = 5
+	// pssEvery: PSS (smaps_rollup, a walk over every mapping) is read
+	// every 10th poll; RSS (statm, three numbers) every poll.
+	pssEvery = 10
+)
+
 // Run polls until ctx ends, the process is gone or it went over its limit.
-// The process's descendants (and its user's processes) are looked up every
-// second poll (a scan of /proc); in between the known ones are summed.
+// Each poll reads the RSS of the known processes; every treeEvery-th poll
+// looks for new descendants first, and every pssEvery-th reads their PSS
+// too (in between a reading carries the last PSS). A poll allocates next
+// to nothing: the host runs one watchdog per plugin for as long as it runs.
 func (w Watchdog) Run(ctx context.Context) {
 	t := time.NewTicker(w.Every)
 	defer t.Stop()
-	var pids []int
+	var (
+		sm   procmem.Sampler
+		pids []int
+		pss  int64
+	)
 	for n := 0; ; n++ {
-		if n%2 == 0 {
+		if n%treeEvery == 0 {
 			tree, err := procmem.Tree(w.PID)
 			if err != nil {
 				return
@@ -65,10 +81,14 @@ func (w Watchdog) Run(ctx context.Context) {
 				pids = appendMissing(pids, *w.User)
 			}
 		}
-		s, ok := ReadTree(pids)
+		s, ok := readTree(&sm, pids, n%pssEvery == 0)
 		if !ok {
 			return
 		}
+		if n%pssEvery == 0 {
+			pss = s.PSS
+		}
+		s.PSS = pss
 		if w.Sampled != nil {
 			w.Sampled(s)
 		}
@@ -103,45 +123,32 @@ func appendMissing(pids []int, uid uint32) []int {
 }
 
 // ReadTree sums the memory of pids (the first is the root); ok is false
-// when the root is gone. PSS is read from smaps_rollup, which needs ptrace
-// rights over the process; RSS falls back to /proc/PID/status, which every
-// user may read, so the limit holds without them.
+// when the root is gone. RSS comes from /proc/PID/statm, which every user
+// may read, so the limit holds without ptrace rights; PSS from
+// smaps_rollup, which needs them (0 without).
 func ReadTree(pids []int) (Sample, bool) {
+	return readTree(&procmem.Sampler{}, pids, true)
+}
+
+// readTree is ReadTree with sm's buffer, reading PSS only when withPSS.
+func readTree(sm *procmem.Sampler, pids []int, withPSS bool) (Sample, bool) {
 	var s Sample
 	for n, pid := range pids {
-		if u, err := procmem.Read(pid); err == nil {
-			s.RSS += u.RSS << 10
-			s.PSS += u.PSS << 10
-			continue
-		}
-		rss, err := statusRSS(pid)
+		rss, err := sm.RSS(pid)
 		if err != nil {
 			if n == 0 {
 				return s, false
 			}
-			continue
+			continue // ended since the tree was read
 		}
-		s.RSS += rss
+		s.RSS += rss << 10
+		if withPSS {
+			if u, err := sm.Rollup(pid); err == nil {
+				s.PSS += u.PSS << 10
+			}
+		}
 	}
 	return s, true
-}
-
-// statusRSS reads VmRSS from /proc/PID/status, in bytes.
-func statusRSS(pid int) (int64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, fmt.Errorf("memory of process %d: %w", pid, err)
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("memory of process %d: VmRSS %q: %w", pid, v, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("memory of process %d: no VmRSS (a zombie?)", pid)
 }
 
 // UserProcesses returns the live processes whose real user is uid. A

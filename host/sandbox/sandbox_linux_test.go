@@ -182,12 +182,8 @@ func TestWatchdog(t *testing.T) {
 			}
 		})
 	}
-	rss, err := statusRSS(pid)
-	if err != nil || rss <= 0 {
-		t.Errorf("statusRSS(%d) = %d, %v", pid, rss, err)
-	}
-	if _, err := statusRSS(1 << 30); err == nil {
-		t.Error("statusRSS of a missing process succeeded")
+	if s, ok := ReadTree([]int{pid}); !ok || s.RSS <= 0 || s.PSS <= 0 {
+		t.Errorf("ReadTree(%d) = %+v, %t; want its RSS and PSS", pid, s, ok)
 	}
 	if _, ok := ReadTree([]int{1 << 30}); ok {
 		t.Error("ReadTree of a missing process is ok")

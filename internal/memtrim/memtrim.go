@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -85,40 +86,72 @@ func readOnlyMapping(line, exe string) (lo, hi uintptr, ok bool) {
 	return uintptr(a), uintptr(b), true
 }
 
-// Run trims on a schedule until ctx ends: shortly after start-up, once
-// the first work (handshakes, the first Docker sync) is done, then every 5
-// minutes so that pages touched by a burst of activity do not stay
-// resident. Errors are logged at debug
-// level: trimming is an optimisation, never a reason to fail.
+// When Run trims.
+const (
+	lookEvery  = 2 * time.Second // how often Run looks at what the process allocated
+	burstBytes = 1 << 20         // allocated since the last trim that makes a burst of work
+	quietBytes = 64 << 10        // allocated within one look that still counts as quiet
+	period     = 5 * time.Minute // longest time between trims while anything is allocated
+)
+
+// trigger decides when a burst of work has ended, from the bytes the
+// process has allocated so far (a counter that only grows).
+type trigger struct {
+	total     uint64    // allocated bytes at the last look
+	sinceTrim uint64    // allocated since the last trim
+	lastTrim  time.Time // when the last trim was
+}
+
+// look records the allocated bytes at now and reports whether to trim:
+// once a burst (burstBytes since the last trim) is followed by a quiet
+// look (under quietBytes since the previous one), or when the process
+// allocated anything and the last trim is a period ago.
+func (t *trigger) look(now time.Time, total uint64) bool {
+	delta := total - t.total
+	t.total = total
+	t.sinceTrim += delta
+	burstEnded := t.sinceTrim >= burstBytes && delta < quietBytes
+	due := t.sinceTrim > 0 && now.Sub(t.lastTrim) >= period
+	if !burstEnded && !due {
+		return false
+	}
+	t.sinceTrim, t.lastTrim = 0, now
+	return true
+}
+
+// Run trims until ctx ends, whenever a burst of work has ended (start-up:
+// package initialisation, handshakes and the first Docker sync; overviews
+// posted; a series of actions) and at least every 5 minutes while the
+// process allocates, so that heap and pages touched by a burst do not stay
+// resident while the process idles. Looking costs nothing: one read of the
+// runtime's allocation counter every 2 s; a busy process is not trimmed.
+// Errors are logged at debug level: trimming is an optimisation, never a
+// reason to fail.
 func Run(ctx context.Context, log *slog.Logger) {
-	schedule := []time.Duration{5 * time.Second, 30 * time.Second}
-	const period = 5 * time.Minute
-	wait := func(d time.Duration) bool {
-		t := time.NewTimer(d)
-		defer t.Stop()
+	allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	allocated := func() uint64 {
+		metrics.Read(allocs)
+		if allocs[0].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return allocs[0].Value.Uint64()
+	}
+	t := time.NewTicker(lookEvery)
+	defer t.Stop()
+	tr := trigger{lastTrim: time.Now()} // start-up is the first burst
+	for {
 		select {
 		case <-ctx.Done():
-			return false
+			return
 		case <-t.C:
-			return true
 		}
-	}
-	trim := func() {
+		if !tr.look(time.Now(), allocated()) {
+			continue
+		}
 		if n, err := Trim(); err != nil {
 			log.Debug("trim resident memory", "error", err)
 		} else {
 			log.Debug("trimmed resident memory", "advised_bytes", n)
 		}
-	}
-	var slept time.Duration
-	for _, at := range schedule {
-		if !wait(at - slept) {
-			return
-		}
-		slept = at
-		trim()
-	}
-	for wait(period) {
-		trim()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadOnlyMapping(t *testing.T) {
@@ -69,5 +70,45 @@ func TestTrimKeepsTheProcessWorking(t *testing.T) {
 	t.Logf("file-backed RSS %d kB before, %d kB after Trim (advised %d kB)", before, after, advised>>10)
 	if after > before {
 		t.Errorf("file-backed RSS grew from %d to %d kB", before, after)
+	}
+}
+
+// TestTriggerLook: a trim follows the end of a burst of allocation and
+// the period, never a quiet process or a burst still going on.
+func TestTriggerLook(t *testing.T) {
+	const mb = 1 << 20
+	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	type step struct {
+		after time.Duration // since t0
+		total uint64        // allocated bytes so far
+		want  bool
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"idle process never trims", []step{{5 * time.Second, 0, false}, {10 * time.Minute, 0, false}}},
+		{"slow trickle waits for the period", []step{
+			{2 * time.Second, 50 << 10, false}, {4 * time.Second, 100 << 10, false}, {5*time.Minute + time.Second, 150 << 10, true},
+		}},
+		{"burst trims once it is quiet", []step{
+			{2 * time.Second, mb / 2, false},          // busy, under a burst
+			{4 * time.Second, 6 * mb, false},          // a burst, still going on
+			{6 * time.Second, 6*mb + 50<<10, true},    // quiet: trim
+			{8 * time.Second, 6*mb + 100<<10, false},  // quiet again, nothing to trim
+			{10 * time.Second, 11 * mb, false},        // the next burst
+			{12 * time.Second, 11*mb + 70<<10, false}, // not quiet yet
+			{14 * time.Second, 11*mb + 80<<10, true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := trigger{lastTrim: t0}
+			for _, s := range tt.steps {
+				if got := tr.look(t0.Add(s.after), s.total); got != s.want {
+					t.Errorf("look(%s, %d) = %t, want %t", s.after, s.total, got, s.want)
+				}
+			}
+		})
 	}
 }

@@ -86,8 +86,51 @@ func Tree(pid int) ([]int, error) {
 	return out, nil
 }
 
-// Children returns the processes whose parent is pid.
+// Children returns the processes whose parent is pid. It reads the
+// kernel's list of each of pid's threads' children
+// (/proc/PID/task/TID/children), a few small files; without that list
+// (a kernel built without CONFIG_PROC_CHILDREN) it scans every process.
 func Children(pid int) ([]int, error) {
+	if kids, ok := threadChildren(pid); ok {
+		return kids, nil
+	}
+	return scanChildren(pid)
+}
+
+// threadChildren reads /proc/PID/task/*/children; ok is false when the
+// kernel does not provide the lists or pid is gone.
+func threadChildren(pid int) (kids []int, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, false
+	}
+	tids, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil || len(tids) == 0 {
+		return nil, false
+	}
+	for _, tid := range tids {
+		raw, err := os.ReadFile(dir + tid + "/children")
+		if err != nil {
+			if os.IsNotExist(err) && tid == tids[0] {
+				if _, statErr := os.Stat(dir + tid); statErr == nil {
+					return nil, false // the thread is there, its list is not: no CONFIG_PROC_CHILDREN
+				}
+			}
+			continue // the thread ended meanwhile
+		}
+		for _, f := range strings.Fields(string(raw)) {
+			if child, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, child)
+			}
+		}
+	}
+	return kids, true
+}
+
+// scanChildren finds pid's children by reading every process's parent.
+func scanChildren(pid int) ([]int, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)

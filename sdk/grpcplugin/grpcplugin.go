@@ -20,6 +20,10 @@ const PluginKey = wire.PluginKey
 // Handshake returns the go-plugin handshake shared by the host and plugins.
 func Handshake() goplugin.HandshakeConfig { return wire.Handshake() }
 
+// DialOptions returns the gRPC options of the host's connection to a
+// plugin: the same small buffers the plugin's end uses.
+func DialOptions() []grpc.DialOption { return wire.DialOptions() }
+
 // VersionedPlugins returns the plugin sets a host passes to go-plugin's
 // ClientConfig.VersionedPlugins.
 func VersionedPlugins() map[int]goplugin.PluginSet {

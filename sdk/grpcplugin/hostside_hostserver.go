@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ddc-go/ddc/sdk"
+	"github.com/ddc-go/ddc/sdk/internal/wire"
 	pb "github.com/ddc-go/ddc/sdk/proto/ddc/plugin/v1"
 )
 
@@ -41,7 +42,7 @@ func (c *Client) serveHost(h sdk.Host) (*hostService, error) {
 		// AcceptAndServe serves until the server stops or the broker
 		// closes (the plugin's connection ended).
 		c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-			s := grpc.NewServer(opts...)
+			s := grpc.NewServer(append(opts, wire.ServerOptions()...)...)
 			pb.RegisterHostServer(s, &hostServer{h: h})
 			created <- s
 			return s
