@@ -20,6 +20,18 @@ const kvPrefix = "overview/"
 // included.
 const drawTimeout = 2 * time.Minute
 
+// Pacing of an overview's drawings. A burst of events (50 containers
+// stopping at once) arrives over a second or more: the worker waits
+// settle after being woken, so that what arrives together is drawn once,
+// and waits sendGap per message it sent before it draws again. Discord
+// allows a channel 5 message posts or edits per 5 s: at this pace the
+// bucket never runs dry, so the newest state is never held back behind a
+// rate-limit wait, and a burst costs an edit a second at most.
+const (
+	settle  = 150 * time.Millisecond
+	sendGap = time.Second
+)
+
 // record is an overview as stored in the KV.
 type record struct {
 	Kind      kind     `json:"kind"`
@@ -49,7 +61,8 @@ type overview struct {
 	recreate *time.Timer
 
 	// Owned by the worker.
-	sent []uint64 // hash of what each message shows, 0 when unknown
+	sent  []uint64 // hash of what each message shows, 0 when unknown
+	sends int      // messages posted or edited so far, for pacing
 }
 
 func newOverview(channel string, rec record) *overview {
@@ -70,6 +83,7 @@ func (p *Plugin) work(o *overview) {
 	defer close(o.done)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
+	var next time.Time // no drawing before then (pacing)
 	for {
 		select {
 		case <-o.quit:
@@ -77,9 +91,22 @@ func (p *Plugin) work(o *overview) {
 		case <-o.kick:
 		case <-retry.C:
 		}
+		pause := time.NewTimer(max(settle, time.Until(next)))
+		select {
+		case <-o.quit:
+			pause.Stop()
+			return
+		case <-pause.C:
+		}
+		select {
+		case <-o.kick: // woken again meanwhile: this drawing shows it
+		default:
+		}
+		sends := o.sends
 		ctx, cancel := context.WithTimeout(context.Background(), drawTimeout)
 		err := p.draw(ctx, o)
 		cancel()
+		next = time.Now().Add(time.Duration(o.sends-sends) * sendGap)
 		if err != nil {
 			p.log.Warn("draw overview", "channel", o.channel, "error", err)
 			retry.Reset(10 * time.Second)
@@ -122,6 +149,7 @@ func (p *Plugin) draw(ctx context.Context, o *overview) error {
 				o.sent = nil
 				return p.finishDraw(ctx, o, nil, msgs, true)
 			}
+			o.sends++
 			if err != nil {
 				return fmt.Errorf("edit overview message %s: %w", ids[i], err)
 			}
@@ -140,6 +168,7 @@ func (p *Plugin) finishDraw(ctx context.Context, o *overview, ids []string, msgs
 	for i := len(ids); i < len(msgs); i++ {
 		var id string
 		id, err = p.host.Send(ctx, o.channel, msgs[i])
+		o.sends++
 		if err != nil {
 			err = fmt.Errorf("post overview message %d of %d: %w", i+1, len(msgs), err)
 			break

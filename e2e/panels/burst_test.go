@@ -1,0 +1,267 @@
+package panels
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/ddc-go/ddc/internal/testkit/dockertest"
+	"github.com/ddc-go/ddc/internal/testkit/wait"
+)
+
+// burstSize is how many containers flip at once.
+const burstSize = 50
+
+// maxBurstEdits is how many edits one overview message may cost when
+// every container flipped within a second: the first event's drawing, then
+// the newest state once that edit is done, and one spare for an event
+// that arrives after the second drawing began.
+const maxBurstEdits = 3
+
+// TestBurstIsCoalesced: 50 containers stopping at once cost one or a few
+// edits of the overview, not one per event; the final content shows all
+// 50 stopped and no request goes out before a retry_after has passed. The
+// flips' spread is Docker's own (the containers' FinishedAt): "parallel
+// kills" sends 50 kills at once, which a loaded engine spreads over
+// seconds; "one pid namespace" kills the one container whose process
+// namespace the other 49 share, so the kernel ends all 50 within
+// milliseconds.
+func TestBurstIsCoalesced(t *testing.T) {
+	t.Run("parallel kills", func(t *testing.T) {
+		eng := dockertest.Connect(t)
+		cs := eng.CreateMany(t, burstSize, "pnl-burst")
+		startAll(t, eng, cs)
+		testBurst(t, eng, cs, func() {
+			var wg sync.WaitGroup
+			for _, c := range cs {
+				wg.Go(func() {
+					if _, err := eng.Client.ContainerKill(ctxT(t, time.Minute), c.ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+						t.Errorf("kill %s: %v", c.Name, err)
+					}
+				})
+			}
+			wg.Wait()
+		})
+	})
+	t.Run("one pid namespace", func(t *testing.T) {
+		eng := dockertest.Connect(t)
+		cs := createSharingPIDs(t, eng, burstSize, "pnl-burstns")
+		testBurst(t, eng, cs, func() {
+			if _, err := eng.Client.ContainerKill(ctxT(t, time.Minute), cs[0].ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+				t.Errorf("kill %s: %v", cs[0].Name, err)
+			}
+		})
+	})
+}
+
+// testBurst shows cs (all running) in a server overview, calls flip,
+// which stops them all, and checks the edits it cost.
+func testBurst(t *testing.T, eng *dockertest.Engine, cs []dockertest.Container, flip func()) {
+	srv := newFake(t)
+	serve(t, srv, t.TempDir(), containersOn(eng, nil), map[string]any{})
+	command(t, srv, statusCh, viewer, "ss")
+	wait.ForState(t, 90*time.Second, "the overview with 50 running containers", func() (bool, string) {
+		text := overviewText(srv, statusCh)
+		return allShown(strings.ReplaceAll(text, "🟡", "🟢"), "🟢", cs), text
+	})
+	time.Sleep(2 * time.Second) // let the first drawing settle
+	msgs := botMessages(srv, statusCh)
+	dies := watchDies(t, eng, len(cs))
+	// The first edit of the burst is refused with a 429: the next must
+	// wait its retry_after.
+	srv.Script429(http.MethodPatch, "/channels/{channel_id}/messages/{message_id}", time.Second, false, 1)
+	begin := time.Now()
+	flip()
+	called := time.Since(begin)
+	wait.ForState(t, 60*time.Second, "the overview to show 50 stopped containers", func() (bool, string) {
+		text := overviewText(srv, statusCh)
+		return allShown(text, "🔴", cs), text
+	})
+	shown := time.Since(begin)
+	time.Sleep(2 * time.Second) // any late edit
+	finished := flipSpread(t, eng, cs)
+	arrived := dies()
+	spread := arrived[len(arrived)-1].Sub(arrived[0])
+	var at []string
+	es := edits(srv, statusCh, begin)
+	for _, e := range es {
+		at = append(at, fmt.Sprintf("%d %.2fs", e.Status, e.Time.Sub(begin).Seconds()))
+	}
+	t.Logf("50 containers: kill calls took %v; exits %v apart (Docker's FinishedAt); their die events arrived from %.2fs to %.2fs (%v apart); final state shown after %v",
+		called, finished, arrived[0].Sub(begin).Seconds(), arrived[len(arrived)-1].Sub(begin).Seconds(), spread, shown)
+	t.Logf("%d edits of %d overview messages (status, time after the flip): %s", len(es), len(msgs), strings.Join(at, ", "))
+	n := len(es)
+	limit := maxBurstEdits * len(msgs)
+	if spread > time.Second {
+		// Spread over longer, each further second may cost an edit per
+		// message.
+		limit += int(spread/time.Second) * len(msgs)
+	}
+	if n > limit {
+		t.Errorf("%d edits for 50 containers flipping within %v, want at most %d", n, spread, limit)
+	}
+	if got := botMessages(srv, statusCh); len(got) != len(msgs) {
+		t.Errorf("%d overview messages after the burst, want %d", len(got), len(msgs))
+	}
+	if v := srv.Violations(); len(v) > 0 {
+		t.Errorf("%d requests before their retry_after, first %s at %v", len(v), v[0].Route, v[0].Time)
+	}
+	if r := refused(srv); len(r) > 0 {
+		t.Errorf("the fake refused %d messages, first %s %d: %s", len(r), r[0].Route, r[0].Status, r[0].Body)
+	}
+}
+
+// startAll starts cs a few at a time: a loaded engine takes long to start
+// many at once.
+func startAll(t *testing.T, eng *dockertest.Engine, cs []dockertest.Container) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, c := range cs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if _, err := eng.Client.ContainerStart(ctxT(t, 5*time.Minute), c.ID, client.ContainerStartOptions{}); err != nil {
+				t.Errorf("start %s: %v", c.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// createSharingPIDs creates and starts n test containers (dockertest's
+// image and labels, no network) of which all but the first run in the
+// first one's process namespace: when its process ends, the kernel ends
+// theirs. They are removed when the test ends.
+func createSharingPIDs(t *testing.T, eng *dockertest.Engine, n int, prefix string) []dockertest.Container {
+	image := eng.Image(t)
+	hostname, _ := os.Hostname()
+	labels := map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: hostname}
+	suffix := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff)
+	var mu sync.Mutex
+	var cs []dockertest.Container
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		// The others first: the first holds their namespace.
+		for _, c := range slices.Backward(cs) {
+			_, err := eng.Client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
+			if err != nil && !cerrdefs.IsNotFound(err) {
+				t.Errorf("remove %s: %v", c.Name, err)
+			}
+		}
+	})
+	create := func(i int, pidMode string) dockertest.Container {
+		name := fmt.Sprintf("%s-%d-%s", prefix, i, suffix)
+		resp, err := eng.Client.ContainerCreate(ctxT(t, 5*time.Minute), client.ContainerCreateOptions{
+			Name:       name,
+			Config:     &container.Config{Image: image, Labels: labels},
+			HostConfig: &container.HostConfig{NetworkMode: "none", PidMode: container.PidMode(pidMode)},
+		})
+		if err != nil {
+			t.Errorf("create %s: %v", name, err)
+			return dockertest.Container{}
+		}
+		c := dockertest.Container{ID: resp.ID, Name: name}
+		mu.Lock()
+		cs = append(cs, c)
+		mu.Unlock()
+		return c
+	}
+	first := create(0, "")
+	if t.Failed() {
+		t.FailNow()
+	}
+	startAll(t, eng, []dockertest.Container{first})
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := 1; i < n; i++ {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			create(i, "container:"+first.ID)
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	startAll(t, eng, cs[1:])
+	return slices.Clone(cs)
+}
+
+// watchDies follows the engine's die events of this test process's
+// containers from now on; the returned func waits for n of them (at most
+// a minute) and returns when each arrived, in order.
+func watchDies(t *testing.T, eng *dockertest.Engine, n int) func() []time.Time {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f := client.Filters{}
+	f.Add("label", dockertest.LabelRun+"="+eng.RunID)
+	f.Add("type", "container")
+	f.Add("event", "die")
+	ev := eng.Client.Events(ctx, client.EventsListOptions{Filters: f})
+	// Events returns once the daemon accepted the subscription; each event
+	// is timed as it arrives.
+	times := make(chan time.Time, n)
+	failed := make(chan error, 1)
+	go func() {
+		for range n {
+			select {
+			case <-ev.Messages:
+				times <- time.Now()
+			case err := <-ev.Err:
+				failed <- err
+				return
+			}
+		}
+	}()
+	return func() []time.Time {
+		var out []time.Time
+		deadline := time.After(time.Minute)
+		for len(out) < n {
+			select {
+			case at := <-times:
+				out = append(out, at)
+			case err := <-failed:
+				t.Fatalf("docker events: %v", err)
+			case <-deadline:
+				t.Fatalf("%d of %d die events in a minute", len(out), n)
+			}
+		}
+		cancel()
+		return out
+	}
+}
+
+// flipSpread is how far apart Docker saw cs exit: the latest FinishedAt
+// minus the earliest.
+func flipSpread(t *testing.T, eng *dockertest.Engine, cs []dockertest.Container) time.Duration {
+	var first, last time.Time
+	for _, c := range cs {
+		st := eng.Inspect(t, c).State
+		at, err := time.Parse(time.RFC3339Nano, st.FinishedAt)
+		if err != nil || st.Running {
+			t.Fatalf("%s: running %v, finished at %q: %v", c.Name, st.Running, st.FinishedAt, err)
+		}
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
+	return last.Sub(first)
+}
