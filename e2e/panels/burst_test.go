@@ -4,15 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/ddc-go/ddc/internal/testkit/dockertest"
@@ -22,45 +18,38 @@ import (
 // burstSize is how many containers flip at once.
 const burstSize = 50
 
-// maxBurstEdits is how many edits one overview message may cost when
-// every container flipped within a second: the first event's drawing, then
-// the newest state once that edit is done, and one spare for an event
-// that arrives after the second drawing began.
+// maxBurstEdits is how many edit requests one overview message may cost
+// when the die events arrive within a second: the first drawing's edit,
+// refused with the scripted 429 and sent again after its retry_after, and
+// the newest state one pace (1 s) later.
 const maxBurstEdits = 3
 
-// TestBurstIsCoalesced: 50 containers stopping at once cost one or a few
+// TestBurstIsCoalesced: 50 containers killed at once cost one or a few
 // edits of the overview, not one per event; the final content shows all
-// 50 stopped and no request goes out before a retry_after has passed. The
-// flips' spread is Docker's own (the containers' FinishedAt): "parallel
-// kills" sends 50 kills at once, which a loaded engine spreads over
-// seconds; "one pid namespace" kills the one container whose process
-// namespace the other 49 share, so the kernel ends all 50 within
-// milliseconds.
+// 50 stopped and no request goes out before a retry_after has passed (the
+// first edit of the burst gets a 429). The spread is measured twice: the
+// exits as Docker recorded them (FinishedAt, within about 0.5 s here) and
+// the die events as they reached a subscriber (what the containers plugin
+// sees: the engine hands them out over 1-3 s on this machine).
+//
+// Killing one container whose process namespace the other 49 share ends
+// all 50 within milliseconds too, but it hung this machine's engine (20.10)
+// once: the kill never returned and half the containers stayed up. It is
+// not used.
 func TestBurstIsCoalesced(t *testing.T) {
-	t.Run("parallel kills", func(t *testing.T) {
-		eng := dockertest.Connect(t)
-		cs := eng.CreateMany(t, burstSize, "pnl-burst")
-		startAll(t, eng, cs)
-		testBurst(t, eng, cs, func() {
-			var wg sync.WaitGroup
-			for _, c := range cs {
-				wg.Go(func() {
-					if _, err := eng.Client.ContainerKill(ctxT(t, time.Minute), c.ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
-						t.Errorf("kill %s: %v", c.Name, err)
-					}
-				})
-			}
-			wg.Wait()
-		})
-	})
-	t.Run("one pid namespace", func(t *testing.T) {
-		eng := dockertest.Connect(t)
-		cs := createSharingPIDs(t, eng, burstSize, "pnl-burstns")
-		testBurst(t, eng, cs, func() {
-			if _, err := eng.Client.ContainerKill(ctxT(t, time.Minute), cs[0].ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
-				t.Errorf("kill %s: %v", cs[0].Name, err)
-			}
-		})
+	eng := dockertest.Connect(t)
+	cs := eng.CreateMany(t, burstSize, "pnl-burst")
+	startAll(t, eng, cs)
+	testBurst(t, eng, cs, func() {
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			wg.Go(func() {
+				if _, err := eng.Client.ContainerKill(ctxT(t, time.Minute), c.ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+					t.Errorf("kill %s: %v", c.Name, err)
+				}
+			})
+		}
+		wg.Wait()
 	})
 }
 
@@ -139,67 +128,6 @@ func startAll(t *testing.T, eng *dockertest.Engine, cs []dockertest.Container) {
 	if t.Failed() {
 		t.FailNow()
 	}
-}
-
-// createSharingPIDs creates and starts n test containers (dockertest's
-// image and labels, no network) of which all but the first run in the
-// first one's process namespace: when its process ends, the kernel ends
-// theirs. They are removed when the test ends.
-func createSharingPIDs(t *testing.T, eng *dockertest.Engine, n int, prefix string) []dockertest.Container {
-	image := eng.Image(t)
-	hostname, _ := os.Hostname()
-	labels := map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: hostname}
-	suffix := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff)
-	var mu sync.Mutex
-	var cs []dockertest.Container
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		// The others first: the first holds their namespace.
-		for _, c := range slices.Backward(cs) {
-			_, err := eng.Client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
-			if err != nil && !cerrdefs.IsNotFound(err) {
-				t.Errorf("remove %s: %v", c.Name, err)
-			}
-		}
-	})
-	create := func(i int, pidMode string) dockertest.Container {
-		name := fmt.Sprintf("%s-%d-%s", prefix, i, suffix)
-		resp, err := eng.Client.ContainerCreate(ctxT(t, 5*time.Minute), client.ContainerCreateOptions{
-			Name:       name,
-			Config:     &container.Config{Image: image, Labels: labels},
-			HostConfig: &container.HostConfig{NetworkMode: "none", PidMode: container.PidMode(pidMode)},
-		})
-		if err != nil {
-			t.Errorf("create %s: %v", name, err)
-			return dockertest.Container{}
-		}
-		c := dockertest.Container{ID: resp.ID, Name: name}
-		mu.Lock()
-		cs = append(cs, c)
-		mu.Unlock()
-		return c
-	}
-	first := create(0, "")
-	if t.Failed() {
-		t.FailNow()
-	}
-	startAll(t, eng, []dockertest.Container{first})
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i := 1; i < n; i++ {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			create(i, "container:"+first.ID)
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	startAll(t, eng, cs[1:])
-	return slices.Clone(cs)
 }
 
 // watchDies follows the engine's die events of this test process's
