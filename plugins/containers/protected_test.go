@@ -100,6 +100,32 @@ func TestProtectedInfo(t *testing.T) {
 		}
 	})
 
+	t.Run("/info's password form", func(t *testing.T) {
+		submit := func(user, pw string) (*sdk.Response, error) {
+			in := sdk.Interaction{ID: "2", User: sdk.User{ID: user, Name: user}, GuildID: "7", ChannelID: "8", Level: sdk.LevelView, Locale: "de"}
+			return h.Client.HandleModal(context.Background(), &sdk.ModalRequest{Interaction: in, CustomID: "containers:pwd:" + a.Name, Fields: map[string]string{"password": pw}})
+		}
+		if resp, err := submit("form-user", password); err != nil || len(resp.Message.Embeds) != 1 || resp.Message.Embeds[0].Description != secret || !resp.Message.Ephemeral {
+			t.Errorf("the right password in /info's form = %+v, %v; want the info, ephemeral", resp, err)
+		}
+		// A refusal reaches the user as an ephemeral message.
+		refused := func(resp *sdk.Response, err error, want string) bool {
+			return err == nil && resp != nil && resp.Message.Ephemeral && len(resp.Message.Embeds) == 0 && strings.Contains(resp.Message.Content, want)
+		}
+		if resp, err := submit("form-user", "nope"); !refused(resp, err, "Falsches Passwort") {
+			t.Errorf("a wrong password in /info's form = %+v, %v; want the German refusal", resp, err)
+		}
+		// The form and the action count the same user's wrong passwords.
+		for range api.MaxPasswordTries - 1 {
+			if _, err := as("form-user", api.Args{Container: a.Name, Password: "nope"}); !isUser(err, sdk.ErrPermission) {
+				t.Fatalf("wrong password = %v, want ErrPermission", err)
+			}
+		}
+		if resp, err := submit("form-user", password); !refused(resp, err, "zu viele falsche Passwörter") {
+			t.Errorf("the right password in /info's form after %d wrong ones = %+v, %v; want a wait", api.MaxPasswordTries, resp, err)
+		}
+	})
+
 	t.Run("plugin without a user", func(t *testing.T) {
 		res, err := api.ProtectedInfo(context.Background(), invoker{h: h, level: sdk.LevelView}, a.Name, password)
 		if err != nil || res.Text != secret {
