@@ -20,9 +20,10 @@ const burstSize = 50
 
 // maxBurstEdits is how many edit requests one overview message may cost
 // when the die events arrive within a second: the first drawing's edit,
-// refused with the scripted 429 and sent again after its retry_after, and
-// the newest state one pace (1 s) later.
-const maxBurstEdits = 3
+// refused with the scripted 429 and sent again after its retry_after, one
+// more drawing at once (the pacer holds two sends) and the newest state a
+// pace (1 s) later.
+const maxBurstEdits = 4
 
 // TestBurstIsCoalesced: 50 containers killed at once cost one or a few
 // edits of the overview, not one per event; the final content shows all

@@ -21,16 +21,50 @@ const kvPrefix = "overview/"
 const drawTimeout = 2 * time.Minute
 
 // Pacing of an overview's drawings. A burst of events (50 containers
-// stopping at once) arrives over a second or more: the worker waits
-// settle after being woken, so that what arrives together is drawn once,
-// and waits sendGap per message it sent before it draws again. Discord
-// allows a channel 5 message posts or edits per 5 s: at this pace the
-// bucket never runs dry, so the newest state is never held back behind a
-// rate-limit wait, and a burst costs an edit a second at most.
+// stopping at once) reaches the plugin over a second or more. The worker
+// waits settle after being woken, so that what arrives together is drawn
+// once, and spends one token per message it posts or edits: it holds
+// burstSends tokens at most and gets one back every sendGap. Discord
+// allows a channel 5 posts or edits per 5 s; at this pace its bucket never
+// runs dry, so the newest state is never held back behind a rate-limit
+// wait and a burst costs about an edit a second, while a lone change after
+// a quiet second is drawn at once.
 const (
-	settle  = 150 * time.Millisecond
-	sendGap = time.Second
+	settle     = 100 * time.Millisecond
+	sendGap    = time.Second
+	burstSends = 2
 )
+
+// pacer spaces an overview's drawings (see settle). The zero value is
+// full.
+type pacer struct {
+	spentTokens float64   // tokens missing from burstSends
+	at          time.Time // when spentTokens was last brought up to date
+}
+
+// refill gives back the tokens earned since the last call.
+func (pc *pacer) refill(now time.Time) {
+	if !pc.at.IsZero() {
+		pc.spentTokens = max(0, pc.spentTokens-float64(now.Sub(pc.at))/float64(sendGap))
+	}
+	pc.at = now
+}
+
+// wait is how long to wait at now before drawing.
+func (pc *pacer) wait(now time.Time) time.Duration {
+	pc.refill(now)
+	short := pc.spentTokens - (burstSends - 1) // tokens missing for one send
+	if short <= 0 {
+		return settle
+	}
+	return max(settle, time.Duration(short*float64(sendGap)))
+}
+
+// spend takes n tokens at now.
+func (pc *pacer) spend(n int, now time.Time) {
+	pc.refill(now)
+	pc.spentTokens += float64(n)
+}
 
 // record is an overview as stored in the KV.
 type record struct {
@@ -83,7 +117,7 @@ func (p *Plugin) work(o *overview) {
 	defer close(o.done)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
-	var next time.Time // no drawing before then (pacing)
+	var pace pacer
 	for {
 		select {
 		case <-o.quit:
@@ -91,7 +125,7 @@ func (p *Plugin) work(o *overview) {
 		case <-o.kick:
 		case <-retry.C:
 		}
-		pause := time.NewTimer(max(settle, time.Until(next)))
+		pause := time.NewTimer(pace.wait(time.Now()))
 		select {
 		case <-o.quit:
 			pause.Stop()
@@ -106,7 +140,7 @@ func (p *Plugin) work(o *overview) {
 		ctx, cancel := context.WithTimeout(context.Background(), drawTimeout)
 		err := p.draw(ctx, o)
 		cancel()
-		next = time.Now().Add(time.Duration(o.sends-sends) * sendGap)
+		pace.spend(o.sends-sends, time.Now())
 		if err != nil {
 			p.log.Warn("draw overview", "channel", o.channel, "error", err)
 			retry.Reset(10 * time.Second)
