@@ -34,9 +34,9 @@ const maxBurstEdits = 4
 // sees: the engine hands them out over 1-3 s on this machine).
 //
 // Killing one container whose process namespace the other 49 share ends
-// all 50 within milliseconds too, but it hung this machine's engine (20.10)
-// once: the kill never returned and half the containers stayed up. It is
-// not used.
+// all 50 within milliseconds too, but on this machine's engine (20.10,
+// shared by other test runs) that kill once never returned and half the
+// containers stayed up until the engine was restarted: not used.
 func TestBurstIsCoalesced(t *testing.T) {
 	eng := dockertest.Connect(t)
 	cs := eng.CreateMany(t, burstSize, "pnl-burst")
