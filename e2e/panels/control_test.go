@@ -89,8 +89,7 @@ func refusedByHost(r fakediscord.Response) bool {
 // (the host refuses, the container is untouched); Restart All restarts
 // exactly the visible, allowed, unprotected containers, one after the
 // other in order, and shows each result; the info select of the server
-// overview shows the info and opens the containers plugin's password
-// form for the protected info.
+// overview shows the info with the protected info's button.
 func TestControlPanel(t *testing.T) {
 	eng := dockertest.Connect(t)
 	opt := dockertest.Options{StopTimeout: time.Second}
@@ -271,10 +270,9 @@ func TestControlPanel(t *testing.T) {
 	if !strings.Contains(text(info), "hello from a") || !strings.Contains(text(info), "game.example.com:25565") || strings.Contains(text(info), "42") {
 		t.Errorf("info = %q", text(info))
 	}
-	// Protected info: the password form is the containers plugin's, whose
-	// buttons panels may not post; the info view names its command.
-	if !strings.Contains(text(info), "/info "+a.Name) {
-		t.Errorf("info = %q, want it to point to /info %s for the protected info", text(info), a.Name)
+	// Protected info: panels' own button (TestProtectedInfo follows it).
+	if !slices.Contains(customIDs(info), "panels:pinfo:"+a.Name) {
+		t.Errorf("info view components = %v, want the protected info button", customIDs(info))
 	}
 	for _, id := range customIDs(info) {
 		if !strings.HasPrefix(id, "panels:") {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +94,13 @@ func containersOn(eng *dockertest.Engine, extra map[string]any) map[string]any {
 // on data until the returned stop or the end of the test.
 func serve(t testing.TB, srv *fakediscord.Server, data string, containers, panels map[string]any) (stop func()) {
 	t.Helper()
+	return serveLogged(t, srv, data, containers, panels, nil)
+}
+
+// serveLogged is serve with the host's log (the plugins' included) also
+// kept in logs, when not nil.
+func serveLogged(t testing.TB, srv *fakediscord.Server, data string, containers, panels map[string]any, logs *logBuffer) (stop func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +132,7 @@ func serve(t testing.TB, srv *fakediscord.Server, data string, containers, panel
 		done <- host.Serve(ctx, host.Options{
 			DataDir: data, Env: []string{"DISCORD_BOT_TOKEN=" + srv.Token()}, Version: "test",
 			Bundled: bundled("containers", "panels"),
-			Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Logger:  slog.New(slog.NewTextHandler(testWriter{t, logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		})
 	}()
 	stopped := false
@@ -155,12 +163,40 @@ func serve(t testing.TB, srv *fakediscord.Server, data string, containers, panel
 	return stop
 }
 
-type testWriter struct{ t testing.TB }
+// testWriter writes log lines to the test's log, and to logs when not
+// nil.
+type testWriter struct {
+	t    testing.TB
+	logs *logBuffer
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
+	if w.logs != nil {
+		w.logs.Write(p)
+	}
 	defer func() { _ = recover() }() // a line after the test ended
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// logBuffer keeps log lines; safe for concurrent use.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// Write keeps p.
+func (l *logBuffer) Write(p []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Write(p)
+}
+
+// String returns everything kept.
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func ctxT(t testing.TB, d time.Duration) context.Context {

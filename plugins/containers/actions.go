@@ -52,6 +52,8 @@ func (p *Plugin) Invoke(ctx context.Context, req *sdk.InvokeRequest) (json.RawMe
 		out, err = p.bulk(ctx, who, api.OpRestart, args)
 	case api.ActionStopAll:
 		out, err = p.bulk(ctx, who, api.OpStop, args)
+	case api.ActionProtectedInfo:
+		out, err = p.protectedInfo(ctx, who, args.Container, args.Password)
 	default:
 		return nil, fmt.Errorf("containers: unknown action %q: %w", req.Action, sdk.ErrUnsupported)
 	}

@@ -204,23 +204,20 @@ func (p *Plugin) HandleComponent(ctx context.Context, req *sdk.ComponentRequest)
 	return nil, failure(tr, refuse(sdk.ErrUnsupported, "error.unknown_button", "ID", quoted(req.CustomID)))
 }
 
-// HandleModal checks the protected info password.
-func (p *Plugin) HandleModal(_ context.Context, req *sdk.ModalRequest) (*sdk.Response, error) {
+// HandleModal checks the protected info password, as ActionProtectedInfo
+// does (the same count of wrong passwords per user).
+func (p *Plugin) HandleModal(ctx context.Context, req *sdk.ModalRequest) (*sdk.Response, error) {
 	tr := catalog().For(req.Interaction)
 	ref, ok := strings.CutPrefix(req.CustomID, "containers:pwd:")
 	if !ok {
 		return nil, failure(tr, refuse(sdk.ErrUnsupported, "error.unknown_form", "ID", quoted(req.CustomID)))
 	}
-	v, err := p.lookup(ref)
+	res, err := p.protectedInfo(ctx, caller{in: &req.Interaction}, ref, req.Fields["password"])
 	if err != nil {
 		return nil, failure(tr, err)
 	}
-	if v.pinfo == "" || !checkPassword(v.phash, req.Fields["password"]) {
-		p.log.Warn("wrong protected info password", "container", v.ref.String(), "user", req.User.ID)
-		return nil, failure(tr, refuse(sdk.ErrPermission, "info.wrong_password"))
-	}
 	return &sdk.Response{Message: sdk.Message{Ephemeral: true, Embeds: []sdk.Embed{{
-		Title: "🔓 " + v.display, Description: v.pinfo, Color: colorGreen,
+		Title: "🔓 " + res.DisplayName, Description: res.Text, Color: colorGreen,
 	}}}}, nil
 }
 

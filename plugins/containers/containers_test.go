@@ -24,7 +24,7 @@ func TestManifest(t *testing.T) {
 		t.Errorf("manifest = %+v, want id containers 0.1.0, prefix containers, capability docker", m.Info)
 	}
 	want := []string{"containers.list", "containers.inspect", "containers.start", "containers.stop", "containers.restart",
-		"containers.logs", "containers.stats", "containers.restart_all", "containers.stop_all"}
+		"containers.logs", "containers.stats", "containers.restart_all", "containers.stop_all", "containers.protected_info"}
 	if !slices.Equal(m.Provides, want) {
 		t.Errorf("Provides = %v, want %v", m.Provides, want)
 	}

@@ -1,7 +1,8 @@
 // Package containers is DDC's bundled plugin that shows and controls Docker
 // containers from Discord: /container start|stop|restart|logs|info|list|stats
 // and /info, and the actions containers.list, .inspect, .start, .stop,
-// .restart, .logs, .stats, .restart_all and .stop_all for other plugins.
+// .restart, .logs, .stats, .restart_all, .stop_all and .protected_info for
+// other plugins.
 // Their contract (action names, arguments, results, topics and event
 // payloads) is the Docker-free package api; other plugins import that
 // package, never this one.

@@ -35,6 +35,7 @@ type Plugin struct {
 	fallback string      // host of endpoints configured without one
 	retry    retryPolicy // how endpoints reconnect
 	run      string      // id of this run, for api.Stamp
+	tries    tries       // wrong protected info passwords, per user
 
 	// pubMu orders publishing: events get their Seq and reach the host in
 	// the same order.

@@ -91,7 +91,7 @@ type ContainerSettings struct {
 	// IPPort is an address shown by /info.
 	IPPort string `json:"ip_port,omitempty" jsonschema:"title=Address,maxLength=200" jsonschema_description:"An address /info shows, for example game.example.com:25565."`
 	// ProtectedInfo is shown after the password.
-	ProtectedInfo string `json:"protected_info,omitempty" jsonschema:"title=Protected info,maxLength=1000" jsonschema_description:"Text /info shows only to whoever enters the password (set its hash below)."`
+	ProtectedInfo string `json:"protected_info,omitempty" jsonschema:"title=Protected info,maxLength=1000" jsonschema_description:"Text /info and the status panels' info view show only to whoever enters the password (set its hash below)."`
 	// ProtectedPasswordHash is a bcrypt or pbkdf2 hash.
 	ProtectedPasswordHash string `json:"protected_password_hash,omitempty" jsonschema:"title=Protected info password hash,writeOnly=true" jsonschema_description:"A bcrypt hash ($2b$...) or a Werkzeug pbkdf2 hash (pbkdf2:sha256:600000$salt$hex) of the password, never the password itself."`
 }

@@ -40,6 +40,11 @@ func (p *Plugin) HandleComponent(ctx context.Context, req *sdk.ComponentRequest)
 		return p.panel(ctx, tr, req.Values[0], "", false)
 	case "infob":
 		return p.info(ctx, tr, arg)
+	case "pinfo":
+		if arg == "" {
+			return nil, sdk.Errorf("%s", tr.T("error.unknown_button"))
+		}
+		return passwordForm(tr, arg), nil
 	case "do":
 		op, ref, _ := strings.Cut(arg, ":")
 		return p.do(ctx, tr, req, api.Op(op), ref)
@@ -116,9 +121,8 @@ func (p *Plugin) find(tr i18n.Translator, ref string) (api.ContainerInfo, error)
 	return c, nil
 }
 
-// info shows a container's info text and address; the protected info's
-// button opens the containers plugin's password form, which checks the
-// password against its hash.
+// info shows a container's info text and address, with a button that
+// opens the password form of its protected info (see HandleModal).
 func (p *Plugin) info(ctx context.Context, tr i18n.Translator, ref string) (*sdk.Response, error) {
 	c, err := api.Inspect(ctx, p.host, ref)
 	if err != nil {
@@ -132,12 +136,11 @@ func (p *Plugin) info(ctx context.Context, tr i18n.Translator, ref string) (*sdk
 		e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.address"), Value: "`" + cut(c.IPPort, 200) + "`"})
 	}
 	e.Fields = append(e.Fields, sdk.Field{Name: tr.T("info.state"), Value: emoji(c) + " " + stateText(tr, c), Inline: true})
+	m := sdk.Message{Embeds: []sdk.Embed{e}, Ephemeral: true}
 	if c.HasProtectedInfo {
-		// The password form belongs to the containers plugin, and the host
-		// lets a plugin post only its own buttons: point to its command.
-		e.Fields = append(e.Fields, sdk.Field{Name: "🔒 " + tr.T("info.protected"), Value: "`/info " + cut(c.Container, 200) + "`"})
+		m.Components = []sdk.ActionRow{sdk.Row(protectedButton(tr, c))}
 	}
-	return &sdk.Response{Message: sdk.Message{Embeds: []sdk.Embed{e}, Ephemeral: true}}, nil
+	return &sdk.Response{Message: m}, nil
 }
 
 // panel is the ephemeral control panel of one container, with buttons for

@@ -20,6 +20,52 @@ const kvPrefix = "overview/"
 // included.
 const drawTimeout = 2 * time.Minute
 
+// Pacing of an overview's drawings. A burst of events (50 containers
+// stopping at once) reaches the plugin over a second or more. The worker
+// waits settle after being woken, so that what arrives together is drawn
+// once, and spends one token per message it posts or edits: it holds
+// burstSends tokens at most and gets one back every sendGap. Discord
+// allows a channel 5 posts or edits per 5 s; at this pace its bucket never
+// runs dry, so the newest state is never held back behind a rate-limit
+// wait and a burst costs about an edit a second, while a lone change after
+// a quiet second is drawn at once.
+const (
+	settle     = 100 * time.Millisecond
+	sendGap    = time.Second
+	burstSends = 2
+)
+
+// pacer spaces an overview's drawings (see settle). The zero value is
+// full.
+type pacer struct {
+	spentTokens float64   // tokens missing from burstSends
+	at          time.Time // when spentTokens was last brought up to date
+}
+
+// refill gives back the tokens earned since the last call.
+func (pc *pacer) refill(now time.Time) {
+	if !pc.at.IsZero() {
+		pc.spentTokens = max(0, pc.spentTokens-float64(now.Sub(pc.at))/float64(sendGap))
+	}
+	pc.at = now
+}
+
+// wait is how long to wait at now before drawing.
+func (pc *pacer) wait(now time.Time) time.Duration {
+	pc.refill(now)
+	short := pc.spentTokens - (burstSends - 1) // tokens missing for one send
+	if short <= 0 {
+		return settle
+	}
+	return max(settle, time.Duration(short*float64(sendGap)))
+}
+
+// spend takes n tokens at now.
+func (pc *pacer) spend(n int, now time.Time) {
+	pc.refill(now)
+	pc.spentTokens += float64(n)
+}
+
 // record is an overview as stored in the KV.
 type record struct {
 	Kind      kind     `json:"kind"`
@@ -49,7 +95,8 @@ type overview struct {
 	recreate *time.Timer
 
 	// Owned by the worker.
-	sent []uint64 // hash of what each message shows, 0 when unknown
+	sent  []uint64 // hash of what each message shows, 0 when unknown
+	sends int      // messages posted or edited so far, for pacing
 }
 
 func newOverview(channel string, rec record) *overview {
@@ -70,6 +117,7 @@ func (p *Plugin) work(o *overview) {
 	defer close(o.done)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
+	var pace pacer
 	for {
 		select {
 		case <-o.quit:
@@ -77,9 +125,22 @@ func (p *Plugin) work(o *overview) {
 		case <-o.kick:
 		case <-retry.C:
 		}
+		pause := time.NewTimer(pace.wait(time.Now()))
+		select {
+		case <-o.quit:
+			pause.Stop()
+			return
+		case <-pause.C:
+		}
+		select {
+		case <-o.kick: // woken again meanwhile: this drawing shows it
+		default:
+		}
+		sends := o.sends
 		ctx, cancel := context.WithTimeout(context.Background(), drawTimeout)
 		err := p.draw(ctx, o)
 		cancel()
+		pace.spend(o.sends-sends, time.Now())
 		if err != nil {
 			p.log.Warn("draw overview", "channel", o.channel, "error", err)
 			retry.Reset(10 * time.Second)
@@ -122,6 +183,7 @@ func (p *Plugin) draw(ctx context.Context, o *overview) error {
 				o.sent = nil
 				return p.finishDraw(ctx, o, nil, msgs, true)
 			}
+			o.sends++
 			if err != nil {
 				return fmt.Errorf("edit overview message %s: %w", ids[i], err)
 			}
@@ -140,6 +202,7 @@ func (p *Plugin) finishDraw(ctx context.Context, o *overview, ids []string, msgs
 	for i := len(ids); i < len(msgs); i++ {
 		var id string
 		id, err = p.host.Send(ctx, o.channel, msgs[i])
+		o.sends++
 		if err != nil {
 			err = fmt.Errorf("post overview message %d of %d: %w", i+1, len(msgs), err)
 			break

@@ -75,6 +75,7 @@ var (
 	_ sdk.Stopper          = (*Plugin)(nil)
 	_ sdk.CommandHandler   = (*Plugin)(nil)
 	_ sdk.ComponentHandler = (*Plugin)(nil)
+	_ sdk.ModalHandler     = (*Plugin)(nil)
 	_ sdk.EventHandler     = (*Plugin)(nil)
 )
 
@@ -100,6 +101,8 @@ func componentKinds() []sdk.ComponentKind {
 		{Kind: "toggle", Level: sdk.LevelView},     // collapse or expand a server overview
 		{Kind: "info", Level: sdk.LevelView},       // the info select of a server overview
 		{Kind: "infob", Level: sdk.LevelView},      // the info button of a control panel
+		{Kind: "pinfo", Level: sdk.LevelView},      // the protected info button of the info view
+		{Kind: "pwd", Level: sdk.LevelView},        // its password form (the password is the gate)
 		{Kind: "pick", Level: sdk.LevelControl},    // the container picker of the admin overview
 		{Kind: "do", Level: sdk.LevelControl},      // start, stop, restart in a control panel
 		{Kind: "logs", Level: sdk.LevelControl},    // logs and their refresh in a control panel

@@ -52,6 +52,15 @@ const (
 	// ActionStopAll stops every visible, running container that allows it
 	// and is not protected, like ActionRestartAll: BulkResult.
 	ActionStopAll = "containers.stop_all"
+	// ActionProtectedInfo checks Args.Password against the password hash of
+	// Args.Container's protected info and answers with that info:
+	// ProtectedInfoResult. It needs the view level, as /info does. A wrong
+	// password (or a container without protected info) is
+	// sdk.ErrPermission; after MaxPasswordTries wrong ones within
+	// PasswordWindow the same user (or calling plugin without a user) is
+	// refused with sdk.ErrBusy until the window has passed, whatever the
+	// password. The password is never logged nor audited.
+	ActionProtectedInfo = "containers.protected_info"
 )
 
 // Actions returns every action name, in the order the plugin declares
@@ -59,7 +68,7 @@ const (
 func Actions() []string {
 	return []string{
 		ActionList, ActionInspect, ActionStart, ActionStop, ActionRestart,
-		ActionLogs, ActionStats, ActionRestartAll, ActionStopAll,
+		ActionLogs, ActionStats, ActionRestartAll, ActionStopAll, ActionProtectedInfo,
 	}
 }
 
@@ -83,6 +92,15 @@ const (
 	MaxStopTimeoutSeconds = 3600
 	// MaxTagLen is the longest Args.Tag, in bytes.
 	MaxTagLen = 100
+	// MaxPasswordLen is the longest Args.Password, in characters (as
+	// Discord's text input counts them).
+	MaxPasswordLen = 200
+	// MaxPasswordTries is how many wrong passwords of ActionProtectedInfo
+	// (and of /info's password form) one user may send within
+	// PasswordWindow.
+	MaxPasswordTries = 5
+	// PasswordWindow is the window MaxPasswordTries counts in.
+	PasswordWindow = time.Minute
 )
 
 // Args are the JSON arguments of every action; each action reads the
@@ -107,6 +125,9 @@ type Args struct {
 	// caller can tell its own run's progress from another's; at most
 	// MaxTagLen bytes, for example the interaction id.
 	Tag string `json:"tag,omitempty"`
+	// Password is the password protected_info checks, at most
+	// MaxPasswordLen characters. Callers must not log it.
+	Password string `json:"password,omitempty"`
 }
 
 // ContainerInfo describes one container as list, inspect and StateEvent
@@ -164,7 +185,7 @@ type ContainerInfo struct {
 	// show (ActionInspect returns them in Info and IPPort).
 	HasInfo bool `json:"has_info,omitempty"`
 	// HasProtectedInfo is true when the container has information behind
-	// a password (the containers plugin's /info button asks for it).
+	// a password: ActionProtectedInfo returns it for the right password.
 	HasProtectedInfo bool `json:"has_protected_info,omitempty"`
 
 	// Info is the info text (settings info, else the ddc.info label);
@@ -295,6 +316,18 @@ type BulkResult struct {
 	// Results has one entry per visible container, in list order,
 	// including the skipped ones.
 	Results []ActionResult `json:"results"`
+}
+
+// ProtectedInfoResult is the result of ActionProtectedInfo, given only
+// for the right password. Show it to the user who typed it and nobody
+// else (an ephemeral reply).
+type ProtectedInfoResult struct {
+	// Container is the reference of the container.
+	Container string `json:"container"`
+	// DisplayName is the container's name to show people.
+	DisplayName string `json:"display_name"`
+	// Text is the protected info, as configured.
+	Text string `json:"text"`
 }
 
 // LogsResult is the result of ActionLogs.

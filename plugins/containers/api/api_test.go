@@ -61,8 +61,8 @@ func TestActionsAreDistinctAndPrefixed(t *testing.T) {
 		}
 		seen[a] = true
 	}
-	if len(seen) != 9 {
-		t.Errorf("Actions() has %d actions, want 9", len(seen))
+	if len(seen) != 10 {
+		t.Errorf("Actions() has %d actions, want 10", len(seen))
 	}
 }
 

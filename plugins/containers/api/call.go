@@ -86,6 +86,11 @@ func StopAll(ctx context.Context, h Invoker, opts ...Option) (BulkResult, error)
 	return call[BulkResult](ctx, h, ActionStopAll, withOpts(Args{}, opts))
 }
 
+// ProtectedInfo calls ActionProtectedInfo for container with password.
+func ProtectedInfo(ctx context.Context, h Invoker, container, password string) (ProtectedInfoResult, error) {
+	return call[ProtectedInfoResult](ctx, h, ActionProtectedInfo, Args{Container: container, Password: password})
+}
+
 func withOpts(a Args, opts []Option) Args {
 	for _, o := range opts {
 		o(&a)
