@@ -56,22 +56,27 @@ func main() {
 
 // bundledPlugin is a plugin compiled into this binary, run as
 // `ddc plugin <name>`.
+//
+// Its id is name; title and version repeat its Info's Name and Version
+// (a test checks), because Info builds the whole manifest (commands in
+// every language, settings schema): milliseconds of the host's start that
+// would delay the plugins' own.
 type bundledPlugin struct {
-	name   string
-	new    func() sdk.Plugin
-	grants []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
+	name, title, version string
+	new                  func() sdk.Plugin
+	grants               []string // its own grants on other plugins' actions (see config plugins.<id>.grants)
 }
 
 // bundled lists the plugins compiled into this binary, in the order the
 // host starts them.
 func bundled() []bundledPlugin {
 	return []bundledPlugin{
-		{name: "containers", new: func() sdk.Plugin { return containers.New() }},
+		{name: "containers", title: "Containers", version: "0.1.0", new: func() sdk.Plugin { return containers.New() }},
 		// The scheduler starts, stops and restarts containers on its own.
-		{name: "scheduler", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
+		{name: "scheduler", title: "Scheduler", version: "0.1.0", new: func() sdk.Plugin { return scheduler.New(scheduler.Config{}) }, grants: []string{"containers.control"}},
 		// Status overviews and control panels in Discord.
-		{name: "panels", new: func() sdk.Plugin { return panels.New() }},
-		{name: "echo", new: func() sdk.Plugin { return echo.New() }},
+		{name: "panels", title: "Status panels", version: "0.1.0", new: func() sdk.Plugin { return panels.New() }},
+		{name: "echo", title: "Echo", version: "1.0.0", new: func() sdk.Plugin { return echo.New() }},
 	}
 }
 
@@ -114,7 +119,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if trimEnabled() {
 			go memtrim.Run(ctx, slog.Default())
 		}
-		return sdk.Serve(b.new())
+		p := b.new()
+		// Build the manifest (catalogs, settings schema) while go-plugin
+		// sets up and the host connects: its first call asks for it.
+		go p.Info()
+		return sdk.Serve(p)
 	case "plugins":
 		return pluginsCmd(ctx, args[1:], stdout, stderr)
 	case "import-ddc":
@@ -198,10 +207,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	var bundles []pluginhost.Bundled
 	grants := map[string][]string{}
 	for _, b := range bundled() {
-		info := b.new().Info()
-		bundles = append(bundles, pluginhost.Bundled{ID: info.ID, Name: info.Name, Version: info.Version, Path: exe, Args: []string{"plugin", b.name}})
+		bundles = append(bundles, pluginhost.Bundled{ID: b.name, Name: b.title, Version: b.version, Path: exe, Args: []string{"plugin", b.name}})
 		if len(b.grants) > 0 {
-			grants[info.ID] = b.grants
+			grants[b.name] = b.grants
 		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
