@@ -2,6 +2,7 @@ package bench
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -19,6 +20,7 @@ var (
 	latencyRuns   = flag.Int("latency-runs", 10, "TestLatency: starts of ddc serve measured per binary")
 	latencyCalls  = flag.Int("latency-interactions", 300, "TestLatency: /container list interactions measured per binary")
 	latencyRounds = flag.Int("latency-rounds", 2, "TestLatency: rounds the interactions are split into, binaries taking turns")
+	latencySettle = flag.Duration("latency-settle", 2*time.Second, "TestLatency: wait after the bot connected before the interactions")
 	latencyBins   = flag.String("latency-bins", "", "TestLatency: comma-separated ddc binaries to measure side by side instead of building one")
 )
 
@@ -72,8 +74,10 @@ func TestLatency(t *testing.T) {
 			wait.For(t, 60*time.Second, "ddc connected to the fake Discord and its commands registered", func() bool {
 				return s.discordState(t) == "connected" && hasCommands(srv.Commands(guildID), "container", "ss")
 			})
-			time.Sleep(2 * time.Second)
+			time.Sleep(*latencySettle)
+			from := time.Since(s.started)
 			l, _ := s.interactions(t, srv, *latencyCalls / *latencyRounds)
+			t.Logf("%s: interactions from %s after exec; slowest: %s", filepath.Base(bin), Ms(from), slowest(l, 5))
 			lat[b] = append(lat[b], l...)
 			s.stop(t)
 		}
@@ -93,4 +97,18 @@ func TestLatency(t *testing.T) {
 			t.Errorf("%s: interaction p99 %s, budget %s", bin, Ms(p99), Ms(firstRespP99))
 		}
 	}
+}
+
+// slowest lists the n slowest of ds with their index ("12.3 ms #45").
+func slowest(ds []time.Duration, n int) string {
+	idx := make([]int, len(ds))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return int(ds[b] - ds[a]) })
+	var out []string
+	for _, i := range idx[:min(n, len(idx))] {
+		out = append(out, fmt.Sprintf("%s #%d", Ms(ds[i]), i))
+	}
+	return strings.Join(out, ", ")
 }

@@ -321,7 +321,7 @@ func startServe(t *testing.T, bin string, srv *fakediscord.Server, eng *dockerte
 	}
 	s := &serve{addr: addr, log: &syncBuffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "serve", "--data-dir", data)
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + data, "DISCORD_BOT_TOKEN=" + srv.Token()}
+	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + data, "DISCORD_BOT_TOKEN=" + srv.Token(), "DDC_MEMORY_TRIM=" + os.Getenv("DDC_MEMORY_TRIM")}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.started = time.Now()
 	if err := s.cmd.Start(); err != nil {
