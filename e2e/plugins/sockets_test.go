@@ -99,3 +99,30 @@ func socketsOf(t *testing.T, pid int, paths map[string]string) []string {
 	}
 	return out
 }
+
+// TestRefusedStartLeavesNoSocketDirectory: a start the kernel refuses
+// (E2BIG) leaves no socket directory behind, nor do a start and a stop.
+func TestRefusedStartLeavesNoSocketDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where go-plugin makes the socket directories
+	data := t.TempDir()
+	install(t, data, "fault", "fault", bins.fault, []string{"--calls=" + strings.Repeat("x", 200<<10)})
+	install(t, data, "echo", "echo", bins.echo, nil)
+	e := start(t, data, nil)
+	waitState(t, e.mgr, "fault", pluginhost.StateFailed, 20*time.Second)
+	waitState(t, e.mgr, "echo", pluginhost.StateRunning, 20*time.Second)
+	if err := e.mgr.Disable(context.Background(), "echo"); err != nil {
+		t.Fatal(err)
+	}
+	wait.ForState(t, 10*time.Second, "no socket directory left in TMPDIR", func() (bool, string) {
+		left, err := os.ReadDir(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		return len(names) == 0, strings.Join(names, ", ")
+	})
+}

@@ -47,6 +47,7 @@ type cmdRunner struct {
 	stdout io.ReadCloser
 	stderr io.ReadCloser
 	pid    int
+	dir    string // the socket directory go-plugin made for this start
 }
 
 var _ runner.Runner = (*cmdRunner)(nil)
@@ -55,7 +56,7 @@ var _ runner.Runner = (*cmdRunner)(nil)
 // environment for the plugin (handshake cookie, socket directory and
 // group) is added to cmd's.
 func runnerFunc(cmd *exec.Cmd, secure *goplugin.SecureConfig) func(hclog.Logger, *exec.Cmd, string) (runner.Runner, error) {
-	return func(log hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+	return func(log hclog.Logger, spec *exec.Cmd, dir string) (runner.Runner, error) {
 		cmd.Env = append(cmd.Env, spec.Env...)
 		cmd.Stdin = spec.Stdin
 		stdout, err := cmd.StdoutPipe()
@@ -66,12 +67,19 @@ func runnerFunc(cmd *exec.Cmd, secure *goplugin.SecureConfig) func(hclog.Logger,
 		if err != nil {
 			return nil, fmt.Errorf("plugin stderr: %w", err)
 		}
-		return &cmdRunner{log: log, cmd: cmd, secure: secure, stdout: stdout, stderr: stderr}, nil
+		return &cmdRunner{log: log, cmd: cmd, secure: secure, stdout: stdout, stderr: stderr, dir: dir}, nil
 	}
 }
 
 // Start checks the executable's checksum, if any, and starts the process.
-func (r *cmdRunner) Start(context.Context) error {
+// When nothing started, it removes the socket directory (go-plugin removes
+// it when it kills a started process).
+func (r *cmdRunner) Start(context.Context) (err error) {
+	defer func() {
+		if err != nil && r.dir != "" {
+			_ = os.RemoveAll(r.dir)
+		}
+	}()
 	if r.secure != nil {
 		ok, err := r.secure.Check(r.cmd.Path)
 		if err != nil {
