@@ -66,11 +66,16 @@ func (s *system) cfgFile() string { return filepath.Join(s.opts.DataDir, config.
 // file, and shuts everything down when ctx ends or the web server fails.
 func (s *system) run(ctx context.Context) error {
 	cfg := s.config.get()
+	// Plugins first: their processes start while the web side is built,
+	// and /healthz never sees a host without its plugins registered.
+	s.plugins.Start(ctx)
 	srv, webErr, err := s.startWeb(ctx, cfg)
 	if err != nil {
+		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownLimit)
+		defer cancel()
+		s.plugins.Stop(stopCtx)
 		return err
 	}
-	s.plugins.Start(ctx)
 	s.bots.apply(ctx, cfg)
 	s.tel.startHeartbeat(ctx, cfg, s.log.With("component", "heartbeat"))
 	for _, p := range s.problems() {

@@ -61,8 +61,10 @@ func main() {
 //
 // Its id (name), display name (title) and version are written here, as
 // its Info says them (a test compares them): the host needs only these,
-// and calling Info in the host would build every plugin's commands and
-// load its translations into the host's heap for good.
+// and calling Info in the host would build every plugin's whole manifest
+// (commands in every language, settings schema) — milliseconds of the
+// host's start that would delay the plugins' own — and keep it in the
+// host's heap for good.
 type bundledPlugin struct {
 	name    string // name is the plugin's id.
 	title   string
@@ -124,7 +126,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if trimEnabled() {
 			go memtrim.Run(ctx, slog.Default())
 		}
-		return sdk.Serve(b.new())
+		p := b.new()
+		// Build the manifest (catalogs, settings schema) while go-plugin
+		// sets up and the host connects: its first call asks for it.
+		go p.Info()
+		return sdk.Serve(p)
 	case "plugins":
 		return pluginsCmd(ctx, args[1:], stdout, stderr)
 	case "import-ddc":

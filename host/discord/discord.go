@@ -65,6 +65,9 @@ const (
 	DefaultSyncDelay    = 300 * time.Millisecond
 )
 
+// restIdleConns is how many idle REST connections are kept to Discord.
+const restIdleConns = 16
+
 // Plugins is what the Discord side needs from the plugin host (the host
 // package wires in *pluginhost.Manager).
 type Plugins interface {
@@ -176,7 +179,14 @@ func New(cfg Config) (*Bot, error) {
 	}
 	next := cfg.Transport
 	if next == nil {
-		next = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Every REST request goes to one host (Discord, or the API URL):
+		// keep as many idle connections to it as requests run at once,
+		// so that an interaction's answer never waits for a new
+		// connection (and, to discord.com, its TLS handshake) because
+		// overview edits held the default two.
+		t.MaxIdleConnsPerHost = restIdleConns
+		next = t
 	}
 	rt, err := newRewriteTransport(cfg.APIURL, next)
 	if err != nil {

@@ -658,10 +658,9 @@ func (i *instance) spawn(restart bool) (*goplugin.Client, *grpcplugin.Client, in
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  grpcplugin.Handshake(),
 		VersionedPlugins: grpcplugin.VersionedPlugins(),
-		Cmd:              cmd,
-		SecureConfig:     secure,
+		RunnerFunc:       runnerFunc(cmd, secure),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
-		AutoMTLS:         true,
+		AutoMTLS:         useTLS(d, conf),
 		SkipHostEnv:      true,
 		StartTimeout:     i.m.cfg.Timeouts.Start,
 		Logger:           hclogToSlog(i.log),
