@@ -139,12 +139,14 @@ func pageFaults() uint64 {
 	return uint64(ru.Minflt) + uint64(ru.Majflt)
 }
 
-// Run trims until ctx ends, whenever a burst of work has ended (start-up:
-// package initialisation, handshakes and the first Docker sync; overviews
-// posted; a series of actions) and at least every 5 minutes while the
+// Run trims until ctx ends, whenever a burst of work (1 MB allocated or
+// 1 MB of pages faulted in) has ended (start-up: package initialisation,
+// handshakes and the first Docker sync; overviews posted and their stats
+// sampled; a series of actions) and at least every 5 minutes while the
 // process allocates, so that heap and pages touched by a burst do not stay
 // resident while the process idles. Looking costs nothing: one read of the
-// runtime's allocation counter every 2 s; a busy process is not trimmed.
+// runtime's allocation counter and one getrusage every 2 s; a busy process
+// is not trimmed.
 // Errors are logged at debug level: trimming is an optimisation, never a
 // reason to fail.
 func Run(ctx context.Context, log *slog.Logger) {
