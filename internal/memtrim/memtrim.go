@@ -91,40 +91,62 @@ const (
 	lookEvery  = 2 * time.Second // how often Run looks at what the process allocated
 	burstBytes = 1 << 20         // allocated since the last trim that makes a burst of work
 	quietBytes = 64 << 10        // allocated within one look that still counts as quiet
+	burstPages = 256             // page faults since the last trim that make a burst of work
+	quietPages = 64              // page faults within one look that still count as quiet
 	period     = 5 * time.Minute // longest time between trims while anything is allocated
 )
 
 // trigger decides when a burst of work has ended, from the bytes the
 // process has allocated so far (a counter that only grows).
 type trigger struct {
-	total     uint64    // allocated bytes at the last look
-	sinceTrim uint64    // allocated since the last trim
-	lastTrim  time.Time // when the last trim was
+	total      uint64    // allocated bytes at the last look
+	sinceTrim  uint64    // allocated since the last trim
+	faults     uint64    // page faults at the last look
+	faultsTrim uint64    // page faults since the last trim
+	lastTrim   time.Time // when the last trim was
 }
 
-// look records the allocated bytes at now and reports whether to trim:
-// once a burst (burstBytes since the last trim) is followed by a quiet
-// look (under quietBytes since the previous one), or when the process
-// allocated anything and the last trim is a period ago.
-func (t *trigger) look(now time.Time, total uint64) bool {
-	delta := total - t.total
-	t.total = total
+// look records the allocated bytes and the page faults (counters that
+// only grow) at now and reports whether to trim: once a burst (burstBytes
+// allocated or burstPages faulted in since the last trim) is followed by
+// a quiet look (under quietBytes and quietPages since the previous one),
+// or when the process allocated anything and the last trim is a period
+// ago. Faults count because a short piece of work (a round of Docker
+// stats calls) allocates little but faults megabytes of executable pages
+// back in.
+func (t *trigger) look(now time.Time, total, faults uint64) bool {
+	delta, fdelta := total-t.total, faults-t.faults
+	t.total, t.faults = total, faults
 	t.sinceTrim += delta
-	burstEnded := t.sinceTrim >= burstBytes && delta < quietBytes
+	t.faultsTrim += fdelta
+	burst := t.sinceTrim >= burstBytes || t.faultsTrim >= burstPages
+	burstEnded := burst && delta < quietBytes && fdelta < quietPages
 	due := t.sinceTrim > 0 && now.Sub(t.lastTrim) >= period
 	if !burstEnded && !due {
 		return false
 	}
-	t.sinceTrim, t.lastTrim = 0, now
+	t.sinceTrim, t.faultsTrim, t.lastTrim = 0, 0, now
 	return true
 }
 
-// Run trims until ctx ends, whenever a burst of work has ended (start-up:
-// package initialisation, handshakes and the first Docker sync; overviews
-// posted; a series of actions) and at least every 5 minutes while the
+// pageFaults returns the page faults the process took so far, 0 when the
+// system does not say.
+func pageFaults() uint64 {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return uint64(ru.Minflt) + uint64(ru.Majflt)
+}
+
+// Run trims until ctx ends, whenever a burst of work (1 MB allocated or
+// 1 MB of pages faulted in) has ended (start-up: package initialisation,
+// handshakes and the first Docker sync; overviews posted and their stats
+// sampled; a series of actions) and at least every 5 minutes while the
 // process allocates, so that heap and pages touched by a burst do not stay
 // resident while the process idles. Looking costs nothing: one read of the
-// runtime's allocation counter every 2 s; a busy process is not trimmed.
+// runtime's allocation counter and one getrusage every 2 s; a busy process
+// is not trimmed.
 // Errors are logged at debug level: trimming is an optimisation, never a
 // reason to fail.
 func Run(ctx context.Context, log *slog.Logger) {
@@ -145,7 +167,7 @@ func Run(ctx context.Context, log *slog.Logger) {
 			return
 		case <-t.C:
 		}
-		if !tr.look(time.Now(), allocated()) {
+		if !tr.look(time.Now(), allocated(), pageFaults()) {
 			continue
 		}
 		if n, err := Trim(); err != nil {

@@ -73,40 +73,49 @@ func TestTrimKeepsTheProcessWorking(t *testing.T) {
 	}
 }
 
-// TestTriggerLook: a trim follows the end of a burst of allocation and
-// the period, never a quiet process or a burst still going on.
+// TestTriggerLook: a trim follows the end of a burst of allocation or of
+// page faults and the period, never a quiet process or a burst still
+// going on.
 func TestTriggerLook(t *testing.T) {
 	const mb = 1 << 20
 	t0 := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	type step struct {
 		after time.Duration // since t0
 		total uint64        // allocated bytes so far
+		fault uint64        // page faults so far
 		want  bool
 	}
 	tests := []struct {
 		name  string
 		steps []step
 	}{
-		{"idle process never trims", []step{{5 * time.Second, 0, false}, {10 * time.Minute, 0, false}}},
+		{"idle process never trims", []step{{5 * time.Second, 0, 0, false}, {10 * time.Minute, 0, 0, false}}},
 		{"slow trickle waits for the period", []step{
-			{2 * time.Second, 50 << 10, false}, {4 * time.Second, 100 << 10, false}, {5*time.Minute + time.Second, 150 << 10, true},
+			{2 * time.Second, 50 << 10, 10, false}, {4 * time.Second, 100 << 10, 20, false}, {5*time.Minute + time.Second, 150 << 10, 30, true},
 		}},
 		{"burst trims once it is quiet", []step{
-			{2 * time.Second, mb / 2, false},          // busy, under a burst
-			{4 * time.Second, 6 * mb, false},          // a burst, still going on
-			{6 * time.Second, 6*mb + 50<<10, true},    // quiet: trim
-			{8 * time.Second, 6*mb + 100<<10, false},  // quiet again, nothing to trim
-			{10 * time.Second, 11 * mb, false},        // the next burst
-			{12 * time.Second, 11*mb + 70<<10, false}, // not quiet yet
-			{14 * time.Second, 11*mb + 80<<10, true},
+			{2 * time.Second, mb / 2, 0, false},          // busy, under a burst
+			{4 * time.Second, 6 * mb, 0, false},          // a burst, still going on
+			{6 * time.Second, 6*mb + 50<<10, 0, true},    // quiet: trim
+			{8 * time.Second, 6*mb + 100<<10, 0, false},  // quiet again, nothing to trim
+			{10 * time.Second, 11 * mb, 0, false},        // the next burst
+			{12 * time.Second, 11*mb + 70<<10, 0, false}, // not quiet yet
+			{14 * time.Second, 11*mb + 80<<10, 0, true},
+		}},
+		{"burst of page faults trims once it is quiet", []step{
+			{2 * time.Second, 200 << 10, 100, false},  // faulting, under a burst
+			{4 * time.Second, 400 << 10, 1100, false}, // a burst of faults, still going on
+			{6 * time.Second, 410 << 10, 1180, false}, // allocation quiet, faults not yet
+			{8 * time.Second, 420 << 10, 1190, true},  // quiet: trim
+			{10 * time.Second, 430 << 10, 1230, false},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := trigger{lastTrim: t0}
 			for _, s := range tt.steps {
-				if got := tr.look(t0.Add(s.after), s.total); got != s.want {
-					t.Errorf("look(%s, %d) = %t, want %t", s.after, s.total, got, s.want)
+				if got := tr.look(t0.Add(s.after), s.total, s.fault); got != s.want {
+					t.Errorf("look(%s, %d, %d) = %t, want %t", s.after, s.total, s.fault, got, s.want)
 				}
 			}
 		})
