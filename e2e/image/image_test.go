@@ -1,7 +1,6 @@
 package image
 
 import (
-	"bufio"
 	"compress/gzip"
 	"context"
 	"crypto/rand"
@@ -231,9 +230,9 @@ func plainRun(t *testing.T, eng *dockertest.Engine, tag string, sockGID int) {
 	}
 	waitHealthy(t, eng, resp.ID, 90*time.Second)
 	pid := inspect(t, eng, resp.ID).State.Pid
-	got := readStatus(t, pid)
-	if got.Uid != "65532 65532 65532 65532" || got.Gid != "65532 65532 65532 65532" || !slices.Contains(strings.Fields(got.Groups), strconv.Itoa(sockGID)) {
-		t.Errorf("plain run's host process: %+v, want 65532:65532 with group %d", got, sockGID)
+	got := fullStatus(t, pid)
+	if got["Uid"] != "65532 65532 65532 65532" || got["Gid"] != "65532 65532 65532 65532" || !slices.Contains(strings.Fields(got["Groups"]), strconv.Itoa(sockGID)) {
+		t.Errorf("plain run's host process: %s, want 65532:65532 with group %d", statusLines(got), sockGID)
 	}
 	logs := containerLogs(t, eng, resp.ID)
 	if !strings.Contains(logs, "wrote the default config") {
@@ -499,39 +498,6 @@ func waitHealthz(t *testing.T, addr string, timeout time.Duration) time.Time {
 	}
 	t.Fatalf("http://%s/healthz did not answer 200 within %v", addr, timeout)
 	return time.Time{}
-}
-
-// procStatus is what /proc/PID/status says about a process's privileges.
-type procStatus struct {
-	Uid, Gid, Groups, CapEff, CapPrm string
-}
-
-func readStatus(t *testing.T, pid int) procStatus {
-	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var s procStatus
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ":")
-		v = strings.Join(strings.Fields(v), " ")
-		switch k {
-		case "Uid":
-			s.Uid = v
-		case "Gid":
-			s.Gid = v
-		case "Groups":
-			s.Groups = v
-		case "CapEff":
-			s.CapEff = v
-		case "CapPrm":
-			s.CapPrm = v
-		}
-	}
-	return s
 }
 
 // childrenOf lists the processes whose parent is pid.
