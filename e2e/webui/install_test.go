@@ -134,6 +134,69 @@ func TestInstallUpload(t *testing.T) {
 		screenshot(t, ctx, "install-running")
 	})
 
+	// An upgrade: the same plugin, a different binary (bytes appended to
+	// the ELF file change its checksum, not its manifest). Without the
+	// upgrade box the install is refused and the old binary stays; with
+	// it the new binary is installed and the plugin runs it.
+	t.Run("upgrade echo", func(t *testing.T) {
+		newBin := filepath.Join(bins, "ddc-echo-2")
+		if err := os.WriteFile(newBin, append(raw[:len(raw):len(raw)], "\nddc upgrade test\n"...), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		newRaw, err := os.ReadFile(newBin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newSum := sha256.Sum256(newRaw)
+		newSHA := hex.EncodeToString(newSum[:])
+		installedSHA := func() string {
+			b, err := os.ReadFile(filepath.Join(data, "plugins", "echo", "echo"))
+			if err != nil {
+				t.Fatalf("installed binary: %v", err)
+			}
+			got := sha256.Sum256(b)
+			return hex.EncodeToString(got[:])
+		}
+
+		upload(t, newBin, newSHA)
+		run(t, ctx, "confirm without upgrade", chromedp.Click(chromedp.ID("#install-confirm")), chromedp.WaitNotPresent(chromedp.ID("#install-confirm")))
+		body := get(t, ctx, "refusal", chromedp.Text(chromedp.CSS("main")))
+		if !strings.Contains(body, "already installed") {
+			t.Errorf("installing echo again without upgrade: page says %q, want it refused as already installed", body)
+		}
+		if installedSHA() != echoSHA {
+			t.Error("a refused install replaced the installed binary")
+		}
+		screenshot(t, ctx, "upgrade-refused")
+
+		upload(t, newBin, newSHA)
+		run(t, ctx, "confirm upgrade",
+			chromedp.Click(chromedp.CSS(`input[name="upgrade"]`)),
+			chromedp.Click(chromedp.ID("#install-confirm")),
+			chromedp.WaitVisible(chromedp.ID("#plugins")))
+		if got := installedSHA(); got != newSHA {
+			t.Fatalf("after the upgrade the installed binary is %s, want %s", got, newSHA)
+		}
+		pidOf := `(async () => { const p = (await (await fetch(document.querySelector('meta[name="ddc-base"]').content + "/api/v1/plugins")).json()).plugins.find(p => p.id === "echo"); return p && p.state === "running" ? p.pid : 0 })()`
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			pid := get(t, ctx, "echo pid", chromedp.Evaluate[int](pidOf, chromedp.EvalAwaitPromise))
+			if pid > 0 {
+				if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe")); err == nil {
+					if b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "exe")); err == nil && sha256.Sum256(b) == newSum {
+						t.Logf("echo runs the upgraded binary %s as pid %d", exe, pid)
+						break
+					}
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("echo does not run the upgraded binary within 30s (pid %d)", pid)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		screenshot(t, ctx, "upgrade-running")
+	})
+
 	// Nothing escaped the plugins directory.
 	for _, p := range []string{filepath.Join(data, "escaped"), filepath.Join(filepath.Dir(data), "escaped"), filepath.Join(data, "escaped-from-archive"), filepath.Join(filepath.Dir(data), "escaped-from-archive")} {
 		if _, err := os.Lstat(p); err == nil {
