@@ -195,46 +195,29 @@ func TestImage(t *testing.T) {
 // 65532 with the socket's group, and the volume is its own.
 func plainRun(t *testing.T, eng *dockertest.Engine, tag string, sockGID int) {
 	t.Helper()
-	host, _ := os.Hostname()
 	listen := freeAddr(t)
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
 	ctx := ctxT(t, 5*time.Minute)
-	resp, err := eng.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "ddc-test-image-plain-" + hex.EncodeToString(b), Config: &container.Config{
-		Image:  tag,
-		Env:    []string{"DDC_WEB_LISTEN=" + listen},
-		Labels: map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host},
+	id := createLabelled(t, eng, "plain", &container.Config{
+		Image: tag,
+		Env:   []string{"DDC_WEB_LISTEN=" + listen},
 		Healthcheck: &container.HealthConfig{ // the image's test, every second
 			Test: []string{"CMD", "/ddc", "healthcheck"}, Interval: time.Second, Timeout: 5 * time.Second, Retries: 3,
 		},
-	}, HostConfig: &container.HostConfig{
+	}, &container.HostConfig{
 		NetworkMode: "host",
 		Binds:       []string{strings.TrimPrefix(eng.Host, "unix://") + ":/var/run/docker.sock"},
 		GroupAdd:    []string{strconv.Itoa(sockGID)},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if t.Failed() {
-			t.Logf("plain container logs:\n%s", containerLogs(t, eng, resp.ID))
-		}
-		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
-			t.Errorf("remove container: %v", err)
-		}
 	})
-	if _, err := eng.Client.ContainerStart(ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
+	if _, err := eng.Client.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitHealthy(t, eng, resp.ID, 90*time.Second)
-	pid := inspect(t, eng, resp.ID).State.Pid
+	waitHealthy(t, eng, id, 90*time.Second)
+	pid := inspect(t, eng, id).State.Pid
 	got := fullStatus(t, pid)
 	if got["Uid"] != "65532 65532 65532 65532" || got["Gid"] != "65532 65532 65532 65532" || !slices.Contains(strings.Fields(got["Groups"]), strconv.Itoa(sockGID)) {
 		t.Errorf("plain run's host process: %s, want 65532:65532 with group %d", statusLines(got), sockGID)
 	}
-	logs := containerLogs(t, eng, resp.ID)
+	logs := containerLogs(t, eng, id)
 	if !strings.Contains(logs, "wrote the default config") {
 		t.Errorf("the image's user could not write its volume:\n%s", firstLines(logs, 10))
 	}
@@ -377,7 +360,6 @@ func dataDir(t *testing.T, listen, apiURL, runID string) string {
 // settings (see TestImage for the network), removed at the end.
 func createContainer(t *testing.T, eng *dockertest.Engine, svc service, tag, data, socket, token string) string {
 	t.Helper()
-	host, _ := os.Hostname()
 	env := []string{"DISCORD_BOT_TOKEN=" + token, fmt.Sprintf("PUID=%d", puid), fmt.Sprintf("PGID=%d", pgid), "TZ=Asia/Kolkata"}
 	for k := range svc.Environment {
 		if !strings.Contains(strings.Join(env, "\n"), k+"=") && k != "DDC_ADMIN_PASSWORD" {
@@ -395,7 +377,6 @@ func createContainer(t *testing.T, eng *dockertest.Engine, svc service, tag, dat
 	}
 	cfg := &container.Config{
 		Image: tag, User: svc.User, Env: env,
-		Labels: map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host},
 		Healthcheck: &container.HealthConfig{ // compose's test; a 1 s interval to see "healthy" soon
 			Test: svc.Healthcheck.Test, Interval: time.Second, Timeout: 5 * time.Second, Retries: svc.Healthcheck.Retries,
 		},
@@ -408,10 +389,23 @@ func createContainer(t *testing.T, eng *dockertest.Engine, svc service, tag, dat
 		Resources:     container.Resources{Memory: mem},
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyMode(svc.Restart)},
 	}
-	ctx := ctxT(t, time.Minute)
+	return createLabelled(t, eng, "", cfg, hc)
+}
+
+// createLabelled creates a container named ddc-test-image-[kind-]<random>
+// from cfg and hc, labelled as this run's test container, and removes it
+// at the end of the test (its logs are logged first when the test failed).
+func createLabelled(t *testing.T, eng *dockertest.Engine, kind string, cfg *container.Config, hc *container.HostConfig) string {
+	t.Helper()
+	host, _ := os.Hostname()
+	cfg.Labels = map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host}
+	name := "ddc-test-image-"
+	if kind != "" {
+		name += kind + "-"
+	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	resp, err := eng.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: "ddc-test-image-" + hex.EncodeToString(b)})
+	resp, err := eng.Client.ContainerCreate(ctxT(t, time.Minute), client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: name + hex.EncodeToString(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,10 +413,10 @@ func createContainer(t *testing.T, eng *dockertest.Engine, svc service, tag, dat
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if t.Failed() {
-			t.Logf("ddc container logs:\n%s", containerLogs(t, eng, resp.ID))
+			t.Logf("%s container logs:\n%s", name, containerLogs(t, eng, resp.ID))
 		}
-		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
-			t.Errorf("remove container: %v", err)
+		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+			t.Errorf("remove container %s: %v", name, err)
 		}
 	})
 	return resp.ID

@@ -2,8 +2,6 @@ package image
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -249,38 +247,21 @@ func withoutPluginCaps(t *testing.T, eng *dockertest.Engine, tag, socket string)
 		t.Fatal(err)
 	}
 	installThirdParty(t, data)
-	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
 	ctx := ctxT(t, 5*time.Minute)
-	resp, err := eng.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "ddc-test-image-nocaps-" + hex.EncodeToString(b), Config: &container.Config{
+	id := createLabelled(t, eng, "nocaps", &container.Config{
 		Image: tag, User: "0:0",
-		Env:    []string{fmt.Sprintf("PUID=%d", puid), fmt.Sprintf("PGID=%d", pgid)},
-		Labels: map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: eng.RunID, dockertest.LabelHost: host},
-	}, HostConfig: &container.HostConfig{
+		Env: []string{fmt.Sprintf("PUID=%d", puid), fmt.Sprintf("PGID=%d", pgid)},
+	}, &container.HostConfig{
 		NetworkMode: "host",
 		Binds:       []string{data + ":/data", socket + ":/var/run/docker.sock"},
 		CapDrop:     []string{"ALL"}, CapAdd: []string{"CHOWN", "DAC_READ_SEARCH", "SETGID", "SETUID"},
 		SecurityOpt: []string{"no-new-privileges:true"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if t.Failed() {
-			t.Logf("container logs:\n%s", containerLogs(t, eng, resp.ID))
-		}
-		if _, err := eng.Client.ContainerRemove(ctx, resp.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
-			t.Errorf("remove container: %v", err)
-		}
 	})
-	if _, err := eng.Client.ContainerStart(ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
+	if _, err := eng.Client.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitHealthz(t, listen, 60*time.Second)
-	hostPID := inspect(t, eng, resp.ID).State.Pid
+	hostPID := inspect(t, eng, id).State.Pid
 	var pluginPID int
 	wait.For(t, 30*time.Second, "the plugin "+probePlain+" to run", func() bool {
 		for _, p := range childrenOf(t, hostPID) {
@@ -295,7 +276,7 @@ func withoutPluginCaps(t *testing.T, eng *dockertest.Engine, tag, socket string)
 	st := fullStatus(t, pluginPID)
 	t.Logf("third-party plugin %s without the plugin host's capabilities (pid %d):\n%s", probePlain, pluginPID, statusLines(st))
 	compare(t, "plugin "+probePlain, st, map[string]string{"Uid": four(puid), "CapEff": noCaps, "NoNewPrivs": "1"})
-	logs := containerLogs(t, eng, resp.ID)
+	logs := containerLogs(t, eng, id)
 	for _, want := range []string{"lacks the capabilities DAC_OVERRIDE, KILL", fmt.Sprintf("third-party plugins run as DDC's own user (uid %d)", puid)} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, firstLines(logs, 12))
